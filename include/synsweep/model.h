@@ -1,0 +1,58 @@
+/* One trial of a model: (params, random stream, workspace) -> metrics.
+ * Pure: no I/O, no threads, no allocation inside the time loop. These are
+ * the reference kernels: the seed's per-step Euler loops in the seed's
+ * operation order, quirks included. */
+#ifndef SYNSWEEP_MODEL_H
+#define SYNSWEEP_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "synsweep/metrics.h"
+#include "synsweep/params.h"
+#include "synsweep/rng.h"
+#include "synsweep/status.h"
+
+/* Scratch memory for trials: created once per thread, grown (before any
+ * time loop) when a trial needs more bins. One workspace per thread. */
+typedef struct ss_model_ws ss_model_ws;
+
+/* Returns NULL when out of memory. */
+ss_model_ws *ss_model_ws_create(void);
+/* NULL is fine. */
+void ss_model_ws_free(ss_model_ws *ws);
+
+/* The reproducibility contract: a trial's stream is keyed by (seed, its
+ * parameter point, repeat); with common = true by (seed, repeat) only, so
+ * every parameter point of a repeat sees the same random numbers. */
+void ss_model_trial_stream(ss_model m, const ss_params *p, uint64_t seed,
+                           uint64_t repeat, bool common, ss_rng_stream *s);
+
+/* Runs one trial of model m. Validates p first (SS_ERR_PARAM); SS_ERR_NOMEM
+ * when the workspace cannot grow. Same (m, p, s) gives the same bits on any
+ * thread. Metrics m does not produce are NaN. */
+ss_status ss_model_run(ss_model m, const ss_params *p, const ss_rng_stream *s,
+                       ss_model_ws *ws, ss_metrics *out, ss_error *err);
+
+/* Time series of the last trial run in ws, each of ss_model_trace_length
+ * points (time = index * dt): NULL when that model does not make it.
+ * Valid until the next run with ws. */
+typedef enum ss_trace {
+    SS_TRACE_V,       /* membrane potential, mV (the seed's v) */
+    SS_TRACE_FMP,     /* free membrane potential, mV */
+    SS_TRACE_GE,      /* total excitatory conductance, nS (g for stp_train) */
+    SS_TRACE_GI,      /* total inhibitory conductance, nS */
+    SS_TRACE_I,       /* injected current, pA */
+    SS_TRACE_U,       /* u (mean over excitatory synapses in lif_cond_stp) */
+    SS_TRACE_R,       /* R (mean over excitatory synapses in lif_cond_stp) */
+    SS_TRACE_TRAIN,   /* presynaptic spikes per bin (excitatory, summed) */
+    SS_TRACE_COUNT
+} ss_trace;
+
+size_t ss_model_trace_length(const ss_model_ws *ws);
+const double *ss_model_trace(const ss_model_ws *ws, ss_trace t);
+/* Output spike bins of the last trial (spike time = bin * dt). */
+const size_t *ss_model_spikes(const ss_model_ws *ws, size_t *n);
+
+#endif

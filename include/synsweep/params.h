@@ -1,0 +1,192 @@
+/* The one table of every model parameter: name, unit, default per model,
+ * valid range. Validation, defaults, HDF5 units and help text all read it. */
+#ifndef SYNSWEEP_PARAMS_H
+#define SYNSWEEP_PARAMS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "synsweep/status.h"
+
+typedef enum ss_model {
+    SS_MODEL_LIF_COND,     /* run_LIF_cond + its free-membrane-potential run */
+    SS_MODEL_LIF_COND_STP, /* run_LIF_cond_STP + its FMP run */
+    SS_MODEL_STP_TRAIN,    /* dynamic_syn driven as in my_illus_STD */
+    SS_MODEL_COUNT
+} ss_model;
+
+/* Which models use a parameter (bit per model). */
+#define SS_M_LIF (1u << SS_MODEL_LIF_COND)
+#define SS_M_STP (1u << SS_MODEL_LIF_COND_STP)
+#define SS_M_TRAIN (1u << SS_MODEL_STP_TRAIN)
+#define SS_M_LIFS (SS_M_LIF | SS_M_STP)
+
+typedef enum ss_param_kind {
+    SS_KIND_REAL,   /* any double in range */
+    SS_KIND_COUNT,  /* a whole number in range */
+    SS_KIND_CHOICE  /* one of named values, stored as its index */
+} ss_param_kind;
+
+/* Values of the `input` choice parameter. */
+enum { SS_INPUT_POISSON = 0, SS_INPUT_REGULAR = 1 };
+
+/* Defaults are the tutorial's: default_pars and Coding Exercise 1.2 for
+ * lif_cond, the bonus LIF_STP demo (tau_ratio = 0.5) for lif_cond_stp,
+ * my_illus_STD for stp_train. A range is [lo, hi], with an open end where
+ * the flag says so.
+ *
+ * X(name, unit, kind, models, lif_cond, lif_cond_stp, stp_train,
+ *   lo, lo_open, hi, hi_open, long_name)                                   */
+#define SS_PARAM_LIST(X)                                                      \
+    X(T, "ms", SS_KIND_REAL, SS_M_LIFS, 1000., 1000., 0.,                     \
+      0., 1, 1e7, 0, "simulated time")                                        \
+    X(dt, "ms", SS_KIND_REAL, SS_M_LIFS | SS_M_TRAIN, .1, .1, .1,             \
+      0., 1, 100., 0, "time step")                                            \
+    X(V_th, "mV", SS_KIND_REAL, SS_M_LIFS, -55., -55., 0.,                    \
+      -1000., 0, 1000., 0, "spike threshold")                                 \
+    X(V_reset, "mV", SS_KIND_REAL, SS_M_LIFS, -75., -75., 0.,                 \
+      -1000., 0, 1000., 0, "reset potential")                                 \
+    X(tau_m, "ms", SS_KIND_REAL, SS_M_LIFS, 10., 10., 0.,                     \
+      0., 1, 1e6, 0, "membrane time constant")                                \
+    X(g_L, "nS", SS_KIND_REAL, SS_M_LIFS, 10., 10., 0.,                       \
+      0., 1, 1e6, 0, "leak conductance")                                      \
+    X(V_init, "mV", SS_KIND_REAL, SS_M_LIFS, -65., -65., 0.,                  \
+      -1000., 0, 1000., 0, "initial membrane potential")                      \
+    X(E_L, "mV", SS_KIND_REAL, SS_M_LIFS, -75., -75., 0.,                     \
+      -1000., 0, 1000., 0, "leak reversal potential")                         \
+    X(tref, "ms", SS_KIND_REAL, SS_M_LIFS, 2., 2., 0.,                        \
+      0., 0, 1e6, 0, "refractory time")                                       \
+    X(I_inj, "pA", SS_KIND_REAL, SS_M_LIFS, 0., 0., 0.,                       \
+      -1e6, 0, 1e6, 0, "injected DC current")                                 \
+    X(I_sigma, "pA s^0.5", SS_KIND_REAL, SS_M_LIFS, 0., 0., 0.,               \
+      0., 0, 1e6, 0, "injected white-noise amplitude (sig of my_GWN)")        \
+    X(gE_bar, "nS", SS_KIND_REAL, SS_M_LIFS, 2.4, 4.8, 0.,                    \
+      0., 0, 1e6, 0, "excitatory synaptic weight")                            \
+    X(gI_bar, "nS", SS_KIND_REAL, SS_M_LIFS, 2.4, 6.4, 0.,                    \
+      0., 0, 1e6, 0, "inhibitory synaptic weight")                            \
+    X(VE, "mV", SS_KIND_REAL, SS_M_LIFS, 0., 0., 0.,                          \
+      -1000., 0, 1000., 0, "excitatory reversal potential")                   \
+    X(VI, "mV", SS_KIND_REAL, SS_M_LIFS, -80., -80., 0.,                      \
+      -1000., 0, 1000., 0, "inhibitory reversal potential")                   \
+    X(tau_syn_E, "ms", SS_KIND_REAL, SS_M_LIFS, 2., 5., 0.,                   \
+      0., 1, 1e6, 0, "excitatory synaptic time constant")                     \
+    X(tau_syn_I, "ms", SS_KIND_REAL, SS_M_LIFS, 5., 10., 0.,                  \
+      0., 1, 1e6, 0, "inhibitory synaptic time constant")                     \
+    X(U0_E, "1", SS_KIND_REAL, SS_M_STP, 0., .45, 0.,                         \
+      0., 1, 1., 0, "excitatory release probability at rest")                 \
+    X(tau_d_E, "ms", SS_KIND_REAL, SS_M_STP, 0., 250., 0.,                    \
+      0., 1, 1e6, 0, "excitatory depression time constant")                   \
+    X(tau_f_E, "ms", SS_KIND_REAL, SS_M_STP, 0., 150., 0.,                    \
+      0., 1, 1e6, 0, "excitatory facilitation time constant")                 \
+    X(U0_I, "1", SS_KIND_REAL, SS_M_STP, 0., .45, 0.,                         \
+      0., 1, 1., 0, "inhibitory release probability at rest")                 \
+    X(tau_d_I, "ms", SS_KIND_REAL, SS_M_STP, 0., 250., 0.,                    \
+      0., 1, 1e6, 0, "inhibitory depression time constant")                   \
+    X(tau_f_I, "ms", SS_KIND_REAL, SS_M_STP, 0., 150., 0.,                    \
+      0., 1, 1e6, 0, "inhibitory facilitation time constant")                 \
+    X(n_exc, "1", SS_KIND_COUNT, SS_M_LIFS, 80., 80., 0.,                     \
+      0., 0, 1e5, 0, "number of excitatory presynaptic trains")               \
+    X(n_inh, "1", SS_KIND_COUNT, SS_M_LIFS, 20., 20., 0.,                     \
+      0., 0, 1e5, 0, "number of inhibitory presynaptic trains")               \
+    X(exc_rate, "Hz", SS_KIND_REAL, SS_M_LIFS, 10., 15., 0.,                  \
+      0., 0, 1e6, 0, "rate of each excitatory train")                         \
+    X(inh_rate, "Hz", SS_KIND_REAL, SS_M_LIFS, 10., 15., 0.,                  \
+      0., 0, 1e6, 0, "rate of each inhibitory train")                         \
+    X(input, "", SS_KIND_CHOICE, SS_M_LIFS | SS_M_TRAIN,                      \
+      SS_INPUT_POISSON, SS_INPUT_POISSON, SS_INPUT_REGULAR,                   \
+      0., 0, 1., 0, "presynaptic trains: poisson or regular")                 \
+    X(rate, "Hz", SS_KIND_REAL, SS_M_TRAIN, 0., 0., 20.,                      \
+      0., 1, 1e6, 0, "presynaptic rate")                                      \
+    X(g_bar, "nS", SS_KIND_REAL, SS_M_TRAIN, 0., 0., 1.2,                     \
+      0., 0, 1e6, 0, "synaptic weight")                                       \
+    X(tau_syn, "ms", SS_KIND_REAL, SS_M_TRAIN, 0., 0., 5.,                    \
+      0., 1, 1e6, 0, "synaptic time constant")                                \
+    X(U0, "1", SS_KIND_REAL, SS_M_TRAIN, 0., 0., .5,                          \
+      0., 1, 1., 0, "release probability at rest")                            \
+    X(tau_d, "ms", SS_KIND_REAL, SS_M_TRAIN, 0., 0., 100.,                    \
+      0., 1, 1e6, 0, "depression time constant")                              \
+    X(tau_f, "ms", SS_KIND_REAL, SS_M_TRAIN, 0., 0., 50.,                     \
+      0., 1, 1e6, 0, "facilitation time constant")
+
+typedef enum ss_param_id {
+#define SS_X_ID(name, ...) SS_P_##name,
+    SS_PARAM_LIST(SS_X_ID)
+#undef SS_X_ID
+    SS_PARAM_COUNT
+} ss_param_id;
+
+/* One trial's parameters: plain data, one double per table row (choices
+ * and counts included), so a test can build it by hand. */
+typedef struct ss_params {
+#define SS_X_FIELD(name, ...) double name;
+    SS_PARAM_LIST(SS_X_FIELD)
+#undef SS_X_FIELD
+} ss_params;
+
+typedef struct ss_param_info {
+    const char *name;
+    const char *unit;
+    ss_param_kind kind;
+    unsigned models;
+    double defaults[SS_MODEL_COUNT];
+    double lo, hi;
+    bool lo_open, hi_open;
+    const char *long_name;
+} ss_param_info;
+
+/* Longest time grid a trial may have (bins); keeps workspaces bounded. */
+#define SS_MAX_BINS 10000000.0
+
+const char *ss_model_name(ss_model m);
+/* Returns SS_MODEL_COUNT when name is no model. */
+ss_model ss_model_from_name(const char *name);
+
+const ss_param_info *ss_param_info_of(ss_param_id id);
+/* Returns SS_PARAM_COUNT when name is no parameter. */
+ss_param_id ss_param_find(const char *name);
+bool ss_param_used_by(ss_param_id id, ss_model m);
+
+double ss_params_get(const ss_params *p, ss_param_id id);
+void ss_params_put(ss_params *p, ss_param_id id, double value);
+
+/* Fills p with model m's defaults (parameters m does not use become 0). */
+void ss_params_defaults(ss_model m, ss_params *p);
+
+/* Writes "[lo, hi]", "(0, 1]" or "poisson | regular" into buf. */
+void ss_param_format_range(ss_param_id id, char *buf, size_t size);
+/* Writes a value as the user would type it: a number, or a choice's name. */
+void ss_param_format_value(ss_param_id id, double value, char *buf,
+                           size_t size);
+
+/* Parses text (a number, or a choice's name) as parameter id's value and
+ * checks it against the parameter's kind and range. */
+ss_status ss_param_parse(ss_param_id id, const char *text, double *out,
+                         ss_error *err);
+/* Checks one value against the parameter's kind and range. */
+ss_status ss_param_check(ss_param_id id, double value, ss_error *err);
+
+/* Applies "NAME=VALUE" to p for model m: unknown names, names m does not
+ * use, bad numbers and out-of-range values are SS_ERR_PARAM, with the
+ * nearest valid name as the hint. */
+ss_status ss_params_assign(ss_model m, ss_params *p, const char *assignment,
+                           ss_error *err);
+
+/* Checks every parameter m uses, then the rules that tie several together:
+ * p = rate * dt / 1000 <= 1 for each presynaptic rate, and a time grid of
+ * 1 .. SS_MAX_BINS bins. */
+ss_status ss_params_validate(ss_model m, const ss_params *p, ss_error *err);
+
+/* The model's valid parameter name closest to name (edit distance), or NULL
+ * when nothing is close. */
+const char *ss_params_nearest_name(ss_model m, const char *name);
+
+/* Lt, the number of points of np.arange(0, T, dt); for stp_train T is
+ * my_illus_STD's 10 * 1000 / rate. */
+size_t ss_params_time_bins(ss_model m, const ss_params *p);
+
+/* The trial's parameter point: the values of the parameters m uses, in
+ * table order, preceded by m itself. Returns the count written (at most
+ * SS_PARAM_COUNT + 1). */
+size_t ss_params_point(ss_model m, const ss_params *p, double *values);
+
+#endif

@@ -1,0 +1,62 @@
+/* Per-trial random streams from the Philox4x64-10 counter-based generator
+ * (Random123). A trial's stream is keyed by (seed, its parameter point,
+ * its repeat index) and nothing else, so it never depends on which other
+ * trials ran, on which thread, or in what order. No global state. */
+#ifndef SYNSWEEP_RNG_H
+#define SYNSWEEP_RNG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One trial's stream: plain data, cheap to copy. */
+typedef struct ss_rng_stream {
+    uint64_t key[2]; /* {seed, point key} */
+    uint64_t repeat;
+} ss_rng_stream;
+
+/* A sequential reader of one substream of a stream (one presynaptic train,
+ * the noise current). Its i-th 64-bit word is
+ *     Philox4x64-10(counter = {i / 4, substream, repeat, 0}, key)[i % 4],
+ * so substreams are independent and any word can be found without the
+ * others. Plain data; one per substream, not shared between threads. */
+typedef struct ss_rng_seq {
+    uint64_t ctr[4];    /* ctr[0]: the block held in `block` */
+    uint64_t key[2];
+    uint64_t block[4];
+    uint64_t pos;       /* index of the next word to read */
+    int block_valid;
+    int has_spare;      /* the polar method makes normals in pairs */
+    double spare;
+} ss_rng_seq;
+
+/* Hashes a parameter point (exact doubles, -0 taken as +0) into the 64-bit
+ * key word that, with the seed, keys a trial's stream. */
+uint64_t ss_rng_point_key(const double *values, size_t n);
+
+/* The stream of (seed, point key, repeat). For common random numbers
+ * across grid points, pass point_key = 0. */
+void ss_rng_stream_init(ss_rng_stream *s, uint64_t seed, uint64_t point_key,
+                        uint64_t repeat);
+
+void ss_rng_seq_init(ss_rng_seq *q, const ss_rng_stream *s,
+                     uint64_t substream);
+
+/* Skips n words (cheap: no generator call until the next read). */
+void ss_rng_seq_skip(ss_rng_seq *q, uint64_t n);
+
+uint64_t ss_rng_next_u64(ss_rng_seq *q);
+/* Uniform double in [0, 1) with 53 random bits. */
+double ss_rng_uniform(ss_rng_seq *q);
+/* Standard normal (Marsaglia's polar method, with this module's own log so
+ * the numbers do not change with the C library). */
+double ss_rng_normal(ss_rng_seq *q);
+
+/* The pieces the variates are made of, exposed for tests. */
+void ss_rng_philox4x64(const uint64_t ctr[4], const uint64_t key[2],
+                       uint64_t out[4]);
+double ss_rng_u01(uint64_t word);
+/* Natural log of a positive finite x, from IEEE arithmetic alone
+ * (accurate to a few ulp). */
+double ss_rng_log(double x);
+
+#endif

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages synsweep needs, only those that are missing.
+# Safe to run again and again; needs root (or sudo) only when something is missing.
+set -euo pipefail
+
+packages=(
+    build-essential cmake pkg-config
+    libhdf5-dev libyaml-dev libcmocka-dev librandom123-dev
+    python3-numpy python3-h5py python3-h5netcdf python3-xarray
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+        missing+=("$p")
+    fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+    sudo="sudo"
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
