@@ -22,4 +22,4 @@ run_suite build/test
 echo "== AddressSanitizer + UndefinedBehaviorSanitizer build"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    run_suite build/sanitize -DSYNSWEEP_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+    run_suite build/sanitize -DSYNSWEEP_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
