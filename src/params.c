@@ -277,28 +277,38 @@ static ss_status check_rate(ss_param_id rate_id, double rate, double dt,
     return SS_OK;
 }
 
-ss_status ss_params_validate(ss_model m, const ss_params *p, ss_error *err)
+ss_status ss_params_check_point(ss_model m, const ss_params *p,
+                                ss_param_id *culprit, ss_error *err)
 {
+    ss_param_id dummy;
+    if (!culprit)
+        culprit = &dummy;
+    *culprit = SS_PARAM_COUNT;
     if ((unsigned)m >= SS_MODEL_COUNT)
         return ss_error_set(err, SS_ERR_PARAM, "unknown model");
     for (int i = 0; i < SS_PARAM_COUNT; i++) {
         ss_param_id id = (ss_param_id)i;
         if (!ss_param_used_by(id, m))
             continue;
+        *culprit = id;
         ss_status s = ss_param_check(id, ss_params_get(p, id), err);
         if (s != SS_OK)
             return s;
     }
-    ss_status s;
+    ss_param_id rates[2] = {SS_P_exc_rate, SS_P_inh_rate};
+    size_t n_rates = 2;
     if (m == SS_MODEL_STP_TRAIN) {
-        if ((s = check_rate(SS_P_rate, p->rate, p->dt, err)) != SS_OK)
-            return s;
-    } else {
-        if ((s = check_rate(SS_P_exc_rate, p->exc_rate, p->dt, err)) != SS_OK)
-            return s;
-        if ((s = check_rate(SS_P_inh_rate, p->inh_rate, p->dt, err)) != SS_OK)
+        rates[0] = SS_P_rate;
+        n_rates = 1;
+    }
+    for (size_t k = 0; k < n_rates; k++) {
+        *culprit = rates[k];
+        ss_status s = check_rate(rates[k], ss_params_get(p, rates[k]), p->dt,
+                                 err);
+        if (s != SS_OK)
             return s;
     }
+    *culprit = m == SS_MODEL_STP_TRAIN ? SS_P_rate : SS_P_T;
     size_t bins = ss_params_time_bins(m, p);
     if (bins < 2 || (double)bins > SS_MAX_BINS)
         return ss_error_set(err, SS_ERR_PARAM,
@@ -307,7 +317,13 @@ ss_status ss_params_validate(ss_model m, const ss_params *p, ss_error *err)
                             SS_MAX_BINS,
                             m == SS_MODEL_STP_TRAIN ? "10000 / rate" : "T",
                             bins);
+    *culprit = SS_PARAM_COUNT;
     return SS_OK;
+}
+
+ss_status ss_params_validate(ss_model m, const ss_params *p, ss_error *err)
+{
+    return ss_params_check_point(m, p, NULL, err);
 }
 
 size_t ss_params_point(ss_model m, const ss_params *p, double *values)

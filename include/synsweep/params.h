@@ -175,6 +175,11 @@ ss_status ss_params_assign(ss_model m, ss_params *p, const char *assignment,
  * p = rate * dt / 1000 <= 1 for each presynaptic rate, and a time grid of
  * 1 .. SS_MAX_BINS bins. */
 ss_status ss_params_validate(ss_model m, const ss_params *p, ss_error *err);
+/* As ss_params_validate, and names in *culprit (if not NULL) the parameter
+ * the failure is about (for the rate rules, the rate; for the time grid, T
+ * or rate), so a caller can point at the place that set it. */
+ss_status ss_params_check_point(ss_model m, const ss_params *p,
+                                ss_param_id *culprit, ss_error *err);
 
 /* The model's valid parameter name closest to name (edit distance), or NULL
  * when nothing is close. */

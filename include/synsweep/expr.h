@@ -1,0 +1,35 @@
+/* Arithmetic expressions of the spec's `derived` section:
+ * numbers, names, + - * / ^ (right-associative power), unary minus and
+ * parentheses. Parsed once, evaluated per trial. Pure: no I/O. */
+#ifndef SYNSWEEP_EXPR_H
+#define SYNSWEEP_EXPR_H
+
+#include <stddef.h>
+
+#include "synsweep/status.h"
+
+typedef struct ss_expr ss_expr;
+
+/* Parses text. Each name is looked up with resolve(name, ctx), which
+ * returns a slot index >= 0 (the index evaluation reads from vars[]) or -1
+ * for an unknown name. On a syntax error or an unknown name returns
+ * SS_ERR_SPEC with err->column set to the 1-based column of the offending
+ * character within text (err->line left 0) and, for an unknown name,
+ * err->hint from suggest(name, ctx) when that returns non-NULL.
+ * On failure *out is NULL and nothing leaks. */
+ss_status ss_expr_parse(const char *text,
+                        int (*resolve)(const char *name, void *ctx),
+                        const char *(*suggest)(const char *name, void *ctx),
+                        void *ctx, ss_expr **out, ss_error *err);
+
+/* NULL is fine. */
+void ss_expr_free(ss_expr *e);
+
+/* The value with slot i holding vars[i]. IEEE semantics (x/0 is inf). */
+double ss_expr_eval(const ss_expr *e, const double *vars);
+
+/* The distinct slots the expression reads, in first-use order; returns
+ * their number and writes at most max of them. */
+size_t ss_expr_slots(const ss_expr *e, int *slots, size_t max);
+
+#endif

@@ -1,0 +1,54 @@
+/* The grid of a sweep: trial index <-> (axis indices, repeat), row-major
+ * with the repeat last, and each trial's parameters and random stream.
+ * Nothing is allocated per trial. */
+#ifndef SYNSWEEP_GRID_H
+#define SYNSWEEP_GRID_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "synsweep/params.h"
+#include "synsweep/rng.h"
+#include "synsweep/spec.h"
+#include "synsweep/status.h"
+
+/* Dimensions: at most this many sweep axes (plus the repeat). */
+#define SS_GRID_MAX_AXES 32
+
+typedef struct ss_grid ss_grid;
+
+/* The grid of spec. Keeps a pointer: spec must outlive the grid. */
+ss_status ss_grid_create(const ss_spec *spec, ss_grid **out, ss_error *err);
+/* NULL is fine. */
+void ss_grid_free(ss_grid *grid);
+
+const ss_spec *ss_grid_spec(const ss_grid *grid);
+uint64_t ss_grid_trials(const ss_grid *grid);
+/* Number of dimensions: the sweep axes, then the repeat. */
+size_t ss_grid_rank(const ss_grid *grid);
+/* Size of each dimension (rank values). */
+const uint64_t *ss_grid_shape(const ss_grid *grid);
+
+/* idx[0..rank) of a trial: axis indices, then the repeat. */
+void ss_grid_index(const ss_grid *grid, uint64_t trial, uint64_t *idx);
+uint64_t ss_grid_trial_of(const ss_grid *grid, const uint64_t *idx);
+
+/* A trial's parameters, repeat index and random stream (keyed by the
+ * spec's seed, the parameter point and the repeat, or by seed and repeat
+ * alone with `streams: common`). Thread-safe. */
+ss_status ss_grid_trial(const ss_grid *grid, uint64_t trial, ss_params *p,
+                        uint64_t *repeat, ss_rng_stream *stream,
+                        ss_error *err);
+
+/* Splits the trials [first, first + n) into boxes of the grid's shape,
+ * at most 2 * rank - 1 of them, in row-major order: for each box calls
+ * emit(start, count, ctx) with start/count of rank values. Used to write a
+ * run of consecutive trials as hyperslabs. Returns the first non-zero
+ * value emit returns, else 0. */
+int ss_grid_boxes(size_t rank, const uint64_t *shape, uint64_t first,
+                  uint64_t n,
+                  int (*emit)(const uint64_t *start, const uint64_t *count,
+                              void *ctx),
+                  void *ctx);
+
+#endif

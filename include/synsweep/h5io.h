@@ -1,0 +1,103 @@
+/* The results file: HDF5 laid out so that xarray (engine h5netcdf), pandas
+ * and h5py read it directly.
+ *
+ *  /<metric>     float64 (axes..., repeat), chunked, compressed, NaN fill,
+ *                attributes units, long_name (and coordinates, listing the
+ *                zip members and derived parameters)
+ *  /<axis>       1-D coordinate of each sweep axis, an HDF5 dimension scale
+ *                (a zip axis: its index 0..n-1; its members are 1-D
+ *                coordinates /<member> along it)
+ *  /repeat       0..R-1, a dimension scale
+ *  /<derived>    float64 (axes...), each derived parameter's value per point
+ *  /done         uint8 (axes..., repeat): 1 once the trial is written
+ *  root attributes: synsweep_version, spec (its text), spec_sha256, seed,
+ *  model, name, description, streams, repeats, created, command_line, and
+ *  the value of every model parameter that is neither swept nor derived.
+ *
+ * One writer: no function here may be called from two threads at once. */
+#ifndef SYNSWEEP_H5IO_H
+#define SYNSWEEP_H5IO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "synsweep/grid.h"
+#include "synsweep/metrics.h"
+#include "synsweep/model.h"
+#include "synsweep/status.h"
+
+typedef struct ss_h5 ss_h5;
+
+/* Creates path for grid's sweep with every dataset, coordinate and
+ * attribute; metrics NaN, done 0. An existing path is an error
+ * (SS_ERR_USAGE) unless force. command_line is stored as an attribute.
+ * On failure *out is NULL and no file is left behind.
+ *
+ * While trials are being written the datasets are uncompressed with every
+ * chunk allocated up front, so writing data never touches the file's
+ * metadata: whenever the process dies, the file opens, and every trial
+ * marked done has its metrics. ss_h5_close compresses the finished file. */
+ss_status ss_h5_create(const char *path, const ss_grid *grid,
+                       const char *command_line, bool force, ss_h5 **out,
+                       ss_error *err);
+
+/* Trials in one chunk of the datasets: blocks of whole multiples of it
+ * rewrite few partial chunks. */
+uint64_t ss_h5_chunk_trials(const ss_h5 *f);
+
+/* Writes the spec's metrics of trials [first, first + n), rows[i] being
+ * trial first + i, then marks them done, then flushes the file. */
+ss_status ss_h5_write_block(ss_h5 *f, uint64_t first, uint64_t n,
+                            const ss_metrics *rows, ss_error *err);
+
+/* Flushes and closes the file (NULL is fine). With complete (every trial
+ * written), rewrites it compressed: into a temporary file beside it, then
+ * renamed over it, so one complete file is at the path at every moment.
+ * grid must still be alive. */
+ss_status ss_h5_close(ss_h5 *f, bool complete, ss_error *err);
+
+/* What `synsweep info` shows. */
+#define SS_H5_MAX_DIMS 34
+typedef struct ss_h5_dim {
+    char name[64];
+    uint64_t size;
+    char first[64], last[64]; /* first and last coordinate, as text */
+} ss_h5_dim;
+
+typedef struct ss_h5_metric_summary {
+    char name[64];
+    char units[32];
+    double min, mean, max; /* over finished trials with a finite value */
+    uint64_t finite;       /* how many those are */
+} ss_h5_metric_summary;
+
+typedef struct ss_h5_info {
+    char version[32];
+    char name[256];
+    char model[32];
+    char created[64];
+    char spec_sha256[65];
+    uint64_t seed;
+    size_t rank;
+    ss_h5_dim dims[SS_H5_MAX_DIMS];
+    uint64_t trials, done;
+    size_t n_metrics;
+    ss_h5_metric_summary metrics[SS_METRIC_COUNT];
+} ss_h5_info;
+
+/* Reads the summary of a results file (scans every metric once, in
+ * bounded blocks). */
+ss_status ss_h5_read_info(const char *path, ss_h5_info *info, ss_error *err);
+
+/* Writes the full time series of one trial, just run in ws, to path:
+ * /time (ms) as the dimension of v, fmp, gE, gI, I, u, R and presynaptic
+ * (those the model makes), /spike_time along /spike, and as root
+ * attributes the trial, its repeat, the seed, the spec, every parameter
+ * and every metric. Refuses an existing path unless force. */
+ss_status ss_h5_write_trace(const char *path, bool force, const ss_grid *grid,
+                            uint64_t trial, const ss_params *p,
+                            const ss_metrics *met, const ss_model_ws *ws,
+                            const char *command_line, ss_error *err);
+
+#endif

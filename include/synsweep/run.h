@@ -1,0 +1,45 @@
+/* Runs the trials of a grid on OpenMP threads and hands the results, in
+ * order, block by block, to one writer. Knows nothing of the file. */
+#ifndef SYNSWEEP_RUN_H
+#define SYNSWEEP_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "synsweep/grid.h"
+#include "synsweep/metrics.h"
+#include "synsweep/status.h"
+
+/* Receives trials [first, first + n), rows[i] being trial first + i; called
+ * from one thread only, in increasing order of first. */
+typedef ss_status (*ss_run_sink)(void *ctx, uint64_t first, uint64_t n,
+                                 const ss_metrics *rows, ss_error *err);
+
+typedef struct ss_run_progress {
+    uint64_t done, total;
+    double elapsed; /* seconds */
+} ss_run_progress;
+
+typedef struct ss_run_options {
+    int threads;    /* <= 0: all cores */
+    uint64_t block; /* trials per block handed to the sink; 0: a default */
+    /* called now and then from one thread; may be NULL */
+    void (*progress)(const ss_run_progress *p, void *ctx);
+    void *progress_ctx;
+} ss_run_options;
+
+/* Runs every trial of grid. A trial's result depends only on its
+ * parameters, the seed and its repeat: never on the thread count, the
+ * schedule or the block size. Memory is bounded by the block size. */
+ss_status ss_run(const ss_grid *grid, const ss_run_options *opt,
+                 ss_run_sink sink, void *sink_ctx, ss_error *err);
+
+/* Times up to n_samples trials spread over the grid on one thread and
+ * returns the mean seconds per trial in *seconds. */
+ss_status ss_run_time_trials(const ss_grid *grid, unsigned n_samples,
+                             double *seconds, ss_error *err);
+
+/* The number of threads ss_run would use for opt. */
+int ss_run_threads(const ss_run_options *opt);
+
+#endif

@@ -1,0 +1,142 @@
+#include "synsweep/run.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <omp.h>
+
+#include "synsweep/model.h"
+
+/* Trials per block when the caller has no preference: big enough that
+ * threads rarely wait at a block's end, small enough to stay a few MB. */
+#define DEFAULT_BLOCK 8192
+/* Seconds between progress reports. */
+#define PROGRESS_PERIOD 0.25
+
+int ss_run_threads(const ss_run_options *opt)
+{
+    return opt && opt->threads > 0 ? opt->threads : omp_get_num_procs();
+}
+
+ss_status ss_run(const ss_grid *grid, const ss_run_options *opt,
+                 ss_run_sink sink, void *sink_ctx, ss_error *err)
+{
+    const uint64_t total = ss_grid_trials(grid);
+    const int threads = ss_run_threads(opt);
+    const uint64_t block = opt && opt->block ? opt->block : DEFAULT_BLOCK;
+    const ss_model model = ss_spec_model(ss_grid_spec(grid));
+
+    ss_metrics *rows = malloc(block * sizeof *rows);
+    ss_model_ws **ws = calloc((size_t)threads, sizeof *ws);
+    ss_status st = SS_OK;
+    if (!rows || !ws) {
+        st = ss_error_set(err, SS_ERR_NOMEM, "cannot allocate a block");
+        goto out;
+    }
+    for (int t = 0; t < threads; t++) {
+        if (!(ws[t] = ss_model_ws_create())) {
+            st = ss_error_set(err, SS_ERR_NOMEM, "cannot allocate workspaces");
+            goto out;
+        }
+    }
+
+    const double start = omp_get_wtime();
+    double last_report = start;
+    uint64_t done = 0;
+    for (uint64_t first = 0; first < total && st == SS_OK; first += block) {
+        const uint64_t n = total - first < block ? total - first : block;
+        ss_status failed = SS_OK;
+        uint64_t finished = 0; /* trials of this block done so far */
+        ss_error first_err;
+        ss_error_clear(&first_err);
+
+#pragma omp parallel num_threads(threads)
+        {
+            ss_model_ws *w = ws[omp_get_thread_num()];
+#pragma omp for schedule(dynamic, 1)
+            for (uint64_t i = 0; i < n; i++) {
+                ss_params p;
+                uint64_t repeat;
+                ss_rng_stream s;
+                ss_error e;
+                ss_status ts = ss_grid_trial(grid, first + i, &p, &repeat, &s,
+                                             &e);
+                if (ts == SS_OK)
+                    ts = ss_model_run(model, &p, &s, w, &rows[i], &e);
+                if (ts != SS_OK) {
+#pragma omp critical(ss_run_error)
+                    if (failed == SS_OK) {
+                        failed = ts;
+                        first_err = e;
+                    }
+                }
+#pragma omp atomic update
+                finished++;
+                if (opt && opt->progress && omp_get_thread_num() == 0) {
+                    double now = omp_get_wtime();
+                    if (now - last_report >= PROGRESS_PERIOD) {
+                        uint64_t so_far;
+#pragma omp atomic read
+                        so_far = finished;
+                        last_report = now;
+                        ss_run_progress pr = {done + so_far, total,
+                                              now - start};
+                        opt->progress(&pr, opt->progress_ctx);
+                    }
+                }
+            }
+        }
+        if (failed != SS_OK) {
+            if (err)
+                *err = first_err;
+            st = failed;
+            break;
+        }
+        st = sink(sink_ctx, first, n, rows, err);
+        done += n;
+        if (opt && opt->progress) {
+            ss_run_progress pr = {done, total, omp_get_wtime() - start};
+            opt->progress(&pr, opt->progress_ctx);
+        }
+    }
+
+out:
+    if (ws)
+        for (int t = 0; t < threads; t++)
+            ss_model_ws_free(ws[t]);
+    free(ws);
+    free(rows);
+    return st;
+}
+
+ss_status ss_run_time_trials(const ss_grid *grid, unsigned n_samples,
+                             double *seconds, ss_error *err)
+{
+    const uint64_t total = ss_grid_trials(grid);
+    const ss_model model = ss_spec_model(ss_grid_spec(grid));
+    if (n_samples == 0 || total == 0) {
+        *seconds = 0;
+        return SS_OK;
+    }
+    if (n_samples > total)
+        n_samples = (unsigned)total;
+    ss_model_ws *w = ss_model_ws_create();
+    if (!w)
+        return ss_error_set(err, SS_ERR_NOMEM, "cannot allocate a workspace");
+    ss_status st = SS_OK;
+    double start = omp_get_wtime();
+    for (unsigned k = 0; k < n_samples && st == SS_OK; k++) {
+        /* spread over the grid: trial costs vary along its axes */
+        uint64_t trial = (uint64_t)((double)k * (double)total / n_samples);
+        ss_params p;
+        uint64_t repeat;
+        ss_rng_stream s;
+        ss_metrics m;
+        st = ss_grid_trial(grid, trial, &p, &repeat, &s, err);
+        if (st == SS_OK)
+            st = ss_model_run(model, &p, &s, w, &m, err);
+    }
+    *seconds = (omp_get_wtime() - start) / n_samples;
+    ss_model_ws_free(w);
+    return st;
+}
