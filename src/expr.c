@@ -1,6 +1,5 @@
 #include "synsweep/expr.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -49,6 +48,22 @@ typedef struct parser {
     ss_error *err;
 } parser;
 
+/* ASCII classes: <ctype.h> would follow the locale. */
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static bool is_name_start(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
 static ss_status parse_expr(parser *p);
 static ss_status parse_unary(parser *p);
 
@@ -63,7 +78,7 @@ static ss_status fail(parser *p, size_t at, const char *msg)
 
 static void skip_space(parser *p)
 {
-    while (isspace((unsigned char)p->text[p->pos]))
+    while (is_space(p->text[p->pos]))
         p->pos++;
 }
 
@@ -95,7 +110,7 @@ static void describe_before(const parser *p, size_t at, char *buf,
                             size_t size)
 {
     size_t i = at;
-    while (i > 0 && isspace((unsigned char)p->text[i - 1]))
+    while (i > 0 && is_space(p->text[i - 1]))
         i--;
     if (i == 0)
         snprintf(buf, size, "at the start of the expression");
@@ -103,19 +118,27 @@ static void describe_before(const parser *p, size_t at, char *buf,
         snprintf(buf, size, "after '%c'", p->text[i - 1]);
 }
 
+/* The character at p->pos as a message shows it: a UTF-8 sequence whole,
+ * a control character by its code. */
 static void describe_char(const parser *p, char *buf, size_t size)
 {
-    char c = p->text[p->pos];
-    if (c == '\0')
+    const unsigned char *c = (const unsigned char *)p->text + p->pos;
+    size_t len = 1;
+    if (*c == '\0') {
         snprintf(buf, size, "the end of the expression");
-    else
-        snprintf(buf, size, "'%c'", c);
+    } else if (*c < 0x20 || *c == 0x7f) {
+        snprintf(buf, size, "a control character (0x%02x)", *c);
+    } else {
+        while (*c >= 0x80 && len < 4 && (c[len] & 0xC0) == 0x80)
+            len++;
+        snprintf(buf, size, "'%.*s'", (int)len, (const char *)c);
+    }
 }
 
 static ss_status parse_name(parser *p)
 {
     size_t start = p->pos;
-    while (isalnum((unsigned char)p->text[p->pos]) || p->text[p->pos] == '_')
+    while (is_name_start(p->text[p->pos]) || is_digit(p->text[p->pos]))
         p->pos++;
     size_t len = p->pos - start;
     char *name = malloc(len + 1);
@@ -155,10 +178,9 @@ static ss_status parse_atom(parser *p)
 {
     skip_space(p);
     const char *s = p->text + p->pos;
-    if (isdigit((unsigned char)s[0]) ||
-        (s[0] == '.' && isdigit((unsigned char)s[1])))
+    if (is_digit(s[0]) || (s[0] == '.' && is_digit(s[1])))
         return parse_number(p);
-    if (isalpha((unsigned char)s[0]) || s[0] == '_')
+    if (is_name_start(s[0]))
         return parse_name(p);
     if (s[0] == '(') {
         size_t open = p->pos++;
@@ -268,13 +290,15 @@ ss_status ss_expr_parse(const char *text,
     if (st == SS_OK) {
         skip_space(&p);
         char c = text[p.pos];
-        char msg[96];
-        snprintf(msg, sizeof msg,
-                 "unexpected '%c' after the end of the expression", c);
-        if (c == ')')
+        if (c == ')') {
             st = fail(&p, p.pos, "unbalanced ')'");
-        else if (c != '\0')
+        } else if (c != '\0') {
+            char got[64], msg[128];
+            describe_char(&p, got, sizeof got);
+            snprintf(msg, sizeof msg,
+                     "unexpected %s after the end of the expression", got);
             st = fail(&p, p.pos, msg);
+        }
     }
     ss_expr *e = st == SS_OK ? malloc(sizeof *e) : NULL;
     if (st == SS_OK && !e)

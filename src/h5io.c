@@ -25,6 +25,7 @@ struct ss_h5 {
     char path[4096];
     const ss_grid *grid;
     char created[64];
+    char kernel[16];
     char *command_line;
     bool compressed;
     hid_t file;
@@ -514,6 +515,7 @@ done:
 }
 
 static ss_status write_root_attributes(hid_t file, const ss_grid *grid,
+                                       const char *kernel,
                                        const char *command_line,
                                        const char *created, const char *path,
                                        ss_error *err)
@@ -530,6 +532,7 @@ static ss_status write_root_attributes(hid_t file, const ss_grid *grid,
                   0 ||
               attr_string(file, "model", ss_model_name(m)) < 0 ||
               attr_u64(file, "seed", ss_spec_seed(spec)) < 0 ||
+              attr_string(file, "kernel", kernel) < 0 ||
               attr_string(file, "streams", ss_spec_common_streams(spec)
                                                    ? "common"
                                                    : "independent") < 0 ||
@@ -588,9 +591,9 @@ static void h5_release(ss_h5 *f)
 /* Creates a results file at path (flags: H5F_ACC_EXCL or H5F_ACC_TRUNC)
  * with every dataset, coordinate and attribute. */
 static ss_status create_file(const char *path, const ss_grid *grid,
-                             const char *command_line, const char *created,
-                             bool compressed, unsigned flags, ss_h5 **out,
-                             ss_error *err)
+                             const char *kernel, const char *command_line,
+                             const char *created, bool compressed,
+                             unsigned flags, ss_h5 **out, ss_error *err)
 {
     *out = NULL;
     ss_h5 *f = calloc(1, sizeof *f);
@@ -601,6 +604,7 @@ static ss_status create_file(const char *path, const ss_grid *grid,
     f->grid = grid;
     f->compressed = compressed;
     f->command_line = strdup(command_line ? command_line : "");
+    snprintf(f->kernel, sizeof f->kernel, "%s", kernel);
     f->done = -1;
     for (int i = 0; i < SS_METRIC_COUNT; i++)
         f->metric[i] = -1;
@@ -627,8 +631,8 @@ static ss_status create_file(const char *path, const ss_grid *grid,
         return st;
     }
     const ss_spec *spec = ss_grid_spec(grid);
-    if ((st = write_root_attributes(f->file, grid, f->command_line, created,
-                                    path, err)) != SS_OK ||
+    if ((st = write_root_attributes(f->file, grid, kernel, f->command_line,
+                                    created, path, err)) != SS_OK ||
         (st = write_coordinates(f->file, grid, &c, path, err)) != SS_OK ||
         (st = write_derived(f->file, grid, &c, path, err)) != SS_OK)
         goto fail;
@@ -692,8 +696,8 @@ fail_closed:
 }
 
 ss_status ss_h5_create(const char *path, const ss_grid *grid,
-                       const char *command_line, bool force, ss_h5 **out,
-                       ss_error *err)
+                       const char *kernel, const char *command_line,
+                       bool force, ss_h5 **out, ss_error *err)
 {
     *out = NULL;
     quiet_hdf5();
@@ -702,7 +706,7 @@ ss_status ss_h5_create(const char *path, const ss_grid *grid,
                             "'%s' exists; use --force to overwrite it", path);
     char created[64];
     iso_time_now(created, sizeof created);
-    return create_file(path, grid, command_line, created, false,
+    return create_file(path, grid, kernel, command_line, created, false,
                        force ? H5F_ACC_TRUNC : H5F_ACC_EXCL, out, err);
 }
 
@@ -793,14 +797,14 @@ static int copy_dataset(hid_t src, const ss_h5 *dst, hid_t dst_d,
  * temporary file beside it, then renamed over it, so that at every moment
  * one complete file is at path. */
 static ss_status compact(const char *path, const ss_grid *grid,
-                         const char *command_line, const char *created,
-                         ss_error *err)
+                         const char *kernel, const char *command_line,
+                         const char *created, ss_error *err)
 {
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.compacting", path);
     ss_h5 *dst;
-    ss_status st = create_file(tmp, grid, command_line, created, true,
-                               H5F_ACC_TRUNC, &dst, err);
+    ss_status st = create_file(tmp, grid, kernel, command_line, created,
+                               true, H5F_ACC_TRUNC, &dst, err);
     if (st != SS_OK)
         return st;
     hid_t src = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
@@ -837,15 +841,17 @@ ss_status ss_h5_close(ss_h5 *f, bool complete, ss_error *err)
         st = ss_error_set(err, SS_ERR_IO, "%s: cannot write: %s", f->path,
                           errno ? strerror(errno) : "HDF5 error");
     bool compress = st == SS_OK && complete && !f->compressed;
-    char path[sizeof f->path], created[sizeof f->created];
+    char path[sizeof f->path], created[sizeof f->created],
+        kernel[sizeof f->kernel];
     memcpy(path, f->path, sizeof path);
     memcpy(created, f->created, sizeof created);
+    memcpy(kernel, f->kernel, sizeof kernel);
     char *command_line = f->command_line;
     const ss_grid *grid = f->grid;
     f->command_line = NULL;
     h5_release(f);
     if (compress)
-        st = compact(path, grid, command_line, created, err);
+        st = compact(path, grid, kernel, command_line, created, err);
     free(command_line);
     return st;
 }

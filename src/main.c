@@ -75,12 +75,13 @@ static void print_model_params(ss_model m)
 
 static const char trial_usage[] =
     "usage: synsweep trial MODEL [--set NAME=VALUE]... [--seed S] "
-    "[--repeat R] [--json]\n"
+    "[--repeat R] [--kernel fast|reference] [--json]\n"
     "Runs one trial of MODEL (lif_cond, lif_cond_stp, stp_train) with the\n"
     "defaults overridden by --set and prints its metrics, one\n"
     "'name<TAB>value' line each, or one JSON object with --json.\n"
     "The random stream is keyed by the seed, the full parameter point and\n"
-    "the repeat index, as in a sweep.\n";
+    "the repeat index, as in a sweep; with the sweep's kernel (default\n"
+    "fast) it prints exactly that trial's metrics.\n";
 
 static int cmd_trial(int argc, char **argv, const char *command_line)
 {
@@ -104,6 +105,7 @@ static int cmd_trial(int argc, char **argv, const char *command_line)
     ss_params_defaults(m, &p);
     uint64_t seed = 0, repeat = 0;
     bool json = false;
+    ss_kernel kernel = SS_KERNEL_FAST;
     ss_error err;
     ss_error_clear(&err);
     for (int i = 2; i < argc; i++) {
@@ -111,11 +113,16 @@ static int cmd_trial(int argc, char **argv, const char *command_line)
         if (strcmp(a, "--json") == 0) {
             json = true;
         } else if (strcmp(a, "--set") == 0 || strcmp(a, "--seed") == 0 ||
-                   strcmp(a, "--repeat") == 0) {
+                   strcmp(a, "--repeat") == 0 || strcmp(a, "--kernel") == 0) {
             if (i + 1 >= argc)
                 return usage_error("%s needs a value", a);
             const char *val = argv[++i];
-            if (strcmp(a, "--set") == 0) {
+            if (strcmp(a, "--kernel") == 0) {
+                if ((kernel = ss_kernel_from_name(val)) == SS_KERNEL_COUNT)
+                    return usage_error("--kernel takes fast or reference "
+                                       "(got '%s')",
+                                       val);
+            } else if (strcmp(a, "--set") == 0) {
                 if (ss_params_assign(m, &p, val, &err) != SS_OK)
                     return report(&err);
             } else if (!parse_u64(val, strcmp(a, "--seed") == 0 ? &seed
@@ -141,7 +148,7 @@ static int cmd_trial(int argc, char **argv, const char *command_line)
     ss_rng_stream s;
     ss_model_trial_stream(m, &p, seed, repeat, false, &s);
     ss_metrics met;
-    ss_status st = ss_model_run(m, &p, &s, ws, &met, &err);
+    ss_status st = ss_model_run_kernel(kernel, m, &p, &s, ws, &met, &err);
     ss_model_ws_free(ws);
     if (st != SS_OK)
         return report(&err);
@@ -207,10 +214,26 @@ static void print_progress(const ss_run_progress *p, void *ctx)
     fflush(stderr);
 }
 
+typedef struct file_sink {
+    ss_h5 *file;
+    double seconds; /* spent writing */
+} file_sink;
+
+static double now_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 static ss_status write_to_file(void *ctx, uint64_t first, uint64_t n,
                                const ss_metrics *rows, ss_error *err)
 {
-    return ss_h5_write_block(ctx, first, n, rows, err);
+    file_sink *sink = ctx;
+    double t0 = now_seconds();
+    ss_status st = ss_h5_write_block(sink->file, first, n, rows, err);
+    sink->seconds += now_seconds() - t0;
+    return st;
 }
 
 static void print_grid(const ss_spec *spec, const ss_grid *grid)
@@ -341,12 +364,13 @@ static void default_output(const char *spec_path, char *buf, size_t size)
 }
 
 static const char run_usage[] =
-    "usage: synsweep run SPEC [-o FILE] [-j N] [--force] [--dry-run] "
-    "[--quiet]\n"
+    "usage: synsweep run SPEC [-o FILE] [-j N] [--kernel fast|reference] "
+    "[--force]\n                    [--dry-run] [--quiet]\n"
     "Runs every trial of the sweep SPEC and writes one HDF5 results file\n"
     "(default: the spec's file name with .h5, in the current directory).\n"
     "  -o FILE     results file\n"
     "  -j N        threads (default: all cores)\n"
+    "  --kernel K  fast (default) or reference (the seed's loops, slower)\n"
     "  --force     overwrite FILE if it exists\n"
     "  --dry-run   print the grid and estimates of run time and file size\n"
     "  --quiet     no progress line\n";
@@ -356,17 +380,24 @@ static int cmd_run(int argc, char **argv, const char *command_line)
     const char *spec_path = NULL, *out_path = NULL;
     bool force = false, dry_run = false, quiet = false;
     int threads = 0;
+    ss_kernel kernel = SS_KERNEL_FAST;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             fputs(run_usage, stdout);
             return 0;
-        } else if (strcmp(a, "-o") == 0 || strcmp(a, "-j") == 0) {
+        } else if (strcmp(a, "-o") == 0 || strcmp(a, "-j") == 0 ||
+                   strcmp(a, "--kernel") == 0) {
             if (i + 1 >= argc)
                 return usage_error("%s needs a value", a);
             const char *v = argv[++i];
             if (a[1] == 'o') {
                 out_path = v;
+            } else if (a[1] == '-') {
+                if ((kernel = ss_kernel_from_name(v)) == SS_KERNEL_COUNT)
+                    return usage_error("--kernel takes fast or reference "
+                                       "(got '%s')",
+                                       v);
             } else {
                 uint64_t j;
                 if (!parse_u64(v, &j) || j < 1 || j > 4096)
@@ -404,13 +435,13 @@ static int cmd_run(int argc, char **argv, const char *command_line)
         return rc;
     ss_error err;
     ss_error_clear(&err);
-    ss_run_options opt = {threads, 0, NULL, NULL};
+    ss_run_options opt = {threads, 0, kernel, NULL, NULL};
     uint64_t total = ss_grid_trials(grid);
 
     if (dry_run) {
         print_grid(spec, grid);
         double per_trial;
-        if (ss_run_time_trials(grid, 8, &per_trial, &err) != SS_OK) {
+        if (ss_run_time_trials(grid, kernel, 8, &per_trial, &err) != SS_OK) {
             rc = report(&err);
         } else {
             int n_threads = ss_run_threads(&opt);
@@ -433,8 +464,8 @@ static int cmd_run(int argc, char **argv, const char *command_line)
     }
 
     ss_h5 *file;
-    if (ss_h5_create(out_path, grid, command_line, force, &file, &err) !=
-        SS_OK) {
+    if (ss_h5_create(out_path, grid, ss_kernel_name(kernel), command_line,
+                     force, &file, &err) != SS_OK) {
         ss_grid_free(grid);
         ss_spec_free(spec);
         return report(&err);
@@ -443,10 +474,10 @@ static int cmd_run(int argc, char **argv, const char *command_line)
     opt.progress = show ? print_progress : NULL;
     uint64_t chunk = ss_h5_chunk_trials(file);
     opt.block = (8192 + chunk - 1) / chunk * chunk;
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    ss_status st = ss_run(grid, &opt, write_to_file, file, &err);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
+    file_sink sink = {file, 0.0};
+    double t0 = now_seconds();
+    ss_status st = ss_run(grid, &opt, write_to_file, &sink, &err);
+    double t1 = now_seconds();
     if (show)
         fprintf(stderr, "\n");
     ss_error close_err;
@@ -458,13 +489,14 @@ static int cmd_run(int argc, char **argv, const char *command_line)
     if (close_st != SS_OK)
         return report(&close_err);
 
-    double secs = (double)(t1.tv_sec - t0.tv_sec) +
-                  (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    double secs = t1 - t0;
     if (!quiet) {
-        printf("ran %llu trials in %.2f s (%.0f trials/s) on %d thread%s\n",
+        printf("ran %llu trials in %.2f s (%.0f trials/s) on %d thread%s, "
+               "%s kernel; writing took %.1f%% of it\n",
                (unsigned long long)total, secs,
                secs > 0 ? (double)total / secs : 0.0, ss_run_threads(&opt),
-               ss_run_threads(&opt) == 1 ? "" : "s");
+               ss_run_threads(&opt) == 1 ? "" : "s", ss_kernel_name(kernel),
+               secs > 0 ? 100.0 * sink.seconds / secs : 0.0);
         ss_h5_info *info = malloc(sizeof *info);
         if (info && ss_h5_read_info(out_path, info, &err) == SS_OK)
             print_info(info, out_path);
@@ -474,25 +506,35 @@ static int cmd_run(int argc, char **argv, const char *command_line)
 }
 
 static const char trace_usage[] =
-    "usage: synsweep trace SPEC --trial I -o FILE [--force]\n"
+    "usage: synsweep trace SPEC --trial I -o FILE [--kernel fast|reference] "
+    "[--force]\n"
     "Runs trial I of the sweep SPEC (the index along the grid, row-major,\n"
-    "repeats last) and writes its full time series to the HDF5 file FILE.\n";
+    "repeats last) and writes its full time series to the HDF5 file FILE.\n"
+    "With the fast kernel (default) the trial's presynaptic trains are the\n"
+    "ones the sweep drew, stepped bin by bin as the seed does.\n";
 
 static int cmd_trace(int argc, char **argv, const char *command_line)
 {
     const char *spec_path = NULL, *out_path = NULL;
     uint64_t trial = 0;
     bool have_trial = false, force = false;
+    ss_kernel kernel = SS_KERNEL_FAST;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             fputs(trace_usage, stdout);
             return 0;
-        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--trial") == 0) {
+        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--trial") == 0 ||
+                   strcmp(a, "--kernel") == 0) {
             if (i + 1 >= argc)
                 return usage_error("%s needs a value", a);
             const char *v = argv[++i];
-            if (a[1] == 'o')
+            if (strcmp(a, "--kernel") == 0) {
+                if ((kernel = ss_kernel_from_name(v)) == SS_KERNEL_COUNT)
+                    return usage_error("--kernel takes fast or reference "
+                                       "(got '%s')",
+                                       v);
+            } else if (a[1] == 'o')
                 out_path = v;
             else if (!(have_trial = parse_u64(v, &trial)))
                 return usage_error("--trial takes a trial index (got '%s')",
@@ -525,7 +567,8 @@ static int cmd_trace(int argc, char **argv, const char *command_line)
     if (st == SS_OK)
         st = ss_grid_trial(grid, trial, &p, &repeat, &s, &err);
     if (st == SS_OK)
-        st = ss_model_run(ss_spec_model(spec), &p, &s, ws, &met, &err);
+        st = ss_model_run_traced(kernel, ss_spec_model(spec), &p, &s, ws,
+                                 &met, &err);
     if (st == SS_OK)
         st = ss_h5_write_trace(out_path, force, grid, trial, &p, &met, ws,
                                command_line, &err);

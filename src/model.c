@@ -4,18 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model_internal.h"
 #include "synsweep/input.h"
-
-struct ss_model_ws {
-    size_t cap; /* bins every array below holds */
-    size_t Lt;  /* bins of the last trial */
-    double *trace[SS_TRACE_COUNT];
-    bool made[SS_TRACE_COUNT];
-    /* scratch: one synapse's train and state, the inhibitory counts */
-    double *train, *syn_u, *syn_R, *syn_g, *counts_I;
-    size_t *spikes;
-    size_t n_spikes;
-};
 
 #define N_SCRATCH 5
 
@@ -40,6 +30,7 @@ void ss_model_ws_free(ss_model_ws *ws)
     for (int k = 0; k < N_SCRATCH; k++)
         free(*scratch_slot(ws, k));
     free(ws->spikes);
+    ss__fast_free(ws->fast);
     free(ws);
 }
 
@@ -52,7 +43,7 @@ static int grow(double **a, size_t n)
     return 0;
 }
 
-static ss_status ws_reserve(ss_model_ws *ws, size_t Lt, ss_error *err)
+ss_status ss__ws_reserve(ss_model_ws *ws, size_t Lt, ss_error *err)
 {
     if (Lt <= ws->cap)
         return SS_OK;
@@ -99,6 +90,25 @@ void ss_model_trial_stream(ss_model m, const ss_params *p, uint64_t seed,
     ss_rng_stream_init(s, seed, point_key, repeat);
 }
 
+/* Presynaptic train j of a population (first_substream + j) into
+ * train[0..Lt): Bernoulli per bin from the stream, or the given bins. */
+static void one_train(double *train, size_t Lt, const ss_params *p,
+                      double rate, const ss_rng_stream *s,
+                      uint64_t first_substream, const ss__trains *given,
+                      size_t given_j)
+{
+    if (!given) {
+        ss_input_train(train, Lt, (int)p->input, rate, p->dt, s,
+                       first_substream);
+        return;
+    }
+    for (size_t t = 0; t < Lt; t++)
+        train[t] = 0.;
+    for (size_t k = given->offset[given_j]; k < given->offset[given_j + 1];
+         k++)
+        train[given->bins[k]] = 1.;
+}
+
 /* dynamic_syn: one Tsodyks-Markram synapse driven by train[0..Lt).
  * Order per step as the seed: u first, then R with the new u, then g with
  * R at it and the new u; the train is read at it + 1, so a spike in bin 0
@@ -141,14 +151,15 @@ static void stp_population(ss_model_ws *ws, const ss_params *p, unsigned n,
                            double rate, double g_bar, double tau_syn,
                            double U0, double tau_d, double tau_f,
                            const ss_rng_stream *s, uint64_t first_substream,
+                           const ss__trains *given, size_t first_given,
                            size_t Lt, double *g_total, double *u_mean,
                            double *R_mean, double *counts)
 {
     for (size_t t = 0; t < Lt; t++)
         g_total[t] = 0.;
     for (unsigned j = 0; j < n; j++) {
-        ss_input_train(ws->train, Lt, (int)p->input, rate, p->dt, s,
-                       first_substream + j);
+        one_train(ws->train, Lt, p, rate, s, first_substream + j, given,
+                  first_given + j);
         dynamic_syn(g_bar, tau_syn, U0, tau_d, tau_f, ws->train, Lt, p->dt,
                     ws->syn_u, ws->syn_R, ws->syn_g);
         for (size_t t = 0; t < Lt; t++)
@@ -199,8 +210,8 @@ static size_t membrane(const ss_params *p, const double *gE, const double *gI,
 }
 
 static ss_status run_lif(ss_model m, const ss_params *p,
-                         const ss_rng_stream *s, ss_model_ws *ws,
-                         ss_metrics *out)
+                         const ss_rng_stream *s, const ss__trains *given,
+                         ss_model_ws *ws, ss_metrics *out)
 {
     const size_t Lt = ws->Lt;
     const unsigned nE = (unsigned)p->n_exc, nI = (unsigned)p->n_inh;
@@ -212,10 +223,19 @@ static ss_status run_lif(ss_model m, const ss_params *p,
     if (m == SS_MODEL_LIF_COND) {
         for (size_t t = 0; t < Lt; t++)
             ws->counts_I[t] = 0.;
-        ss_input_add_trains(counts_E, Lt, nE, (int)p->input, p->exc_rate,
-                            p->dt, s, SS_SUBSTREAM_EXC(0));
-        ss_input_add_trains(ws->counts_I, Lt, nI, (int)p->input, p->inh_rate,
-                            p->dt, s, SS_SUBSTREAM_INH(0));
+        if (given) {
+            for (size_t j = 0; j < (size_t)nE + nI; j++) {
+                double *counts = j < nE ? counts_E : ws->counts_I;
+                for (size_t k = given->offset[j]; k < given->offset[j + 1];
+                     k++)
+                    counts[given->bins[k]] += 1.;
+            }
+        } else {
+            ss_input_add_trains(counts_E, Lt, nE, (int)p->input, p->exc_rate,
+                                p->dt, s, SS_SUBSTREAM_EXC(0));
+            ss_input_add_trains(ws->counts_I, Lt, nI, (int)p->input,
+                                p->inh_rate, p->dt, s, SS_SUBSTREAM_INH(0));
+        }
         static_syn(p->gE_bar, p->tau_syn_E, counts_E, Lt, p->dt, gE);
         static_syn(p->gI_bar, p->tau_syn_I, ws->counts_I, Lt, p->dt, gI);
     } else {
@@ -224,10 +244,11 @@ static ss_status run_lif(ss_model m, const ss_params *p,
             u[t] = R[t] = 0.;
         stp_population(ws, p, nE, p->exc_rate, p->gE_bar, p->tau_syn_E,
                        p->U0_E, p->tau_d_E, p->tau_f_E, s,
-                       SS_SUBSTREAM_EXC(0), Lt, gE, u, R, counts_E);
+                       SS_SUBSTREAM_EXC(0), given, 0, Lt, gE, u, R, counts_E);
         stp_population(ws, p, nI, p->inh_rate, p->gI_bar, p->tau_syn_I,
                        p->U0_I, p->tau_d_I, p->tau_f_I, s,
-                       SS_SUBSTREAM_INH(0), Lt, gI, NULL, NULL, NULL);
+                       SS_SUBSTREAM_INH(0), given, nE, Lt, gI, NULL, NULL,
+                       NULL);
         ws->made[SS_TRACE_U] = ws->made[SS_TRACE_R] = nE > 0;
     }
     double *I = ws->trace[SS_TRACE_I];
@@ -257,8 +278,8 @@ static ss_status run_lif(ss_model m, const ss_params *p,
 /* my_illus_STD: one synapse (g_bar, tau_syn) driven for 10 periods of the
  * rate; g1 = g[isi], g10 = g[9 isi] with isi = int((1e3/rate)/dt). */
 static ss_status run_stp_train(const ss_params *p, const ss_rng_stream *s,
-                               ss_model_ws *ws, ss_metrics *out,
-                               ss_error *err)
+                               const ss__trains *given, ss_model_ws *ws,
+                               ss_metrics *out, ss_error *err)
 {
     const size_t Lt = ws->Lt;
     const size_t isi_num = ss_input_regular_isi(p->rate, p->dt);
@@ -269,8 +290,7 @@ static ss_status run_stp_train(const ss_params *p, const ss_rng_stream *s,
                             p->rate, p->dt);
     double *train = ws->trace[SS_TRACE_TRAIN], *u = ws->trace[SS_TRACE_U],
            *R = ws->trace[SS_TRACE_R], *g = ws->trace[SS_TRACE_GE];
-    ss_input_train(train, Lt, (int)p->input, p->rate, p->dt, s,
-                   SS_SUBSTREAM_EXC(0));
+    one_train(train, Lt, p, p->rate, s, SS_SUBSTREAM_EXC(0), given, 0);
     dynamic_syn(p->g_bar, p->tau_syn, p->U0, p->tau_d, p->tau_f, train, Lt,
                 p->dt, u, R, g);
     ws->made[SS_TRACE_TRAIN] = ws->made[SS_TRACE_U] = true;
@@ -287,20 +307,68 @@ static ss_status run_stp_train(const ss_params *p, const ss_rng_stream *s,
     return SS_OK;
 }
 
-ss_status ss_model_run(ss_model m, const ss_params *p, const ss_rng_stream *s,
-                       ss_model_ws *ws, ss_metrics *out, ss_error *err)
+ss_status ss__model_run_on(ss_model m, const ss_params *p,
+                           const ss_rng_stream *s, const ss__trains *given,
+                           ss_model_ws *ws, ss_metrics *out, ss_error *err)
 {
     ss_metrics_clear(out);
     ss_status st = ss_params_validate(m, p, err);
     if (st != SS_OK)
         return st;
     size_t Lt = ss_params_time_bins(m, p);
-    if ((st = ws_reserve(ws, Lt, err)) != SS_OK)
+    if ((st = ss__ws_reserve(ws, Lt, err)) != SS_OK)
         return st;
     ws->Lt = Lt;
     ws->n_spikes = 0;
     memset(ws->made, 0, sizeof ws->made);
     if (m == SS_MODEL_STP_TRAIN)
-        return run_stp_train(p, s, ws, out, err);
-    return run_lif(m, p, s, ws, out);
+        return run_stp_train(p, s, given, ws, out, err);
+    return run_lif(m, p, s, given, ws, out);
+}
+
+ss_status ss_model_run(ss_model m, const ss_params *p, const ss_rng_stream *s,
+                       ss_model_ws *ws, ss_metrics *out, ss_error *err)
+{
+    return ss__model_run_on(m, p, s, NULL, ws, out, err);
+}
+
+static const char *const kernel_names[SS_KERNEL_COUNT] = {"fast",
+                                                          "reference"};
+
+const char *ss_kernel_name(ss_kernel k)
+{
+    return (unsigned)k < SS_KERNEL_COUNT ? kernel_names[k] : "?";
+}
+
+ss_kernel ss_kernel_from_name(const char *name)
+{
+    for (int k = 0; k < SS_KERNEL_COUNT; k++)
+        if (strcmp(name, kernel_names[k]) == 0)
+            return (ss_kernel)k;
+    return SS_KERNEL_COUNT;
+}
+
+ss_status ss_model_run_kernel(ss_kernel k, ss_model m, const ss_params *p,
+                              const ss_rng_stream *s, ss_model_ws *ws,
+                              ss_metrics *out, ss_error *err)
+{
+    if (k == SS_KERNEL_FAST)
+        return ss_model_run_fast(m, 1, p, s, ws, out, err);
+    return ss_model_run(m, p, s, ws, out, err);
+}
+
+ss_status ss_model_run_traced(ss_kernel k, ss_model m, const ss_params *p,
+                              const ss_rng_stream *s, ss_model_ws *ws,
+                              ss_metrics *out, ss_error *err)
+{
+    if (k != SS_KERNEL_FAST)
+        return ss_model_run(m, p, s, ws, out, err);
+    ss__train_buf buf = {0};
+    ss_status st = ss__draw_trains(m, p, s, &buf, err);
+    if (st == SS_OK) {
+        ss__trains view = {buf.n_exc, buf.n_inh, buf.offset, buf.bins};
+        st = ss__model_run_on(m, p, s, &view, ws, out, err);
+    }
+    ss__train_buf_free(&buf);
+    return st;
 }

@@ -105,10 +105,6 @@ void ss_param_format_value(ss_param_id id, double value, char *buf,
 ss_status ss_param_check(ss_param_id id, double value, ss_error *err)
 {
     const ss_param_info *info = &param_table[id];
-    char range[96], got[64];
-    ss_param_format_range(id, range, sizeof range);
-    ss_param_format_value(id, value, got, sizeof got);
-
     bool whole = info->kind != SS_KIND_REAL;
     bool ok = isfinite(value) &&
               (info->lo_open ? value > info->lo : value >= info->lo) &&
@@ -116,6 +112,9 @@ ss_status ss_param_check(ss_param_id id, double value, ss_error *err)
               (!whole || value == floor(value));
     if (ok)
         return SS_OK;
+    char range[96], got[64];
+    ss_param_format_range(id, range, sizeof range);
+    ss_param_format_value(id, value, got, sizeof got);
     return ss_error_set(err, SS_ERR_PARAM, "%s must be %s in %s (got %s)",
                         info->name, whole ? "a whole number" : "a number",
                         range, got);

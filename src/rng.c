@@ -86,25 +86,37 @@ double ss_rng_uniform(ss_rng_seq *q)
 double ss_rng_log(double x)
 {
     /* x = m 2^k with m in [sqrt(1/2), sqrt(2)); log m = 2 atanh(s) with
-     * s = (m - 1) / (m + 1), |s| < 0.172, summed as an odd series. */
+     * s = (m - 1) / (m + 1), |s| < 0.172, summed as an odd series. The
+     * exponent is read from the bits (x is positive and normal for every
+     * caller; a subnormal is scaled up first). */
     static const double ln2_hi = 0x1.62e42fefa3800p-1;
     static const double ln2_lo = 0x1.ef35793c76730p-45;
-    int k;
-    double m = frexp(x, &k);
-    if (m < 0x1.6a09e667f3bcdp-1) {
-        m *= 2.0;
-        k -= 1;
+    int k = 0;
+    if (x < 0x1p-1022) {
+        x *= 0x1p54;
+        k = -54;
+    }
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    k += (int)((bits >> 52) & 0x7ff) - 1023;
+    bits = (bits & UINT64_C(0x000fffffffffffff)) | UINT64_C(0x3ff0000000000000);
+    double m;
+    memcpy(&m, &bits, sizeof m); /* in [1, 2) */
+    if (m > 0x1.6a09e667f3bcdp0) {
+        m *= 0.5;
+        k += 1;
     }
     double f = m - 1.0;
     double s = f / (2.0 + f);
     double z = s * s;
-    /* 1 + z/3 + z^2/5 + ... + z^11/23: the next term is below 2^-60. */
-    double series = 1.0 / 23;
-    static const double inv_odd[] = {1.0 / 21, 1.0 / 19, 1.0 / 17, 1.0 / 15,
-                                     1.0 / 13, 1.0 / 11, 1.0 / 9,  1.0 / 7,
-                                     1.0 / 5,  1.0 / 3,  1.0};
-    for (size_t i = 0; i < sizeof inv_odd / sizeof inv_odd[0]; i++)
-        series = series * z + inv_odd[i];
+    /* 1 + z/3 + z^2/5 + ... + z^11/23 (the next term is below 2^-60), in
+     * Estrin's order: a short dependency chain. */
+    double z2 = z * z, z4 = z2 * z2, z8 = z4 * z4;
+    double q0 = 1.0 + z * (1.0 / 3), q1 = 1.0 / 5 + z * (1.0 / 7),
+           q2 = 1.0 / 9 + z * (1.0 / 11), q3 = 1.0 / 13 + z * (1.0 / 15),
+           q4 = 1.0 / 17 + z * (1.0 / 19), q5 = 1.0 / 21 + z * (1.0 / 23);
+    double series = (q0 + z2 * q1) + z4 * (q2 + z2 * q3) +
+                    z8 * (q4 + z2 * q5);
     double log_m = 2.0 * s * series;
     return (double)k * ln2_hi + ((double)k * ln2_lo + log_m);
 }

@@ -13,6 +13,43 @@
 /* Seconds between progress reports. */
 #define PROGRESS_PERIOD 0.25
 
+/* Runs trials [first, first + n) into rows[0 .. n): one by one with the
+ * reference kernels; with the fast ones, in lanes of up to SS_MODEL_LANES
+ * trials that share a time grid. */
+static ss_status run_trials(const ss_grid *grid, ss_kernel kernel,
+                            uint64_t first, uint64_t n, ss_model_ws *ws,
+                            ss_metrics *rows, ss_error *err)
+{
+    const ss_model model = ss_spec_model(ss_grid_spec(grid));
+    ss_params p[SS_MODEL_LANES];
+    ss_rng_stream s[SS_MODEL_LANES];
+    uint64_t repeat;
+    ss_status st = SS_OK;
+    for (uint64_t t = 0; t < n && st == SS_OK;) {
+        if (kernel == SS_KERNEL_REFERENCE) {
+            st = ss_grid_trial(grid, first + t, &p[0], &repeat, &s[0], err);
+            if (st == SS_OK)
+                st = ss_model_run(model, &p[0], &s[0], ws, &rows[t], err);
+            t++;
+            continue;
+        }
+        size_t lanes = 0, bins = 0;
+        while (lanes < SS_MODEL_LANES && t + lanes < n && st == SS_OK) {
+            st = ss_grid_trial(grid, first + t + lanes, &p[lanes], &repeat,
+                               &s[lanes], err);
+            size_t b = ss_params_time_bins(model, &p[lanes]);
+            if (lanes > 0 && b != bins)
+                break; /* starts the next group */
+            bins = b;
+            lanes++;
+        }
+        if (st == SS_OK)
+            st = ss_model_run_fast(model, lanes, p, s, ws, &rows[t], err);
+        t += lanes;
+    }
+    return st;
+}
+
 int ss_run_threads(const ss_run_options *opt)
 {
     return opt && opt->threads > 0 ? opt->threads : omp_get_num_procs();
@@ -24,7 +61,9 @@ ss_status ss_run(const ss_grid *grid, const ss_run_options *opt,
     const uint64_t total = ss_grid_trials(grid);
     const int threads = ss_run_threads(opt);
     const uint64_t block = opt && opt->block ? opt->block : DEFAULT_BLOCK;
-    const ss_model model = ss_spec_model(ss_grid_spec(grid));
+    const ss_kernel kernel = opt ? opt->kernel : SS_KERNEL_FAST;
+    /* the unit of work one thread takes at a time */
+    const uint64_t group = kernel == SS_KERNEL_FAST ? SS_MODEL_LANES : 1;
 
     ss_metrics *rows = malloc(block * sizeof *rows);
     ss_model_ws **ws = calloc((size_t)threads, sizeof *ws);
@@ -54,15 +93,11 @@ ss_status ss_run(const ss_grid *grid, const ss_run_options *opt,
         {
             ss_model_ws *w = ws[omp_get_thread_num()];
 #pragma omp for schedule(dynamic, 1)
-            for (uint64_t i = 0; i < n; i++) {
-                ss_params p;
-                uint64_t repeat;
-                ss_rng_stream s;
+            for (uint64_t i = 0; i < n; i += group) {
+                uint64_t count = n - i < group ? n - i : group;
                 ss_error e;
-                ss_status ts = ss_grid_trial(grid, first + i, &p, &repeat, &s,
-                                             &e);
-                if (ts == SS_OK)
-                    ts = ss_model_run(model, &p, &s, w, &rows[i], &e);
+                ss_status ts = run_trials(grid, kernel, first + i, count, w,
+                                          &rows[i], &e);
                 if (ts != SS_OK) {
 #pragma omp critical(ss_run_error)
                     if (failed == SS_OK) {
@@ -71,7 +106,7 @@ ss_status ss_run(const ss_grid *grid, const ss_run_options *opt,
                     }
                 }
 #pragma omp atomic update
-                finished++;
+                finished += count;
                 if (opt && opt->progress && omp_get_thread_num() == 0) {
                     double now = omp_get_wtime();
                     if (now - last_report >= PROGRESS_PERIOD) {
@@ -109,17 +144,21 @@ out:
     return st;
 }
 
-ss_status ss_run_time_trials(const ss_grid *grid, unsigned n_samples,
-                             double *seconds, ss_error *err)
+ss_status ss_run_time_trials(const ss_grid *grid, ss_kernel kernel,
+                             unsigned n_samples, double *seconds,
+                             ss_error *err)
 {
     const uint64_t total = ss_grid_trials(grid);
-    const ss_model model = ss_spec_model(ss_grid_spec(grid));
     if (n_samples == 0 || total == 0) {
         *seconds = 0;
         return SS_OK;
     }
     if (n_samples > total)
         n_samples = (unsigned)total;
+    /* the fast kernels run trials in lanes: time them that way */
+    const uint64_t group = kernel == SS_KERNEL_FAST ? SS_MODEL_LANES : 1;
+    ss_metrics m[SS_MODEL_LANES];
+    uint64_t timed = 0;
     ss_model_ws *w = ss_model_ws_create();
     if (!w)
         return ss_error_set(err, SS_ERR_NOMEM, "cannot allocate a workspace");
@@ -128,15 +167,11 @@ ss_status ss_run_time_trials(const ss_grid *grid, unsigned n_samples,
     for (unsigned k = 0; k < n_samples && st == SS_OK; k++) {
         /* spread over the grid: trial costs vary along its axes */
         uint64_t trial = (uint64_t)((double)k * (double)total / n_samples);
-        ss_params p;
-        uint64_t repeat;
-        ss_rng_stream s;
-        ss_metrics m;
-        st = ss_grid_trial(grid, trial, &p, &repeat, &s, err);
-        if (st == SS_OK)
-            st = ss_model_run(model, &p, &s, w, &m, err);
+        uint64_t count = total - trial < group ? total - trial : group;
+        st = run_trials(grid, kernel, trial, count, w, m, err);
+        timed += count;
     }
-    *seconds = (omp_get_wtime() - start) / n_samples;
+    *seconds = (omp_get_wtime() - start) / (double)timed;
     ss_model_ws_free(w);
     return st;
 }

@@ -10,9 +10,11 @@
 #include <yaml.h>
 
 #include "synsweep/expr.h"
+#include "synsweep/grid.h" /* SS_GRID_MAX_AXES: the grid's dimensions */
 
 /* A spec is a short text; anything bigger is a mistake, not a sweep. */
 #define SPEC_MAX_BYTES ((size_t)16 << 20)
+#define SPEC_MAX_KEYS 4096
 /* Free variables get the expression slots after the parameters, so the
  * point evaluation works in one stack array. */
 #define SPEC_MAX_FREE 64
@@ -23,7 +25,7 @@
  * its documented cross-parameter rules read, and those a derived
  * expression reads) are iterated, the others being checked value by
  * value. */
-#define SPEC_FULL_CHECK_POINTS ((uint64_t)1 << 16)
+#define SPEC_FULL_CHECK_POINTS ((uint64_t)1 << 14)
 
 typedef struct loc {
     int line, column;
@@ -50,7 +52,12 @@ typedef struct derived {
     loc key, value;
 } derived;
 
-typedef enum set_kind { SET_DEFAULT, SET_FIXED, SET_AXIS, SET_DERIVED } set_kind;
+typedef enum set_kind {
+    SET_DEFAULT,
+    SET_FIXED,
+    SET_AXIS,
+    SET_DERIVED
+} set_kind;
 
 /* The one place that sets a parameter. */
 typedef struct set_place {
@@ -103,9 +110,6 @@ enum form { F_VALUES, F_RANGE, F_LINSPACE, F_GEOMSPACE, F_ZIP, N_FORMS };
 
 static const char *const form_names[N_FORMS] = {"values", "range", "linspace",
                                                 "geomspace", "zip"};
-
-static const char *const model_names[SS_MODEL_COUNT] = {
-    "lif_cond", "lif_cond_stp", "stp_train"};
 
 /* Names that are datasets of the results file besides the axes. */
 static const char *const reserved_names[] = {"repeat", "done"};
@@ -342,6 +346,10 @@ static ss_status check_keys(loader *ld, const yaml_node_t *map,
                             const char *kind)
 {
     char buf[96];
+    /* The duplicate search is quadratic; no spec needs this many keys. */
+    if (map_len(map) > SPEC_MAX_KEYS)
+        return fail(ld, node_loc(map), "more than %d keys in one mapping",
+                    SPEC_MAX_KEYS);
     for (size_t i = 0; i < map_len(map); i++) {
         const yaml_node_t *k = map_key(ld, map, i);
         if (k->type != YAML_SCALAR_NODE)
@@ -443,7 +451,10 @@ static ss_status read_model(loader *ld)
     ld->spec->model = ss_model_from_name(text_of(v));
     if (ld->spec->model == SS_MODEL_COUNT) {
         fail(ld, node_loc(v), "unknown model '%s'", text_of(v));
-        const char *near = nearest(text_of(v), model_names, SS_MODEL_COUNT);
+        const char *models[SS_MODEL_COUNT];
+        for (int m = 0; m < SS_MODEL_COUNT; m++)
+            models[m] = ss_model_name((ss_model)m);
+        const char *near = nearest(text_of(v), models, SS_MODEL_COUNT);
         if (near)
             hint_nearest(ld, near);
         else
@@ -660,12 +671,37 @@ static ss_status count_of(loader *ld, double num, loc at, const char *form,
     return SS_OK;
 }
 
+/* The grid stays within SS_SPEC_MAX_TRIALS, checked axis by axis (so the
+ * product cannot wrap) and before an axis' values are made (so an absurd
+ * grid costs nothing). */
+static ss_status fits_grid(loader *ld, const char *axis, size_t n)
+{
+    uint64_t points = ld->spec->points; /* of the axes before this one */
+    if (n <= SS_SPEC_MAX_TRIALS / points)
+        return SS_OK;
+    fail(ld, node_loc(ld->key[K_SWEEP]), "the grid has more than 2^53 trials");
+    ss_error_hint(ld->err, "the axes before '%s' make %llu points and it has "
+                           "%zu values",
+                  axis, (unsigned long long)points, n);
+    return SS_ERR_SPEC;
+}
+
+/* ss_param_check's test without the message it formats, which would
+ * dominate the loading of a million-value axis; a value that fails is
+ * handed to ss_param_check for the message. */
+static bool in_range(ss_param_id id, double v)
+{
+    const ss_param_info *in = ss_param_info_of(id);
+    return isfinite(v) && (in->lo_open ? v > in->lo : v >= in->lo) &&
+           (in->hi_open ? v < in->hi : v <= in->hi) &&
+           (in->kind == SS_KIND_REAL || v == floor(v));
+}
 
 /* range/linspace/geomspace: the values computed as numpy computes them,
  * each range-checked at the form, the one place that sets them. */
-static ss_status generate(loader *ld, ss_axis_member *m, loc form_at,
-                          enum form form, const yaml_node_t *fval,
-                          size_t *n_out)
+static ss_status generate(loader *ld, const char *axis, ss_axis_member *m,
+                          loc form_at, enum form form,
+                          const yaml_node_t *fval, size_t *n_out)
 {
     const char *fname = form_names[form];
     double x[3];
@@ -706,10 +742,14 @@ static ss_status generate(loader *ld, ss_axis_member *m, loc form_at,
                         "same sign (got %.15g and %.15g)",
                         start, stop);
     }
+    s = fits_grid(ld, axis, n);
+    if (s != SS_OK)
+        return s;
     m->values = malloc(n * sizeof *m->values);
     if (!m->values)
         return nomem(ld);
     double div = n > 1 ? (double)(n - 1) : 1.0;
+    double lin_step = (stop - start) / div;
     for (size_t i = 0; i < n; i++) {
         double v, t = (double)i;
         if (form == F_RANGE) {
@@ -719,15 +759,15 @@ static ss_status generate(loader *ld, ss_axis_member *m, loc form_at,
         } else if (i == n - 1) {
             v = stop; /* numpy sets both ends exactly */
         } else if (form == F_LINSPACE) {
-            double step = (stop - start) / div;
-            v = step != 0 ? t * step + start : t / div * (stop - start) + start;
+            v = lin_step != 0 ? t * lin_step + start
+                              : t / div * (stop - start) + start;
         } else {
             v = start * pow(stop / start, t / div);
         }
         m->values[i] = v;
         ss_error inner;
         ss_error_clear(&inner);
-        if (m->param != SS_PARAM_COUNT &&
+        if (m->param != SS_PARAM_COUNT && !in_range(m->param, v) &&
             ss_param_check(m->param, v, &inner) != SS_OK)
             return relay(ld, form_at, &inner);
         if (!isfinite(v))
@@ -756,6 +796,9 @@ static ss_status read_list(loader *ld, spec_axis *ax, size_t k,
     if (n > SPEC_MAX_AXIS_VALUES)
         return fail(ld, node_loc(list), "%s '%s' has more than %zu values",
                     what_is, m->name, SPEC_MAX_AXIS_VALUES);
+    ss_status s = fits_grid(ld, ax->pub.name, n);
+    if (s != SS_OK)
+        return s;
     m->values = malloc(n * sizeof *m->values);
     src->elem = malloc(n * sizeof *src->elem);
     if (!m->values || !src->elem)
@@ -814,7 +857,7 @@ static ss_status read_values(loader *ld, spec_axis *ax, size_t k,
                     "input takes words: give a list such as [poisson, "
                     "regular], not %s",
                     form_names[form]);
-    return generate(ld, m, ax->src[k].form, form, fval, n_out);
+    return generate(ld, ax->pub.name, m, ax->src[k].form, form, fval, n_out);
 }
 
 /* One variable of an axis: a parameter the model uses, or a free variable
@@ -941,20 +984,6 @@ static ss_status read_axis(loader *ld, size_t a, const yaml_node_t *key,
     return s != SS_OK ? s : read_member(ld, a, 0, key, val, &ax->pub.n);
 }
 
-static ss_status grid_overflow(loader *ld, const yaml_node_t *at)
-{
-    fail(ld, node_loc(at), "the grid has more than 2^53 trials");
-    char sizes[200];
-    size_t used = 0;
-    sizes[0] = '\0';
-    for (size_t a = 0; a < ld->spec->n_axes && used < sizeof sizes; a++)
-        used += (size_t)snprintf(sizes + used, sizeof sizes - used, "%s%zu",
-                                 a ? " x " : "", ld->spec->axes[a].pub.n);
-    ss_error_hint(ld->err, "axis sizes %s, repeats %llu", sizes,
-                  (unsigned long long)ld->spec->repeats);
-    return SS_ERR_SPEC;
-}
-
 static ss_status read_sweep(loader *ld)
 {
     ss_spec *spec = ld->spec;
@@ -970,6 +999,9 @@ static ss_status read_sweep(loader *ld)
     ss_status s = check_keys(ld, map, NULL, 0, "axis");
     if (s != SS_OK || map_len(map) == 0)
         return s;
+    if (map_len(map) > SS_GRID_MAX_AXES)
+        return fail(ld, node_loc(map_key(ld, map, SS_GRID_MAX_AXES)),
+                    "a sweep has at most %d axes", SS_GRID_MAX_AXES);
     spec->axes = calloc(map_len(map), sizeof *spec->axes);
     if (!spec->axes)
         return nomem(ld);
@@ -977,11 +1009,7 @@ static ss_status read_sweep(loader *ld)
         s = read_axis(ld, a, map_key(ld, map, a), map_val(ld, map, a));
         if (s != SS_OK)
             return s;
-        /* checked axis by axis: a product past 2^64 could wrap */
-        size_t n = spec->axes[a].pub.n;
-        if (n > SS_SPEC_MAX_TRIALS / spec->points)
-            return grid_overflow(ld, ld->key[K_SWEEP]);
-        spec->points *= n;
+        spec->points *= spec->axes[a].pub.n; /* fits_grid saw to it */
     }
     return SS_OK;
 }
@@ -1029,7 +1057,7 @@ static const char *suggest_name(const char *name, void *ctx)
 static loc expr_loc(const yaml_node_t *n, const char *text, int column)
 {
     loc at = node_loc(n);
-    if (column < 1 || n->start_mark.line != n->end_mark.line)
+    if (column < 1 || !*text || n->start_mark.line != n->end_mark.line)
         return at;
     size_t off = (size_t)column - 1, chars = 0, total = 0;
     for (size_t i = 0; text[i]; i++) {
@@ -1078,8 +1106,9 @@ static ss_status read_derived(loader *ld)
         if (s != SS_OK)
             return s;
         if (v->type != YAML_SCALAR_NODE)
-            return fail(ld, node_loc(v), "expected an expression for %s, got %s",
-                        text_of(k), what(v, buf, sizeof buf));
+            return fail(ld, node_loc(v),
+                        "expected an expression for %s, got %s", text_of(k),
+                        what(v, buf, sizeof buf));
         derived *d = &spec->derived[spec->n_derived++];
         d->param = id;
         d->key = node_loc(k);
@@ -1137,6 +1166,8 @@ static ss_status order_derived(loader *ld)
     bool done[SS_PARAM_COUNT] = {false};
     size_t order[SS_PARAM_COUNT];
     int slots[SS_PARAM_COUNT + SPEC_MAX_FREE];
+    if (n == 0)
+        return SS_OK;
     for (size_t p = 0; p < SS_PARAM_COUNT; p++)
         owner[p] = -1;
     for (size_t i = 0; i < n; i++)
@@ -1195,7 +1226,8 @@ static ss_status order_derived(loader *ld)
     derived sorted[SS_PARAM_COUNT];
     for (size_t i = 0; i < n; i++)
         sorted[i] = spec->derived[order[i]];
-    memcpy(spec->derived, sorted, n * sizeof *sorted);
+    if (n > 0)
+        memcpy(spec->derived, sorted, n * sizeof *sorted);
     return SS_OK;
 }
 
@@ -1363,8 +1395,10 @@ ss_status ss_spec_point(const ss_spec *spec, const size_t *idx,
                          "index %zu is out of range for axis '%s' (%zu "
                          "values)",
                          idx[a], ax->pub.name, ax->pub.n);
-            if (err)
+            if (err) {
+                err->file[0] = '\0';
                 err->line = err->column = 0;
+            }
             return SS_ERR_USAGE;
         }
         for (size_t k = 0; k < ax->pub.n_members; k++) {
@@ -1433,6 +1467,14 @@ static char char_at(const char *text, size_t len, loc at)
     return '\0';
 }
 
+/* "while parsing a block mapping" -> "block mapping" */
+static const char *construct_of(const char *context)
+{
+    const char *a = strstr(context, " a ");
+    const char *an = strstr(context, " an ");
+    return an ? an + 4 : a ? a + 3 : context;
+}
+
 static ss_status yaml_failure(loader *ld, const yaml_parser_t *ps)
 {
     const ss_spec *spec = ld->spec;
@@ -1453,8 +1495,8 @@ static ss_status yaml_failure(loader *ld, const yaml_parser_t *ps)
         char_at(spec->text, spec->len, at) == '\t')
         ss_error_hint(ld->err, "YAML indents with spaces, not tabs");
     else if (ps->context && ps->context_mark.line != ps->problem_mark.line)
-        ss_error_hint(ld->err, "%s that began at line %d",
-                      ps->context + (strncmp(ps->context, "while ", 6) ? 0 : 6),
+        ss_error_hint(ld->err, "the %s began at line %d",
+                      construct_of(ps->context),
                       (int)ps->context_mark.line + 1);
     return SS_ERR_SPEC;
 }
@@ -1518,8 +1560,14 @@ static ss_status read_top(loader *ld, const yaml_node_t *root)
         s = read_metrics(ld);
     if (s != SS_OK)
         return s;
-    if (spec->repeats > SS_SPEC_MAX_TRIALS / spec->points)
-        return grid_overflow(ld, ld->key[K_REPEATS]);
+    if (spec->repeats > SS_SPEC_MAX_TRIALS / spec->points) {
+        fail(ld, node_loc(ld->key[K_REPEATS]),
+             "the grid has more than 2^53 trials");
+        ss_error_hint(ld->err, "%llu points x %llu repeats",
+                      (unsigned long long)spec->points,
+                      (unsigned long long)spec->repeats);
+        return SS_ERR_SPEC;
+    }
     spec->trials = spec->points * spec->repeats;
     return check_points(ld);
 }
@@ -1593,9 +1641,17 @@ ss_status ss_spec_load_string(const char *text, size_t len,
         file_name = "<string>";
     ss_error local;
     ss_error_clear(&local);
+    if (len > SPEC_MAX_BYTES) {
+        ss_error_set(&local, SS_ERR_SPEC,
+                     "'%s' is larger than 16 MiB: not a spec", file_name);
+        snprintf(local.file, sizeof local.file, "%s", file_name);
+        if (err)
+            *err = local;
+        return SS_ERR_SPEC;
+    }
     ss_spec *spec = calloc(1, sizeof *spec);
     loader ld = {.spec = spec, .err = &local};
-    ss_status s = SS_OK;
+    ss_status s;
     if (spec) {
         spec->text = malloc(len + 1);
         spec->file = dup_string(file_name);
@@ -1608,10 +1664,6 @@ ss_status ss_spec_load_string(const char *text, size_t len,
         !spec->description) {
         s = ss_error_set(&local, SS_ERR_NOMEM, "out of memory reading '%s'",
                          file_name);
-    } else if (len > SPEC_MAX_BYTES) {
-        s = ss_error_set(&local, SS_ERR_SPEC,
-                         "'%s' is larger than 16 MiB: not a spec", file_name);
-        snprintf(local.file, sizeof local.file, "%s", file_name);
     } else {
         memcpy(spec->text, text, len);
         spec->text[len] = '\0';
@@ -1628,15 +1680,28 @@ ss_status ss_spec_load_string(const char *text, size_t len,
     return SS_OK;
 }
 
+/* A failure to read the file itself: no line to point at. */
+static ss_status file_error(ss_error *err, ss_status code, const char *path,
+                            const char *why)
+{
+    ss_error_set(err, code, "cannot read '%s': %s", path, why);
+    if (err) {
+        snprintf(err->file, sizeof err->file, "%s", path);
+        err->line = err->column = 0;
+    }
+    return code;
+}
+
 ss_status ss_spec_load_file(const char *path, ss_spec **out, ss_error *err)
 {
     *out = NULL;
     FILE *f = fopen(path, "rb");
+    if (!f)
+        return file_error(err, SS_ERR_IO, path, strerror(errno));
     char *buf = NULL;
     size_t len = 0, cap = 0;
-    int errnum = f ? 0 : errno;
     /* Reads one byte past the limit to tell "too big" from "just fits". */
-    while (f && len <= SPEC_MAX_BYTES) {
+    while (len <= SPEC_MAX_BYTES) {
         if (len == cap) {
             size_t next = cap ? 2 * cap : 4096;
             if (next > SPEC_MAX_BYTES + 1)
@@ -1645,33 +1710,25 @@ ss_status ss_spec_load_file(const char *path, ss_spec **out, ss_error *err)
             if (!grown) {
                 free(buf);
                 fclose(f);
-                return ss_error_set(err, SS_ERR_NOMEM,
-                                    "out of memory reading '%s'", path);
+                return file_error(err, SS_ERR_NOMEM, path, "out of memory");
             }
             buf = grown;
             cap = next;
         }
+        errno = 0;
         size_t got = fread(buf + len, 1, cap - len, f);
         len += got;
-        if (got == 0) {
-            if (ferror(f))
-                errnum = errno ? errno : EIO;
+        if (got == 0 && ferror(f)) {
+            int errnum = errno ? errno : EIO;
+            free(buf);
+            fclose(f);
+            return file_error(err, SS_ERR_IO, path, strerror(errnum));
+        }
+        if (got == 0)
             break;
-        }
     }
-    if (f)
-        fclose(f);
-    if (errnum) {
-        free(buf);
-        ss_error_set(err, SS_ERR_IO, "cannot read '%s': %s", path,
-                     strerror(errnum));
-        if (err) {
-            snprintf(err->file, sizeof err->file, "%s", path);
-            err->line = err->column = 0;
-        }
-        return SS_ERR_IO;
-    }
-    ss_status s = ss_spec_load_string(buf ? buf : "", len, path, out, err);
+    fclose(f);
+    ss_status s = ss_spec_load_string(buf, len, path, out, err);
     free(buf);
     return s;
 }
@@ -1711,27 +1768,60 @@ const char *ss_spec_text(const ss_spec *spec, size_t *len)
     return spec->text;
 }
 
-const char *ss_spec_file(const ss_spec *spec) { return spec->file; }
-const char *ss_spec_name(const ss_spec *spec) { return spec->name; }
+const char *ss_spec_file(const ss_spec *spec)
+{
+    return spec->file;
+}
+
+const char *ss_spec_name(const ss_spec *spec)
+{
+    return spec->name;
+}
 
 const char *ss_spec_description(const ss_spec *spec)
 {
     return spec->description;
 }
 
-ss_model ss_spec_model(const ss_spec *spec) { return spec->model; }
-uint64_t ss_spec_seed(const ss_spec *spec) { return spec->seed; }
-uint64_t ss_spec_repeats(const ss_spec *spec) { return spec->repeats; }
-bool ss_spec_common_streams(const ss_spec *spec) { return spec->common; }
-const ss_params *ss_spec_fixed(const ss_spec *spec) { return &spec->fixed; }
-size_t ss_spec_axis_count(const ss_spec *spec) { return spec->n_axes; }
+ss_model ss_spec_model(const ss_spec *spec)
+{
+    return spec->model;
+}
+
+uint64_t ss_spec_seed(const ss_spec *spec)
+{
+    return spec->seed;
+}
+
+uint64_t ss_spec_repeats(const ss_spec *spec)
+{
+    return spec->repeats;
+}
+
+bool ss_spec_common_streams(const ss_spec *spec)
+{
+    return spec->common;
+}
+
+const ss_params *ss_spec_fixed(const ss_spec *spec)
+{
+    return &spec->fixed;
+}
+
+size_t ss_spec_axis_count(const ss_spec *spec)
+{
+    return spec->n_axes;
+}
 
 const ss_axis *ss_spec_axis(const ss_spec *spec, size_t i)
 {
     return i < spec->n_axes ? &spec->axes[i].pub : NULL;
 }
 
-size_t ss_spec_derived_count(const ss_spec *spec) { return spec->n_derived; }
+size_t ss_spec_derived_count(const ss_spec *spec)
+{
+    return spec->n_derived;
+}
 
 ss_param_id ss_spec_derived_param(const ss_spec *spec, size_t i)
 {
@@ -1748,5 +1838,12 @@ bool ss_spec_metric_selected(const ss_spec *spec, ss_metric_id id)
     return (unsigned)id < SS_METRIC_COUNT && spec->metric[id];
 }
 
-uint64_t ss_spec_point_count(const ss_spec *spec) { return spec->points; }
-uint64_t ss_spec_trial_count(const ss_spec *spec) { return spec->trials; }
+uint64_t ss_spec_point_count(const ss_spec *spec)
+{
+    return spec->points;
+}
+
+uint64_t ss_spec_trial_count(const ss_spec *spec)
+{
+    return spec->trials;
+}

@@ -180,6 +180,9 @@ static void expr_reports_every_error_at_its_column(void **state)
     parse_fails("1.5.5", 4, "unexpected '.'", NULL);
     parse_fails("1e999", 1, "number out of range", NULL);
     parse_fails("#", 1, "got '#'", NULL);
+    parse_fails("2 \xc3\x97 3", 3,
+                "unexpected '\xc3\x97' after the end of the expression", NULL);
+    parse_fails("2 *\x01", 4, "got a control character (0x01)", NULL);
 }
 
 static void expr_limits_nesting_instead_of_overflowing(void **state)

@@ -11,7 +11,8 @@
  *  /<derived>    float64 (axes...), each derived parameter's value per point
  *  /done         uint8 (axes..., repeat): 1 once the trial is written
  *  root attributes: synsweep_version, spec (its text), spec_sha256, seed,
- *  model, name, description, streams, repeats, created, command_line, and
+ *  kernel, model, name, description, streams, repeats, created,
+ *  command_line, and
  *  the value of every model parameter that is neither swept nor derived.
  *
  * One writer: no function here may be called from two threads at once. */
@@ -31,7 +32,8 @@ typedef struct ss_h5 ss_h5;
 
 /* Creates path for grid's sweep with every dataset, coordinate and
  * attribute; metrics NaN, done 0. An existing path is an error
- * (SS_ERR_USAGE) unless force. command_line is stored as an attribute.
+ * (SS_ERR_USAGE) unless force. kernel (its name) and command_line are
+ * stored as attributes.
  * On failure *out is NULL and no file is left behind.
  *
  * While trials are being written the datasets are uncompressed with every
@@ -39,8 +41,8 @@ typedef struct ss_h5 ss_h5;
  * metadata: whenever the process dies, the file opens, and every trial
  * marked done has its metrics. ss_h5_close compresses the finished file. */
 ss_status ss_h5_create(const char *path, const ss_grid *grid,
-                       const char *command_line, bool force, ss_h5 **out,
-                       ss_error *err);
+                       const char *kernel, const char *command_line,
+                       bool force, ss_h5 **out, ss_error *err);
 
 /* Trials in one chunk of the datasets: blocks of whole multiples of it
  * rewrite few partial chunks. */

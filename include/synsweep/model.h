@@ -35,9 +35,48 @@ void ss_model_trial_stream(ss_model m, const ss_params *p, uint64_t seed,
 ss_status ss_model_run(ss_model m, const ss_params *p, const ss_rng_stream *s,
                        ss_model_ws *ws, ss_metrics *out, ss_error *err);
 
-/* Time series of the last trial run in ws, each of ss_model_trace_length
- * points (time = index * dt): NULL when that model does not make it.
- * Valid until the next run with ws. */
+/* The kernels: the reference kernels step every bin of every train as the
+ * seed does; the fast kernels draw the gaps between presynaptic spikes,
+ * update each synapse only at its spikes and run several trials in SIMD
+ * lanes. Same model, same distribution of results; the fast kernels read
+ * the random stream differently, so single trials differ. */
+typedef enum ss_kernel {
+    SS_KERNEL_FAST,
+    SS_KERNEL_REFERENCE,
+    SS_KERNEL_COUNT
+} ss_kernel;
+
+const char *ss_kernel_name(ss_kernel k);
+/* Returns SS_KERNEL_COUNT when name is no kernel. */
+ss_kernel ss_kernel_from_name(const char *name);
+
+/* Trials one call of the fast kernels runs side by side. */
+#define SS_MODEL_LANES 8
+
+/* Runs n (1 .. SS_MODEL_LANES) trials of model m with the fast kernels:
+ * trial k has parameters p[k] and stream s[k]; out[k] gets its metrics.
+ * The trials must share the number of time bins (SS_ERR_PARAM otherwise).
+ * Traces are not kept. */
+ss_status ss_model_run_fast(ss_model m, size_t n, const ss_params *p,
+                            const ss_rng_stream *s, ss_model_ws *ws,
+                            ss_metrics *out, ss_error *err);
+
+/* Runs one trial with the kernel chosen. */
+ss_status ss_model_run_kernel(ss_kernel k, ss_model m, const ss_params *p,
+                              const ss_rng_stream *s, ss_model_ws *ws,
+                              ss_metrics *out, ss_error *err);
+
+/* Runs one trial with the kernel chosen and keeps its time series in ws:
+ * with the reference kernels this is ss_model_run; with the fast kernels,
+ * the reference dynamics on the presynaptic trains the fast kernels draw,
+ * so the metrics agree with ss_model_run_fast's to rounding (1e-9). */
+ss_status ss_model_run_traced(ss_kernel k, ss_model m, const ss_params *p,
+                              const ss_rng_stream *s, ss_model_ws *ws,
+                              ss_metrics *out, ss_error *err);
+
+/* Time series of the last trial run in ws by ss_model_run, each of
+ * ss_model_trace_length points (time = index * dt): NULL when that model
+ * does not make it. Valid until the next run with ws. */
 typedef enum ss_trace {
     SS_TRACE_V,       /* membrane potential, mV (the seed's v) */
     SS_TRACE_FMP,     /* free membrane potential, mV */

@@ -8,6 +8,7 @@
 
 #include "synsweep/grid.h"
 #include "synsweep/metrics.h"
+#include "synsweep/model.h"
 #include "synsweep/status.h"
 
 /* Receives trials [first, first + n), rows[i] being trial first + i; called
@@ -21,8 +22,9 @@ typedef struct ss_run_progress {
 } ss_run_progress;
 
 typedef struct ss_run_options {
-    int threads;    /* <= 0: all cores */
-    uint64_t block; /* trials per block handed to the sink; 0: a default */
+    int threads;      /* <= 0: all cores */
+    uint64_t block;   /* trials per block handed to the sink; 0: a default */
+    ss_kernel kernel; /* SS_KERNEL_FAST (0) unless set */
     /* called now and then from one thread; may be NULL */
     void (*progress)(const ss_run_progress *p, void *ctx);
     void *progress_ctx;
@@ -34,10 +36,13 @@ typedef struct ss_run_options {
 ss_status ss_run(const ss_grid *grid, const ss_run_options *opt,
                  ss_run_sink sink, void *sink_ctx, ss_error *err);
 
+
+
 /* Times up to n_samples trials spread over the grid on one thread and
  * returns the mean seconds per trial in *seconds. */
-ss_status ss_run_time_trials(const ss_grid *grid, unsigned n_samples,
-                             double *seconds, ss_error *err);
+ss_status ss_run_time_trials(const ss_grid *grid, ss_kernel kernel,
+                             unsigned n_samples, double *seconds,
+                             ss_error *err);
 
 /* The number of threads ss_run would use for opt. */
 int ss_run_threads(const ss_run_options *opt);

@@ -53,7 +53,7 @@ close g10_stf "$(value g10 <<<"$out")" "$(
     "$bin" trial stp_train --set rate=10 --set U0=0.2 --set tau_f=750 --json |
         sed 's/.*"g10": \([^,]*\),.*/\1/')"
 
-json=$("$bin" trial stp_train --set rate=20 --json)
+json=$("$bin" trial stp_train --set rate=20 --json --kernel reference)
 case "$json" in
 '{"g1": 0.59999999999999998, "g10": 0.3779432126139256'*'}') ok ;;
 *) bad "json output: $json" ;;
@@ -65,10 +65,15 @@ else
     bad "json does not parse: $json"
 fi
 
-# DC-driven lif_cond at 250 pA: 55 spikes in 1 s (run_LIF_cond).
-out=$("$bin" trial lif_cond --set n_exc=0 --set n_inh=0 --set I_inj=250)
-[ "$(value n_spikes <<<"$out")" = 55 ] && ok || bad "DC 250 pA: $out"
-close v_mean "$(value v_mean <<<"$out")" -63.82838079327536
+# DC-driven lif_cond at 250 pA: 55 spikes in 1 s (run_LIF_cond), with
+# either kernel.
+for k in reference fast; do
+    out=$("$bin" trial lif_cond --set n_exc=0 --set n_inh=0 --set I_inj=250 --kernel $k)
+    [ "$(value n_spikes <<<"$out")" = 55 ] && ok || bad "DC 250 pA ($k): $out"
+    close "v_mean ($k)" "$(value v_mean <<<"$out")" -63.82838079327536
+done
+out=$("$bin" trial stp_train --set rate=20 --kernel fast)
+close "g10 (fast)" "$(value g10 <<<"$out")" 0.3779432126139256
 
 # All three models run with their defaults; output is deterministic.
 for m in lif_cond lif_cond_stp stp_train; do
@@ -98,6 +103,7 @@ expect_error 2 "--set needs a value" trial lif_cond --set
 expect_error 2 "unexpected argument '--sett'" trial lif_cond --sett a=1
 expect_error 2 "unknown command 'trail'" trail lif_cond
 expect_error 2 "trial needs a MODEL" trial
+expect_error 2 "--kernel takes fast or reference (got 'quick')" trial lif_cond --kernel quick
 
 "$bin" --version | grep -q '^synsweep [0-9]' && ok || bad "--version"
 "$bin" trial --help | grep -q 'tau_d_E' && ok || bad "trial --help lists parameters"

@@ -1,0 +1,98 @@
+/* SIMD lanes of the fast kernels: the vector types, the time loop's
+ * inputs and outputs. Internal to the model module. */
+#ifndef SYNSWEEP_LANES_H
+#define SYNSWEEP_LANES_H
+
+#include <stddef.h>
+#include <string.h>
+
+#include "synsweep/model.h"
+
+#define L SS_MODEL_LANES
+
+/* Vectors of the L lanes (GCC and clang vector extensions: the compiler
+ * lowers them to the instructions of the target the file is built for). */
+typedef double vd __attribute__((vector_size(8 * L)));
+typedef long long vl __attribute__((vector_size(8 * L)));
+
+static inline __attribute__((always_inline)) vd vload(const double *p)
+{
+    vd v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline __attribute__((always_inline)) vd vsplat(double x)
+{
+    return (vd){0} + x;
+}
+
+static inline __attribute__((always_inline)) vd vselect(vl mask, vd yes,
+                                                        vd no)
+{
+    return (vd)(((vl)yes & mask) | ((vl)no & ~mask));
+}
+
+typedef struct lanes {
+    vd V_th, V_reset, V_init, E_L, VE, VI, k, r_gL, tref_dt, a_E, a_I, w_E,
+        w_I, I_inj;
+    int noise;       /* some lane has I_sigma > 0: read f->current */
+    size_t Lt;
+} lanes;
+
+typedef struct lane_sums {
+    vd v, fmp, fmp_sq, gE, gI; /* fmp sums are of fmp - V_init */
+    size_t n_spikes[L];
+} lane_sums;
+
+/* log x of the lanes, for x in (0, 1] normal: ss_rng_log's arithmetic in
+ * every lane, so each lane gives ss_rng_log's bits. */
+static inline __attribute__((always_inline)) vd vlog(vd x)
+{
+    const vl exp_mask = (vl){0} + 0x7ff, mant = (vl){0} + 0x000fffffffffffffLL,
+             one_bits = (vl){0} + 0x3ff0000000000000LL;
+    vl bits = (vl)x;
+    vl e = ((bits >> 52) & exp_mask) - 1023;
+    vd m = (vd)((bits & mant) | one_bits); /* in [1, 2) */
+    vl big = m > vsplat(0x1.6a09e667f3bcdp0);
+    m = vselect(big, m * vsplat(0.5), m);
+    e = e - big; /* big is -1 where true */
+    vd f = m - vsplat(1.0);
+    vd s = f / (vsplat(2.0) + f);
+    vd z = s * s;
+    vd z2 = z * z, z4 = z2 * z2, z8 = z4 * z4;
+    vd q0 = vsplat(1.0) + z * vsplat(1.0 / 3),
+       q1 = vsplat(1.0 / 5) + z * vsplat(1.0 / 7),
+       q2 = vsplat(1.0 / 9) + z * vsplat(1.0 / 11),
+       q3 = vsplat(1.0 / 13) + z * vsplat(1.0 / 15),
+       q4 = vsplat(1.0 / 17) + z * vsplat(1.0 / 19),
+       q5 = vsplat(1.0 / 21) + z * vsplat(1.0 / 23);
+    vd series = (q0 + z2 * q1) + z4 * (q2 + z2 * q3) + z8 * (q4 + z2 * q5);
+    vd log_m = vsplat(2.0) * s * series;
+    vd k = __builtin_convertvector(e, vd);
+    return k * vsplat(0x1.62e42fefa3800p-1) +
+           (k * vsplat(0x1.ef35793c76730p-45) + log_m);
+}
+
+/* The kernels of lanes.c, one definition per instruction set: the time
+ * loop of L trials (it reads in_E and in_I and leaves them zero), and the
+ * logs of L values (ss_rng_log's bits in each lane). */
+#define SS_MEMBRANE_ARGS                                                     \
+    const lanes *c, double *in_E, double *in_I, const double *current,       \
+        size_t *spikes, lane_sums *out
+#define SS_LANE_VARIANT(v)                                                   \
+    void ss__membrane_##v(SS_MEMBRANE_ARGS);                                 \
+    void ss__log_lanes_##v(const double *x, double *out);
+SS_LANE_VARIANT(base)
+SS_LANE_VARIANT(avx2)
+SS_LANE_VARIANT(avx512)
+
+typedef struct ss__lane_set {
+    void (*membrane)(SS_MEMBRANE_ARGS);
+    void (*log)(const double *x, double *out);
+} ss__lane_set;
+
+/* The widest set the processor runs. */
+const ss__lane_set *ss__lane_kernels(void);
+
+#endif

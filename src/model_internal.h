@@ -1,0 +1,63 @@
+/* What the reference and the fast kernels share inside the model module. */
+#ifndef SYNSWEEP_MODEL_INTERNAL_H
+#define SYNSWEEP_MODEL_INTERNAL_H
+
+#include "synsweep/model.h"
+
+struct ss_fast_scratch;
+
+struct ss_model_ws {
+    size_t cap; /* bins every array below holds */
+    size_t Lt;  /* bins of the last trial */
+    double *trace[SS_TRACE_COUNT];
+    bool made[SS_TRACE_COUNT];
+    /* scratch: one synapse's train and state, the inhibitory counts */
+    double *train, *syn_u, *syn_R, *syn_g, *counts_I;
+    size_t *spikes;
+    size_t n_spikes;
+    struct ss_fast_scratch *fast; /* the fast kernels' own, made on use */
+};
+
+/* Grows the reference scratch to Lt bins. */
+ss_status ss__ws_reserve(ss_model_ws *ws, size_t Lt, ss_error *err);
+void ss__fast_free(struct ss_fast_scratch *f);
+
+/* Presynaptic spikes given explicitly, for one trial: train j (excitatory
+ * trains first, then inhibitory) fires at bins[offset[j] .. offset[j+1]),
+ * in increasing order. Lets tests drive both kernels with the same input. */
+typedef struct ss__trains {
+    size_t n_exc, n_inh;
+    const size_t *offset;
+    const uint32_t *bins;
+} ss__trains;
+
+/* A growable set of trains, owned. */
+typedef struct ss__train_buf {
+    size_t n_exc, n_inh;
+    size_t *offset;
+    uint32_t *bins;
+    size_t offset_cap, bins_cap;
+} ss__train_buf;
+
+void ss__train_buf_free(ss__train_buf *b);
+
+/* The presynaptic trains the fast kernels draw for trial (m, p, s). */
+ss_status ss__draw_trains(ss_model m, const ss_params *p,
+                          const ss_rng_stream *s, ss__train_buf *buf,
+                          ss_error *err);
+
+/* ss_model_run (the reference dynamics, traces kept) on given trains
+ * instead of Bernoulli trains from the stream (which still drives the
+ * noise current); given NULL is ss_model_run. */
+ss_status ss__model_run_on(ss_model m, const ss_params *p,
+                           const ss_rng_stream *s, const ss__trains *given,
+                           ss_model_ws *ws, ss_metrics *out, ss_error *err);
+
+/* ss_model_run_fast with the presynaptic spikes of lane k from trains[k]
+ * instead of drawn from the streams (which still drive the noise). */
+ss_status ss__model_run_fast_on(ss_model m, size_t n, const ss_params *p,
+                                const ss_rng_stream *s,
+                                const ss__trains *trains, ss_model_ws *ws,
+                                ss_metrics *out, ss_error *err);
+
+#endif
