@@ -252,7 +252,7 @@ static hid_t create_nd(hid_t file, const char *name, hid_t type,
         if (H5Pset_chunk(dcpl, (int)rank, chunk) < 0)
             goto done;
         if (compressed ? H5Pset_shuffle(dcpl) < 0 ||
-                             H5Pset_deflate(dcpl, 4) < 0
+                             H5Pset_deflate(dcpl, 1) < 0
                        : H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY) < 0)
             goto done;
         /* room for the few chunks one block of trials touches */

@@ -25,7 +25,16 @@ struct ss_fast_scratch {
     double *in_E, *in_I; /* per bin and lane: spike counts or increments */
     double *current;     /* per bin and lane: injected current */
     size_t *spikes;      /* per lane, cap bins: output spike bins */
+    size_t n_spikes[L];  /* of the last run */
+    size_t Lt;
 };
+
+const size_t *ss__fast_spikes(const ss_model_ws *ws, size_t lane, size_t *n)
+{
+    const struct ss_fast_scratch *f = ws->fast;
+    *n = f && lane < L ? f->n_spikes[lane] : 0;
+    return f ? f->spikes + lane * f->Lt : NULL;
+}
 
 void ss__fast_free(struct ss_fast_scratch *f)
 {
@@ -381,8 +390,10 @@ static ss_status run_lif(ss_model m, size_t n, const ss_params *p,
                 f->current[it * L + l] = p[0].I_inj;
 
     lane_sums sums;
+    f->Lt = Lt;
     ss__lane_kernels()->membrane(&c, f->in_E, f->in_I, f->current, f->spikes,
                                  &sums);
+    memcpy(f->n_spikes, sums.n_spikes, sizeof f->n_spikes);
 
     for (size_t l = 0; l < n; l++) {
         const ss_params *q = &p[l];

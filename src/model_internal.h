@@ -53,6 +53,9 @@ ss_status ss__model_run_on(ss_model m, const ss_params *p,
                            const ss_rng_stream *s, const ss__trains *given,
                            ss_model_ws *ws, ss_metrics *out, ss_error *err);
 
+/* The output spike bins of lane `lane` of the last fast LIF run in ws. */
+const size_t *ss__fast_spikes(const ss_model_ws *ws, size_t lane, size_t *n);
+
 /* ss_model_run_fast with the presynaptic spikes of lane k from trains[k]
  * instead of drawn from the streams (which still drive the noise). */
 ss_status ss__model_run_fast_on(ss_model m, size_t n, const ss_params *p,

@@ -7,9 +7,12 @@
 
 #include "synsweep/model.h"
 
-/* Trials per block when the caller has no preference: big enough that
- * threads rarely wait at a block's end, small enough to stay a few MB. */
-#define DEFAULT_BLOCK 8192
+/* Trials per block: blocks start small (the first results reach the file
+ * soon) and grow while one takes under BLOCK_SECONDS, so cheap trials do
+ * not pay a flush each; two blocks of MAX_BLOCK bound the memory (16 MB). */
+#define MIN_BLOCK 4096
+#define MAX_BLOCK 65536
+#define BLOCK_SECONDS 0.25
 /* Seconds between progress reports. */
 #define PROGRESS_PERIOD 0.25
 
@@ -55,20 +58,88 @@ int ss_run_threads(const ss_run_options *opt)
     return opt && opt->threads > 0 ? opt->threads : omp_get_num_procs();
 }
 
+/* Computes trials [first, first + n) into rows on the threads, while the
+ * master first hands the previous block (if any) to the sink: writing
+ * overlaps computing. Returns the first trial or sink failure. */
+static ss_status run_block(const ss_grid *grid, const ss_run_options *opt,
+                           ss_kernel kernel, ss_model_ws **ws, int threads,
+                           uint64_t first, uint64_t n, ss_metrics *rows,
+                           ss_run_sink sink, void *sink_ctx,
+                           uint64_t prev_first, uint64_t prev_n,
+                           const ss_metrics *prev_rows, uint64_t done,
+                           double start, double *last_report, ss_error *err)
+{
+    const uint64_t total = ss_grid_trials(grid);
+    /* the unit of work one thread takes at a time */
+    const uint64_t group = kernel == SS_KERNEL_FAST ? SS_MODEL_LANES : 1;
+    ss_status failed = SS_OK, sink_st = SS_OK;
+    ss_error trial_err, sink_err;
+    ss_error_clear(&trial_err);
+    ss_error_clear(&sink_err);
+    uint64_t finished = 0; /* trials of this block done so far */
+
+#pragma omp parallel num_threads(threads)
+    {
+#pragma omp master
+        if (prev_n > 0)
+            sink_st = sink(sink_ctx, prev_first, prev_n, prev_rows,
+                           &sink_err);
+        ss_model_ws *w = ws[omp_get_thread_num()];
+#pragma omp for schedule(dynamic, 1)
+        for (uint64_t i = 0; i < n; i += group) {
+            uint64_t count = n - i < group ? n - i : group;
+            ss_error e;
+            ss_status ts = run_trials(grid, kernel, first + i, count, w,
+                                      &rows[i], &e);
+            if (ts != SS_OK) {
+#pragma omp critical(ss_run_error)
+                if (failed == SS_OK) {
+                    failed = ts;
+                    trial_err = e;
+                }
+            }
+#pragma omp atomic update
+            finished += count;
+            if (opt && opt->progress && omp_get_thread_num() == 0) {
+                double now = omp_get_wtime();
+                if (now - *last_report >= PROGRESS_PERIOD) {
+                    uint64_t so_far;
+#pragma omp atomic read
+                    so_far = finished;
+                    *last_report = now;
+                    ss_run_progress pr = {done + so_far, total, now - start};
+                    opt->progress(&pr, opt->progress_ctx);
+                }
+            }
+        }
+    }
+    if (sink_st != SS_OK) {
+        if (err)
+            *err = sink_err;
+        return sink_st;
+    }
+    if (failed != SS_OK && err)
+        *err = trial_err;
+    return failed;
+}
+
 ss_status ss_run(const ss_grid *grid, const ss_run_options *opt,
                  ss_run_sink sink, void *sink_ctx, ss_error *err)
 {
     const uint64_t total = ss_grid_trials(grid);
     const int threads = ss_run_threads(opt);
-    const uint64_t block = opt && opt->block ? opt->block : DEFAULT_BLOCK;
     const ss_kernel kernel = opt ? opt->kernel : SS_KERNEL_FAST;
-    /* the unit of work one thread takes at a time */
-    const uint64_t group = kernel == SS_KERNEL_FAST ? SS_MODEL_LANES : 1;
+    /* blocks are whole multiples of unit, from about MIN_BLOCK trials,
+     * growing while one takes less than BLOCK_SECONDS, up to MAX_BLOCK */
+    const uint64_t unit = opt && opt->block ? opt->block : 1;
+    const uint64_t max_block = (MAX_BLOCK + unit - 1) / unit * unit;
+    uint64_t block = (MIN_BLOCK + unit - 1) / unit * unit;
 
-    ss_metrics *rows = malloc(block * sizeof *rows);
+    ss_metrics *rows[2] = {malloc(max_block * sizeof(ss_metrics)),
+                           malloc(max_block * sizeof(ss_metrics))};
     ss_model_ws **ws = calloc((size_t)threads, sizeof *ws);
     ss_status st = SS_OK;
-    if (!rows || !ws) {
+    if (!rows[0] || !rows[1] || !ws) {
         st = ss_error_set(err, SS_ERR_NOMEM, "cannot allocate a block");
         goto out;
     }
@@ -81,56 +152,25 @@ ss_status ss_run(const ss_grid *grid, const ss_run_options *opt,
 
     const double start = omp_get_wtime();
     double last_report = start;
-    uint64_t done = 0;
-    for (uint64_t first = 0; first < total && st == SS_OK; first += block) {
+    uint64_t prev_first = 0, prev_n = 0;
+    int cur = 0;
+    for (uint64_t first = 0; first < total && st == SS_OK;) {
         const uint64_t n = total - first < block ? total - first : block;
-        ss_status failed = SS_OK;
-        uint64_t finished = 0; /* trials of this block done so far */
-        ss_error first_err;
-        ss_error_clear(&first_err);
-
-#pragma omp parallel num_threads(threads)
-        {
-            ss_model_ws *w = ws[omp_get_thread_num()];
-#pragma omp for schedule(dynamic, 1)
-            for (uint64_t i = 0; i < n; i += group) {
-                uint64_t count = n - i < group ? n - i : group;
-                ss_error e;
-                ss_status ts = run_trials(grid, kernel, first + i, count, w,
-                                          &rows[i], &e);
-                if (ts != SS_OK) {
-#pragma omp critical(ss_run_error)
-                    if (failed == SS_OK) {
-                        failed = ts;
-                        first_err = e;
-                    }
-                }
-#pragma omp atomic update
-                finished += count;
-                if (opt && opt->progress && omp_get_thread_num() == 0) {
-                    double now = omp_get_wtime();
-                    if (now - last_report >= PROGRESS_PERIOD) {
-                        uint64_t so_far;
-#pragma omp atomic read
-                        so_far = finished;
-                        last_report = now;
-                        ss_run_progress pr = {done + so_far, total,
-                                              now - start};
-                        opt->progress(&pr, opt->progress_ctx);
-                    }
-                }
-            }
-        }
-        if (failed != SS_OK) {
-            if (err)
-                *err = first_err;
-            st = failed;
-            break;
-        }
-        st = sink(sink_ctx, first, n, rows, err);
-        done += n;
-        if (opt && opt->progress) {
-            ss_run_progress pr = {done, total, omp_get_wtime() - start};
+        double t0 = omp_get_wtime();
+        st = run_block(grid, opt, kernel, ws, threads, first, n, rows[cur],
+                       sink, sink_ctx, prev_first, prev_n, rows[1 - cur],
+                       first, start, &last_report, err);
+        if (omp_get_wtime() - t0 < BLOCK_SECONDS && block < max_block)
+            block = block * 2 < max_block ? block * 2 : max_block;
+        prev_first = first;
+        prev_n = n;
+        cur = 1 - cur;
+        first += n;
+    }
+    if (st == SS_OK && prev_n > 0) {
+        st = sink(sink_ctx, prev_first, prev_n, rows[1 - cur], err);
+        if (st == SS_OK && opt && opt->progress) {
+            ss_run_progress pr = {total, total, omp_get_wtime() - start};
             opt->progress(&pr, opt->progress_ctx);
         }
     }
@@ -140,7 +180,8 @@ out:
         for (int t = 0; t < threads; t++)
             ss_model_ws_free(ws[t]);
     free(ws);
-    free(rows);
+    free(rows[0]);
+    free(rows[1]);
     return st;
 }
 

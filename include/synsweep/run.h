@@ -23,7 +23,8 @@ typedef struct ss_run_progress {
 
 typedef struct ss_run_options {
     int threads;      /* <= 0: all cores */
-    uint64_t block;   /* trials per block handed to the sink; 0: a default */
+    uint64_t block;   /* blocks handed to the sink are multiples of this
+                         (the file's chunk), 0: any size */
     ss_kernel kernel; /* SS_KERNEL_FAST (0) unless set */
     /* called now and then from one thread; may be NULL */
     void (*progress)(const ss_run_progress *p, void *ctx);
@@ -32,7 +33,8 @@ typedef struct ss_run_options {
 
 /* Runs every trial of grid. A trial's result depends only on its
  * parameters, the seed and its repeat: never on the thread count, the
- * schedule or the block size. Memory is bounded by the block size. */
+ * schedule or the block size. Blocks go to the sink in order while the
+ * next block is computed; memory is bounded by two blocks. */
 ss_status ss_run(const ss_grid *grid, const ss_run_options *opt,
                  ss_run_sink sink, void *sink_ctx, ss_error *err);
 

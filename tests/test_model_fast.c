@@ -1,0 +1,502 @@
+/* The fast kernels against the reference kernels: the same dynamics on the
+ * same presynaptic spikes, and presynaptic spikes drawn with the
+ * distribution of the seed's per-bin Bernoulli process. */
+#include "testutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixtures/seed_poisson_stats.h"
+#include "lanes.h"
+#include "model_internal.h"
+#include "synsweep/input.h"
+#include "synsweep/model.h"
+
+/* Metrics agree to this relative error on the same spike input. */
+#define FAST_RTOL 1e-9
+
+static ss_model_ws *ws_ref, *ws_fast;
+
+static int setup(void **state)
+{
+    (void)state;
+    ws_ref = ss_model_ws_create();
+    ws_fast = ss_model_ws_create();
+    return ws_ref && ws_fast ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    ss_model_ws_free(ws_ref);
+    ss_model_ws_free(ws_fast);
+    return 0;
+}
+
+/* A uniform in [lo, hi) from a test-only stream. */
+static double pick(ss_rng_seq *q, double lo, double hi)
+{
+    return lo + (hi - lo) * ss_rng_uniform(q);
+}
+
+/* Random parameters for model m on a time grid of T ms at dt ms. */
+static void random_params(ss_model m, ss_rng_seq *q, double T, double dt,
+                          ss_params *p)
+{
+    ss_params_defaults(m, p);
+    p->dt = dt;
+    if (m == SS_MODEL_STP_TRAIN) {
+        p->rate = pick(q, 2, 80);
+        p->U0 = pick(q, 0.02, 1.0);
+        p->tau_d = pick(q, 5, 900);
+        p->tau_f = pick(q, 5, 900);
+        p->g_bar = pick(q, 0.1, 3);
+        p->tau_syn = pick(q, 1, 20);
+        p->input = ss_rng_uniform(q) < 0.5 ? SS_INPUT_POISSON
+                                           : SS_INPUT_REGULAR;
+        return;
+    }
+    p->T = T;
+    p->V_th = pick(q, -58, -50);
+    p->V_reset = pick(q, -80, -65);
+    p->tau_m = pick(q, 5, 30);
+    p->g_L = pick(q, 5, 20);
+    p->V_init = pick(q, -75, -55);
+    p->E_L = pick(q, -80, -65);
+    p->tref = pick(q, 0, 5);
+    p->I_inj = pick(q, -50, 300);
+    p->gE_bar = pick(q, 0.5, 6);
+    p->gI_bar = pick(q, 0.5, 8);
+    p->VE = pick(q, -5, 5);
+    p->VI = pick(q, -90, -70);
+    p->tau_syn_E = pick(q, 1, 10);
+    p->tau_syn_I = pick(q, 2, 15);
+    p->n_exc = (double)(int)pick(q, 0, 120);
+    p->n_inh = (double)(int)pick(q, 0, 40);
+    p->exc_rate = pick(q, 0, 40);
+    p->inh_rate = pick(q, 0, 60);
+    p->U0_E = pick(q, 0.05, 1);
+    p->tau_d_E = pick(q, 20, 800);
+    p->tau_f_E = pick(q, 20, 800);
+    p->U0_I = pick(q, 0.05, 1);
+    p->tau_d_I = pick(q, 20, 800);
+    p->tau_f_I = pick(q, 20, 800);
+}
+
+/* The reference kernels' own Bernoulli trains of trial (m, p, s), as lists
+ * of spike bins. */
+static void bernoulli_trains(ss_model m, const ss_params *p,
+                             const ss_rng_stream *s, ss__train_buf *b)
+{
+    size_t Lt = ss_params_time_bins(m, p);
+    bool one = m == SS_MODEL_STP_TRAIN;
+    b->n_exc = one ? 1 : (size_t)p->n_exc;
+    b->n_inh = one ? 0 : (size_t)p->n_inh;
+    size_t trains = b->n_exc + b->n_inh;
+    double *train = malloc(Lt * sizeof *train);
+    b->offset = malloc((trains + 1) * sizeof *b->offset);
+    b->bins = malloc((Lt * trains + 1) * sizeof *b->bins);
+    size_t n = 0;
+    for (size_t j = 0; j < trains; j++) {
+        bool exc = j < b->n_exc;
+        size_t jj = exc ? j : j - b->n_exc;
+        double rate = one ? p->rate : exc ? p->exc_rate : p->inh_rate;
+        ss_input_train(train, Lt, (int)p->input, rate, p->dt, s,
+                       exc ? SS_SUBSTREAM_EXC(jj) : SS_SUBSTREAM_INH(jj));
+        b->offset[j] = n;
+        for (size_t t = 0; t < Lt; t++)
+            if (train[t] != 0.0)
+                b->bins[n++] = (uint32_t)t;
+    }
+    b->offset[trains] = n;
+    free(train);
+}
+
+static void check_same_metrics(ss_model m, const ss_metrics *ref,
+                               const ss_metrics *fast)
+{
+    for (int i = 0; i < SS_METRIC_COUNT; i++) {
+        if (!ss_metric_used_by((ss_metric_id)i, m))
+            continue;
+        double r = ref->value[i], f = fast->value[i];
+        if ((isnan(r) && isnan(f)) || r == f)
+            continue;
+        if (!(fabs(r - f) <= FAST_RTOL * fabs(r) + 1e-12)) {
+            print_error("%s: reference %.17g, fast %.17g\n",
+                        ss_metric_info_of((ss_metric_id)i)->name, r, f);
+            fail();
+        }
+    }
+}
+
+/* Hundreds of random parameter points, 8 side by side per time grid: on
+ * the reference's own trains the fast kernels give the same spike times
+ * and the metrics to 1e-9. */
+static void fast_equals_reference_on_the_same_trains(void **state)
+{
+    (void)state;
+    ss_rng_stream meta;
+    ss_rng_stream_init(&meta, 2385, 1, 0);
+    ss_rng_seq q;
+    ss_rng_seq_init(&q, &meta, 0);
+    const ss_model models[] = {SS_MODEL_LIF_COND, SS_MODEL_LIF_COND_STP,
+                               SS_MODEL_STP_TRAIN};
+    int spiking = 0, points = 0;
+    for (size_t mi = 0; mi < 3; mi++) {
+        ss_model m = models[mi];
+        int batches = m == SS_MODEL_LIF_COND_STP ? 12 : 25;
+        for (int b = 0; b < batches; b++) {
+            double dt = ss_rng_uniform(&q) < 0.5 ? 0.1 : 0.05;
+            double T = pick(&q, 150, 400);
+            ss_params p[SS_MODEL_LANES];
+            ss_rng_stream s[SS_MODEL_LANES];
+            ss__train_buf bufs[SS_MODEL_LANES];
+            ss__trains given[SS_MODEL_LANES];
+            ss_metrics ref[SS_MODEL_LANES], fast[SS_MODEL_LANES];
+            size_t n = 1 + (size_t)(ss_rng_uniform(&q) * SS_MODEL_LANES);
+            for (size_t l = 0; l < n; l++) {
+                do
+                    random_params(m, &q, T, dt, &p[l]);
+                while (ss_params_validate(m, &p[l], NULL) != SS_OK);
+                ss_model_trial_stream(m, &p[l], 77, (uint64_t)b, false, &s[l]);
+                memset(&bufs[l], 0, sizeof bufs[l]);
+                bernoulli_trains(m, &p[l], &s[l], &bufs[l]);
+                given[l] = (ss__trains){bufs[l].n_exc, bufs[l].n_inh,
+                                        bufs[l].offset, bufs[l].bins};
+            }
+            assert_int_equal(ss__model_run_fast_on(m, n, p, s, given, ws_fast,
+                                                   fast, NULL),
+                             SS_OK);
+            for (size_t l = 0; l < n; l++) {
+                assert_int_equal(ss__model_run_on(m, &p[l], &s[l], &given[l],
+                                                  ws_ref, &ref[l], NULL),
+                                 SS_OK);
+                check_same_metrics(m, &ref[l], &fast[l]);
+                if (m != SS_MODEL_STP_TRAIN) {
+                    size_t nr, nf;
+                    const size_t *br = ss_model_spikes(ws_ref, &nr);
+                    const size_t *bf = ss__fast_spikes(ws_fast, l, &nf);
+                    assert_int_equal(nr, nf);
+                    for (size_t k = 0; k < nr; k++)
+                        assert_int_equal(br[k], bf[k]);
+                    spiking += nr > 3;
+                }
+                points++;
+                ss__train_buf_free(&bufs[l]);
+            }
+        }
+    }
+    print_message("%d random points, %d spiking LIF trials\n", points,
+                  spiking);
+    assert_true(points >= 200);
+    assert_true(spiking >= 60);
+}
+
+/* The DC-driven and regular-train cases: no randomness at all, so the fast
+ * kernels on their own input reproduce the reference. */
+static void fast_equals_reference_without_randomness(void **state)
+{
+    (void)state;
+    for (double I = 150; I <= 1000; I += 85) {
+        ss_params p;
+        ss_params_defaults(SS_MODEL_LIF_COND, &p);
+        p.n_exc = p.n_inh = 0;
+        p.I_inj = I;
+        ss_rng_stream s;
+        ss_model_trial_stream(SS_MODEL_LIF_COND, &p, 0, 0, false, &s);
+        ss_metrics ref, fast;
+        assert_int_equal(ss_model_run(SS_MODEL_LIF_COND, &p, &s, ws_ref, &ref,
+                                      NULL),
+                         SS_OK);
+        assert_int_equal(ss_model_run_fast(SS_MODEL_LIF_COND, 1, &p, &s,
+                                           ws_fast, &fast, NULL),
+                         SS_OK);
+        check_same_metrics(SS_MODEL_LIF_COND, &ref, &fast);
+    }
+    for (int m = SS_MODEL_LIF_COND; m <= SS_MODEL_STP_TRAIN; m++) {
+        ss_params p;
+        ss_params_defaults((ss_model)m, &p);
+        p.input = SS_INPUT_REGULAR;
+        ss_rng_stream s;
+        ss_model_trial_stream((ss_model)m, &p, 0, 0, false, &s);
+        ss_metrics ref, fast;
+        assert_int_equal(ss_model_run((ss_model)m, &p, &s, ws_ref, &ref, NULL),
+                         SS_OK);
+        assert_int_equal(ss_model_run_fast((ss_model)m, 1, &p, &s, ws_fast,
+                                           &fast, NULL),
+                         SS_OK);
+        check_same_metrics((ss_model)m, &ref, &fast);
+    }
+}
+
+/* A trial's numbers do not depend on the trials beside it in the lanes. */
+static void fast_lanes_do_not_mix(void **state)
+{
+    (void)state;
+    ss_params p[SS_MODEL_LANES];
+    ss_rng_stream s[SS_MODEL_LANES];
+    ss_metrics together[SS_MODEL_LANES], alone;
+    for (size_t l = 0; l < SS_MODEL_LANES; l++) {
+        ss_params_defaults(SS_MODEL_LIF_COND_STP, &p[l]);
+        p[l].exc_rate = 5 + 3.7 * (double)l;
+        p[l].I_sigma = l % 2 ? 1.5 : 0;
+        ss_model_trial_stream(SS_MODEL_LIF_COND_STP, &p[l], 3, l, false, &s[l]);
+    }
+    assert_int_equal(ss_model_run_fast(SS_MODEL_LIF_COND_STP, SS_MODEL_LANES, p,
+                                       s, ws_fast, together, NULL),
+                     SS_OK);
+    for (size_t l = 0; l < SS_MODEL_LANES; l++) {
+        assert_int_equal(ss_model_run_fast(SS_MODEL_LIF_COND_STP, 1, &p[l],
+                                           &s[l], ws_fast, &alone, NULL),
+                         SS_OK);
+        assert_memory_equal(&alone, &together[l], sizeof alone);
+    }
+}
+
+/* Every instruction-set variant of the lane kernels gives the same bits:
+ * results do not depend on the machine. */
+static void fast_lane_variants_agree_bit_for_bit(void **state)
+{
+    (void)state;
+    ss__lane_set sets[3] = {{ss__membrane_base, ss__log_lanes_base}};
+    size_t n_sets = 1;
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (__builtin_cpu_supports("avx2"))
+        sets[n_sets++] = (ss__lane_set){ss__membrane_avx2, ss__log_lanes_avx2};
+    if (__builtin_cpu_supports("avx512f") &&
+        __builtin_cpu_supports("avx512dq"))
+        sets[n_sets++] = (ss__lane_set){ss__membrane_avx512,
+                                        ss__log_lanes_avx512};
+#endif
+    /* logs: against the scalar ss_rng_log */
+    ss_rng_stream st;
+    ss_rng_stream_init(&st, 4, 4, 4);
+    ss_rng_seq q;
+    ss_rng_seq_init(&q, &st, 0);
+    for (int round = 0; round < 2000; round++) {
+        double x[SS_MODEL_LANES], y[SS_MODEL_LANES];
+        for (size_t l = 0; l < SS_MODEL_LANES; l++)
+            x[l] = 1.0 - ss_rng_uniform(&q);
+        for (size_t k = 0; k < n_sets; k++) {
+            sets[k].log(x, y);
+            for (size_t l = 0; l < SS_MODEL_LANES; l++)
+                assert_true(y[l] == ss_rng_log(x[l]));
+        }
+    }
+    /* the time loop: the same sums and spikes */
+    enum { LT = 3000 };
+    lanes c;
+    memset(&c, 0, sizeof c);
+    c.Lt = LT;
+    c.V_th = vsplat(-55);
+    c.V_reset = vsplat(-75);
+    c.V_init = vsplat(-65);
+    c.E_L = vsplat(-75);
+    c.VE = vsplat(0);
+    c.VI = vsplat(-80);
+    c.k = vsplat(0.01);
+    c.r_gL = vsplat(0.1);
+    c.tref_dt = vsplat(20);
+    c.a_E = vsplat(0.05);
+    c.a_I = vsplat(0.02);
+    c.w_E = vsplat(2.4);
+    c.w_I = vsplat(2.4);
+    c.I_inj = vsplat(0);
+    double *in_E = aligned_alloc(64, LT * SS_MODEL_LANES * sizeof(double));
+    double *in_I = aligned_alloc(64, LT * SS_MODEL_LANES * sizeof(double));
+    size_t *spikes = malloc(LT * SS_MODEL_LANES * sizeof *spikes);
+    lane_sums first;
+    for (size_t k = 0; k < n_sets; k++) {
+        ss_rng_seq_init(&q, &st, 1);
+        for (size_t i = 0; i < LT * SS_MODEL_LANES; i++) {
+            in_E[i] = ss_rng_uniform(&q) < 0.08 ? 1 + (i % 3) : 0;
+            in_I[i] = ss_rng_uniform(&q) < 0.02 ? 1 : 0;
+        }
+        lane_sums sums;
+        sets[k].membrane(&c, in_E, in_I, NULL, spikes, &sums);
+        if (k == 0)
+            first = sums;
+        else
+            assert_memory_equal(&sums, &first, sizeof sums);
+        for (size_t i = 0; i < LT * SS_MODEL_LANES; i++)
+            assert_true(in_E[i] == 0 && in_I[i] == 0); /* left zero */
+    }
+    print_message("%zu lane kernel variants compared\n", n_sets);
+    free(in_E);
+    free(in_I);
+    free(spikes);
+}
+
+/* The gaps drawn by the fast kernels have the distribution of the seed's
+ * per-bin Bernoulli(p) process: each train's spike count is Binomial(Lt,
+ * p), the spikes fall uniformly over the bins, and the gaps are geometric.
+ * Chi-square tests at a fixed seed; each threshold is the 0.1% point of
+ * its chi-square distribution. */
+static void fast_gaps_follow_the_bernoulli_process(void **state)
+{
+    (void)state;
+    static const double rates[] = {2.385, 10, 37.3, 400};
+    for (size_t r = 0; r < sizeof rates / sizeof rates[0]; r++) {
+        ss_params p;
+        ss_params_defaults(SS_MODEL_LIF_COND, &p);
+        p.T = 1000;
+        p.n_exc = 1000;
+        p.n_inh = 0;
+        p.exc_rate = rates[r];
+        const size_t Lt = 10000;
+        const double prob = p.exc_rate * (p.dt / 1000.);
+        ss_rng_stream s;
+        ss_model_trial_stream(SS_MODEL_LIF_COND, &p, 12, r, false, &s);
+        ss__train_buf buf = {0};
+        assert_int_equal(ss__draw_trains(SS_MODEL_LIF_COND, &p, &s, &buf,
+                                         NULL),
+                         SS_OK);
+        /* 1. counts per train: chi-square over 8 equiprobable-ish classes
+         * of the binomial, built from its CDF (7 dof: 24.32) */
+        double mean = Lt * prob, sd = sqrt(Lt * prob * (1 - prob));
+        static const double z[7] = {-1.15035, -0.67449, -0.31864, 0,
+                                    0.31864,  0.67449,  1.15035};
+        double edges[7];
+        for (int k = 0; k < 7; k++)
+            edges[k] = mean + z[k] * sd;
+        double expect[8], observed[8] = {0};
+        /* exact binomial class probabilities by summing the pmf */
+        double pmf = pow(1 - prob, (double)Lt), cdf_at_edge[7] = {0};
+        double cdf = 0;
+        int edge = 0;
+        for (size_t k = 0; k <= Lt && edge < 7; k++) {
+            while (edge < 7 && (double)k > edges[edge])
+                cdf_at_edge[edge++] = cdf;
+            cdf += pmf;
+            pmf *= (double)(Lt - k) / (double)(k + 1) * prob / (1 - prob);
+        }
+        while (edge < 7)
+            cdf_at_edge[edge++] = cdf;
+        for (int k = 0; k < 8; k++)
+            expect[k] = 1000 * ((k < 7 ? cdf_at_edge[k] : 1.0) -
+                                (k > 0 ? cdf_at_edge[k - 1] : 0.0));
+        size_t *per_bin = calloc(Lt / 100, sizeof *per_bin);
+        for (size_t j = 0; j < 1000; j++) {
+            size_t count = buf.offset[j + 1] - buf.offset[j];
+            int k = 0;
+            while (k < 7 && (double)count > edges[k])
+                k++;
+            observed[k]++;
+            for (size_t i = buf.offset[j]; i < buf.offset[j + 1]; i++)
+                per_bin[buf.bins[i] / 100]++;
+        }
+        double chi2 = 0;
+        for (int k = 0; k < 8; k++)
+            if (expect[k] > 0)
+                chi2 += (observed[k] - expect[k]) * (observed[k] - expect[k]) /
+                        expect[k];
+        print_message("rate %g: counts chi2 %.2f", rates[r], chi2);
+        assert_true(chi2 < 24.32);
+        /* 2. spikes over 100 groups of 100 bins: uniform (99 dof: 148.2) */
+        double total = (double)buf.offset[1000], chi2_bins = 0;
+        for (size_t g = 0; g < Lt / 100; g++) {
+            double e = total / (double)(Lt / 100);
+            chi2_bins += ((double)per_bin[g] - e) * ((double)per_bin[g] - e) / e;
+        }
+        print_message(", bins chi2 %.2f", chi2_bins);
+        assert_true(chi2_bins < 148.2);
+        /* 3. gaps between spikes, on trains of 10^7 bins so that cutting
+         * them at the end of the grid is negligible: in classes of width
+         * w, P(class c) = q^(cw) - q^((c+1)w), q = 1 - p, the last class
+         * open (11 dof: 31.26) */
+        ss__train_buf_free(&buf);
+        p.T = 999999;
+        p.n_exc = 20;
+        assert_int_equal(ss__draw_trains(SS_MODEL_LIF_COND, &p, &s, &buf,
+                                         NULL),
+                         SS_OK);
+        size_t w = (size_t)(0.25 / prob) + 1;
+        size_t gap_hist[12] = {0}, gaps = 0;
+        for (size_t j = 0; j < 20; j++) {
+            for (size_t i = buf.offset[j] + 1; i < buf.offset[j + 1]; i++) {
+                size_t cls = (buf.bins[i] - buf.bins[i - 1] - 1) / w;
+                gap_hist[cls < 11 ? cls : 11]++;
+                gaps++;
+            }
+        }
+        double chi2_gaps = 0;
+        for (int c = 0; c < 12; c++) {
+            double lo = pow(1 - prob, (double)(c * w)),
+                   hi = c < 11 ? pow(1 - prob, (double)((c + 1) * w)) : 0.0;
+            double e = (double)gaps * (lo - hi);
+            chi2_gaps += ((double)gap_hist[c] - e) *
+                         ((double)gap_hist[c] - e) / e;
+        }
+        print_message(", gaps chi2 %.2f (%zu gaps)\n", chi2_gaps, gaps);
+        assert_true(chi2_gaps < 31.26);
+        free(per_bin);
+        ss__train_buf_free(&buf);
+    }
+}
+
+/* The fast kernels' Poisson-driven statistics agree with the seed's code
+ * over as many seeds, within 4 combined standard errors. */
+static void fast_poisson_statistics_agree_with_seed(void **state)
+{
+    (void)state;
+    size_t n = sizeof fx_poisson_cases / sizeof fx_poisson_cases[0];
+    for (size_t i = 0; i < n; i++) {
+        const fx_poisson_case *c = &fx_poisson_cases[i];
+        ss_model model = ss_model_from_name(c->model);
+        ss_params p;
+        ss_params_defaults(model, &p);
+        char buf[2048];
+        strcpy(buf, c->params);
+        for (char *tok = strtok(buf, " "); tok; tok = strtok(NULL, " "))
+            assert_int_equal(ss_params_assign(model, &p, tok, NULL), SS_OK);
+        sample rate = {0}, cv = {0}, fm = {0}, fs = {0}, ge = {0};
+        for (int k = 0; k < c->n_seeds; k += SS_MODEL_LANES) {
+            ss_params ps[SS_MODEL_LANES];
+            ss_rng_stream s[SS_MODEL_LANES];
+            ss_metrics out[SS_MODEL_LANES];
+            for (size_t l = 0; l < SS_MODEL_LANES; l++) {
+                ps[l] = p;
+                ss_model_trial_stream(model, &p, 31, (uint64_t)(k + (int)l),
+                                      false, &s[l]);
+            }
+            assert_int_equal(ss_model_run_fast(model, SS_MODEL_LANES, ps, s,
+                                               ws_fast, out, NULL),
+                             SS_OK);
+            for (size_t l = 0; l < SS_MODEL_LANES; l++) {
+                double *x = out[l].value;
+                sample_add(&rate, x[SS_MET_firing_rate]);
+                if (!isnan(x[SS_MET_cv_isi]))
+                    sample_add(&cv, x[SS_MET_cv_isi]);
+                sample_add(&fm, x[SS_MET_fmp_mean]);
+                sample_add(&fs, x[SS_MET_fmp_std]);
+                sample_add(&ge, x[SS_MET_gE_mean]);
+            }
+        }
+        print_message("%-14s rate %.3f (seed %.3f)  fmp %.3f+-%.3f\n", c->name,
+                      sample_mean(&rate), c->firing_rate_mean,
+                      sample_mean(&fm), sample_mean(&fs));
+        assert_agree(sample_mean(&rate), sample_se(&rate), c->firing_rate_mean,
+                     c->firing_rate_se, 4);
+        assert_agree(sample_mean(&cv), sample_se(&cv), c->cv_isi_mean,
+                     c->cv_isi_se, 4);
+        assert_agree(sample_mean(&fm), sample_se(&fm), c->fmp_mean_mean,
+                     c->fmp_mean_se, 4);
+        assert_agree(sample_mean(&fs), sample_se(&fs), c->fmp_std_mean,
+                     c->fmp_std_se, 4);
+        assert_agree(sample_mean(&ge), sample_se(&ge), c->gE_mean_mean,
+                     c->gE_mean_se, 4);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(fast_equals_reference_on_the_same_trains),
+        cmocka_unit_test(fast_equals_reference_without_randomness),
+        cmocka_unit_test(fast_lanes_do_not_mix),
+        cmocka_unit_test(fast_lane_variants_agree_bit_for_bit),
+        cmocka_unit_test(fast_gaps_follow_the_bernoulli_process),
+        cmocka_unit_test(fast_poisson_statistics_agree_with_seed),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
