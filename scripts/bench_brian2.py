@@ -80,10 +80,10 @@ CONFIGS = {
                             exc_rate=15.0, inh_rate=15.0,
                             U0_E=0.45, tau_d_E=250.0, tau_f_E=150.0,
                             U0_I=0.45, tau_d_I=250.0, tau_f_I=150.0)),
-    'stp10': dict(model='stp_train', fixture='STD_10Hz', trials=10000,
+    'stp10': dict(model='stp_train', fixture='STD_10Hz', trials=100000,
                   pars=dict(rate=10.0, g_bar=1.2, tau_syn=5.0, U0=0.5,
                             tau_d=100.0, tau_f=50.0, dt=0.1)),
-    'stp40': dict(model='stp_train', fixture='STD_40Hz', trials=10000,
+    'stp40': dict(model='stp_train', fixture='STD_40Hz', trials=100000,
                   pars=dict(rate=40.0, g_bar=1.2, tau_syn=5.0, U0=0.5,
                             tau_d=100.0, tau_f=50.0, dt=0.1)),
 }
@@ -196,7 +196,7 @@ tlast : second
 
 
 def build_lif(b, cfg, N):
-    """lif_cond / lif_cond_stp: returns (objects, info)."""
+    """lif_cond / lif_cond_stp: returns (objects, run plan, info)."""
     p = cfg['pars']
     dt = p['dt']
     Lt = lt_of(p['T'], dt)
@@ -220,10 +220,11 @@ s_gI : siemens
 '''
     # Refractoriness: Brian2 frees v when timestep(t - lastspike) >= 21, i.e. in
     # the 21st step after the spike step, so v = V_reset on the spike bin and the
-    # 20 bins after it (tutorial: counter tr = tref/dt = 20 counted down per bin).
+    # 20 bins after it (tutorial: counter tr = tref/dt = 20 counted down by 1 per
+    # bin while > 0, i.e. ceil(tref/dt) clamped bins after the spike bin).
     # The tutorial never clamps the last bin v[Lt-1]: the period is 0 in the
     # last step (the one that computes v[Lt-1]).
-    n_ref = int(p['tref'] / dt)
+    n_ref = math.ceil(p['tref'] / dt)
     ns['t_ref'] = (n_ref + 1) * dt * ms
     G = b.NeuronGroup(N, eqs, threshold='v >= V_th and t < t_check', reset='v = V_reset',
                       refractory='t_ref*int(t < t_check)',
@@ -273,6 +274,7 @@ s_gI += gI
 
 
 def build_stp_train(b, cfg, N):
+    """stp_train with a regular train: returns (objects, run plan, info)."""
     p = cfg['pars']
     dt, rate = p['dt'], p['rate']
     T = 10.0 * 1000 / (1.0 * rate)

@@ -46,7 +46,9 @@ class Scale(unittest.TestCase):
                 print(f"\n{trials:>8} trials: peak RSS {peaks[trials]:.1f} MB",
                       file=sys.stderr)
             self.assertLess(peaks[10**6], 100)
-            self.assertLess(peaks[10**6], peaks[10**5] + 10)
+            # bounded: two blocks of at most 65536 trials and the chunk
+            # caches, reached by both sizes or nearly
+            self.assertLess(peaks[10**6], peaks[10**5] + 20)
 
 
 if __name__ == "__main__":
