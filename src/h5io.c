@@ -30,14 +30,21 @@ struct ss_h5 {
     bool compressed;
     hid_t file;
     hid_t metric[SS_METRIC_COUNT]; /* -1 where the spec skips the metric */
-    hid_t done;
+    hid_t done, status;
     size_t rank;
     uint64_t shape[SS_GRID_MAX_AXES + 1];
     uint64_t chunk_trials;
     double *column;   /* one metric of a block */
     uint8_t *ones;    /* the done flags of a block */
+    uint8_t *flags;   /* the statuses of a block */
     uint64_t capacity;
+    /* a window of the done mask, for finding the trials left to do */
+    uint8_t *window;
+    uint64_t window_first, window_n;
 };
+
+/* The version of the layout below; a file of another is not resumed. */
+#define LAYOUT "synsweep-results-1"
 
 /* ---- small HDF5 helpers: each returns < 0 on failure ---------------- */
 
@@ -527,6 +534,7 @@ static ss_status write_root_attributes(hid_t file, const ss_grid *grid,
     SHA256Data((const uint8_t *)text, len, sha);
     ss_model m = ss_spec_model(spec);
     int bad = attr_string(file, "synsweep_version", SS_VERSION_STRING) < 0 ||
+              attr_string(file, "layout", LAYOUT) < 0 ||
               attr_string(file, "name", ss_spec_name(spec)) < 0 ||
               attr_string(file, "description", ss_spec_description(spec)) <
                   0 ||
@@ -580,12 +588,40 @@ static void h5_release(ss_h5 *f)
             H5Dclose(f->metric[i]);
     if (f->done >= 0)
         H5Dclose(f->done);
+    if (f->status >= 0)
+        H5Dclose(f->status);
     if (f->file >= 0)
         H5Fclose(f->file);
     free(f->column);
     free(f->ones);
+    free(f->flags);
+    free(f->window);
     free(f->command_line);
     free(f);
+}
+
+/* CF's flag_values and flag_meanings: what each status value means. */
+static int write_flags(hid_t d)
+{
+    uint8_t values[SS_TRIAL_STATUS_COUNT];
+    char meanings[256] = "";
+    for (int s = 0; s < SS_TRIAL_STATUS_COUNT; s++) {
+        values[s] = (uint8_t)s;
+        size_t used = strlen(meanings);
+        snprintf(meanings + used, sizeof meanings - used, "%s%s",
+                 s ? " " : "", ss_trial_status_name((ss_trial_status)s));
+    }
+    hsize_t n = SS_TRIAL_STATUS_COUNT;
+    hid_t space = H5Screate_simple(1, &n, NULL);
+    hid_t a = space >= 0 ? H5Acreate2(d, "flag_values", H5T_STD_U8LE, space,
+                                      H5P_DEFAULT, H5P_DEFAULT)
+                         : -1;
+    int rc = a < 0 || H5Awrite(a, H5T_NATIVE_UINT8, values) < 0 ? -1 : 0;
+    if (a >= 0)
+        H5Aclose(a);
+    if (space >= 0)
+        H5Sclose(space);
+    return rc < 0 ? -1 : attr_string(d, "flag_meanings", meanings);
 }
 
 /* Creates a results file at path (flags: H5F_ACC_EXCL or H5F_ACC_TRUNC)
@@ -605,7 +641,7 @@ static ss_status create_file(const char *path, const ss_grid *grid,
     f->compressed = compressed;
     f->command_line = strdup(command_line ? command_line : "");
     snprintf(f->kernel, sizeof f->kernel, "%s", kernel);
-    f->done = -1;
+    f->done = f->status = -1;
     for (int i = 0; i < SS_METRIC_COUNT; i++)
         f->metric[i] = -1;
     f->file = -1;
@@ -670,6 +706,16 @@ static ss_status create_file(const char *path, const ss_grid *grid,
         st = ss_error_set(err, SS_ERR_IO, "%s: cannot create 'done'", path);
         goto fail;
     }
+    if ((st = check_name_free(f->file, "status", path, err)) != SS_OK)
+        goto fail;
+    f->status = create_nd(f->file, "status", H5T_STD_U8LE, &zero, f->rank,
+                          f->shape, compressed, &f->chunk_trials);
+    if (f->status < 0 || attach_dims(f->status, &c, f->rank) < 0 ||
+        attr_string(f->status, "long_name", "how the trial ended") < 0 ||
+        write_flags(f->status) < 0) {
+        st = ss_error_set(err, SS_ERR_IO, "%s: cannot create 'status'", path);
+        goto fail;
+    }
     for (size_t a = 0; a < f->rank; a++)
         H5Dclose(c.scale[a]);
     for (size_t k = 0; k < c.n_extra; k++)
@@ -727,7 +773,10 @@ ss_status ss_h5_write_block(ss_h5 *f, uint64_t first, uint64_t n,
         uint8_t *ones = realloc(f->ones, n);
         if (ones)
             f->ones = ones;
-        if (!col || !ones)
+        uint8_t *flags = realloc(f->flags, n);
+        if (flags)
+            f->flags = flags;
+        if (!col || !ones || !flags)
             return ss_error_set(err, SS_ERR_NOMEM, "cannot allocate a block");
         memset(f->ones, 1, n);
         f->capacity = n;
@@ -750,6 +799,14 @@ ss_status ss_h5_write_block(ss_h5 *f, uint64_t first, uint64_t n,
                               f->path, ss_metric_info_of((ss_metric_id)i)->name);
             goto done;
         }
+    }
+    for (uint64_t t = 0; t < n; t++)
+        f->flags[t] = (uint8_t)rows[t].status;
+    if (H5Dwrite(f->status, H5T_NATIVE_UINT8, ms, fs, H5P_DEFAULT, f->flags) <
+        0) {
+        st = ss_error_set(err, SS_ERR_IO, "%s: cannot write 'status'",
+                          f->path);
+        goto done;
     }
     /* The data first, the done flags after: a trial is never marked done
      * before its metrics are in the file. */
@@ -816,6 +873,8 @@ static ss_status compact(const char *path, const ss_grid *grid,
                                ss_metric_info_of((ss_metric_id)i)->name,
                                H5T_NATIVE_DOUBLE, buf) < 0;
     bad = bad ||
+          copy_dataset(src, dst, dst->status, "status", H5T_NATIVE_UINT8,
+                       buf) < 0 ||
           copy_dataset(src, dst, dst->done, "done", H5T_NATIVE_UINT8, buf) < 0;
     free(buf);
     if (src >= 0)
@@ -854,6 +913,191 @@ ss_status ss_h5_close(ss_h5 *f, bool complete, ss_error *err)
         st = compact(path, grid, kernel, command_line, created, err);
     free(command_line);
     return st;
+}
+
+/* ---- going on with an unfinished file --------------------------------- */
+
+/* Reads done flags [first, first + n) into buf. */
+static int read_done(const ss_h5 *f, uint64_t first, uint64_t n, uint8_t *buf)
+{
+    hid_t fs = select_run(f->rank, f->shape, first, n);
+    hid_t ms = memory_space(n);
+    int rc = fs < 0 || ms < 0 ||
+                     H5Dread(f->done, H5T_NATIVE_UINT8, ms, fs, H5P_DEFAULT,
+                             buf) < 0
+                 ? -1
+                 : 0;
+    if (fs >= 0)
+        H5Sclose(fs);
+    if (ms >= 0)
+        H5Sclose(ms);
+    return rc;
+}
+
+static bool same_shape(hid_t d, size_t rank, const uint64_t *shape)
+{
+    hid_t space = H5Dget_space(d);
+    hsize_t dims[SS_GRID_MAX_AXES + 1];
+    bool same = space >= 0 &&
+                H5Sget_simple_extent_ndims(space) == (int)rank &&
+                H5Sget_simple_extent_dims(space, dims, NULL) >= 0;
+    for (size_t k = 0; same && k < rank; k++)
+        same = dims[k] == shape[k];
+    if (space >= 0)
+        H5Sclose(space);
+    return same;
+}
+
+ss_status ss_h5_open_resume(const char *path, const ss_grid *grid,
+                            const char *kernel, ss_h5 **out,
+                            uint64_t *done_trials, ss_error *err)
+{
+    *out = NULL;
+    quiet_hdf5();
+    if (!path_exists(path))
+        return ss_error_set(err, SS_ERR_IO, "cannot resume '%s': %s", path,
+                            strerror(errno));
+    ss_h5 *f = calloc(1, sizeof *f);
+    if (!f)
+        return ss_error_set(err, SS_ERR_NOMEM, "cannot allocate");
+    snprintf(f->path, sizeof f->path, "%s", path);
+    f->grid = grid;
+    f->done = f->status = -1;
+    for (int i = 0; i < SS_METRIC_COUNT; i++)
+        f->metric[i] = -1;
+    f->rank = ss_grid_rank(grid);
+    memcpy(f->shape, ss_grid_shape(grid), f->rank * sizeof f->shape[0]);
+    ss_status st = SS_OK;
+    f->file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    if (f->file < 0) {
+        st = ss_error_set(err, SS_ERR_IO,
+                          "cannot resume '%s': not a writable HDF5 file",
+                          path);
+        goto fail;
+    }
+    char layout[64], sha[80], file_kernel[16], cl[8192];
+    attr_read_string(f->file, "layout", layout, sizeof layout);
+    attr_read_string(f->file, "spec_sha256", sha, sizeof sha);
+    attr_read_string(f->file, "kernel", file_kernel, sizeof file_kernel);
+    attr_read_string(f->file, "created", f->created, sizeof f->created);
+    attr_read_string(f->file, "command_line", cl, sizeof cl);
+    snprintf(f->kernel, sizeof f->kernel, "%s", file_kernel);
+    f->command_line = strdup(cl);
+    if (strcmp(layout, LAYOUT) != 0) {
+        st = ss_error_set(err, SS_ERR_IO,
+                          "cannot resume '%s': not a synsweep results file "
+                          "of layout %s (its layout: '%s')",
+                          path, LAYOUT, layout[0] ? layout : "none");
+        goto fail;
+    }
+    const ss_spec *spec = ss_grid_spec(grid);
+    size_t len;
+    const char *text = ss_spec_text(spec, &len);
+    char want[SHA256_DIGEST_STRING_LENGTH];
+    SHA256Data((const uint8_t *)text, len, want);
+    uint64_t seed = attr_read_u64(f->file, "seed");
+    if (strcmp(sha, want) != 0 || seed != ss_spec_seed(spec)) {
+        st = ss_error_set(err, SS_ERR_USAGE,
+                          "cannot resume '%s': it holds another sweep (spec "
+                          "SHA-256 %.12s..., seed %llu; this spec: %.12s..., "
+                          "seed %llu)",
+                          path, sha, (unsigned long long)seed, want,
+                          (unsigned long long)ss_spec_seed(spec));
+        goto fail;
+    }
+    if (strcmp(file_kernel, kernel) != 0) {
+        st = ss_error_set(err, SS_ERR_USAGE,
+                          "cannot resume '%s': it was run with the %s "
+                          "kernel, not %s",
+                          path, file_kernel, kernel);
+        ss_error_hint(err, "add --kernel %s", file_kernel);
+        goto fail;
+    }
+    ss_model m = ss_spec_model(spec);
+    int bad = 0;
+    for (int i = 0; i < SS_METRIC_COUNT && !bad; i++) {
+        ss_metric_id id = (ss_metric_id)i;
+        if (!ss_metric_used_by(id, m) || !ss_spec_metric_selected(spec, id))
+            continue;
+        f->metric[i] = H5Dopen2(f->file, ss_metric_info_of(id)->name,
+                                H5P_DEFAULT);
+        bad = f->metric[i] < 0 || !same_shape(f->metric[i], f->rank, f->shape);
+    }
+    f->done = bad ? -1 : H5Dopen2(f->file, "done", H5P_DEFAULT);
+    f->status = f->done < 0 ? -1 : H5Dopen2(f->file, "status", H5P_DEFAULT);
+    if (bad || f->status < 0 || !same_shape(f->done, f->rank, f->shape) ||
+        !same_shape(f->status, f->rank, f->shape)) {
+        st = ss_error_set(err, SS_ERR_IO,
+                          "cannot resume '%s': its datasets do not match "
+                          "the sweep's grid",
+                          path);
+        goto fail;
+    }
+    /* a finished file is compressed; its chunks say how blocks align */
+    hid_t plist = H5Dget_create_plist(f->done);
+    hsize_t chunk[SS_GRID_MAX_AXES + 1];
+    f->compressed = plist >= 0 && H5Pget_nfilters(plist) > 0;
+    f->chunk_trials = 1;
+    if (plist >= 0 &&
+        H5Pget_chunk(plist, (int)f->rank, chunk) == (int)f->rank)
+        for (size_t k = 0; k < f->rank; k++)
+            f->chunk_trials *= chunk[k];
+    if (plist >= 0)
+        H5Pclose(plist);
+
+    /* count what is done */
+    uint64_t total = ss_grid_trials(grid), done = 0;
+    f->window = malloc(SCAN_BLOCK);
+    if (!f->window) {
+        st = ss_error_set(err, SS_ERR_NOMEM, "cannot allocate");
+        goto fail;
+    }
+    for (uint64_t first = 0; first < total; first += SCAN_BLOCK) {
+        uint64_t n = total - first < SCAN_BLOCK ? total - first : SCAN_BLOCK;
+        if (read_done(f, first, n, f->window) < 0) {
+            st = ss_error_set(err, SS_ERR_IO, "%s: cannot read 'done'", path);
+            goto fail;
+        }
+        for (uint64_t t = 0; t < n; t++)
+            done += f->window[t] != 0;
+    }
+    f->window_n = 0;
+    *done_trials = done;
+    *out = f;
+    return SS_OK;
+fail:
+    h5_release(f);
+    return st;
+}
+
+ss_status ss_h5_next_todo(ss_h5 *f, uint64_t from, uint64_t *first,
+                          uint64_t *n, ss_error *err)
+{
+    const uint64_t total = ss_grid_trials(f->grid);
+    *n = 0;
+    bool in_run = false;
+    for (uint64_t pos = from; pos < total;) {
+        if (pos < f->window_first || pos >= f->window_first + f->window_n) {
+            f->window_first = pos;
+            f->window_n = total - pos < SCAN_BLOCK ? total - pos : SCAN_BLOCK;
+            if (read_done(f, f->window_first, f->window_n, f->window) < 0) {
+                f->window_n = 0;
+                return ss_error_set(err, SS_ERR_IO,
+                                    "%s: cannot read 'done'", f->path);
+            }
+        }
+        bool todo = f->window[pos - f->window_first] == 0;
+        if (todo && !in_run) {
+            *first = pos;
+            in_run = true;
+        } else if (!todo && in_run) {
+            break;
+        }
+        if (in_run)
+            (*n)++;
+        pos++;
+    }
+    return SS_OK;
 }
 
 /* ---- reading back: info ---------------------------------------------- */
@@ -926,7 +1170,8 @@ ss_status ss_h5_read_info(const char *path, ss_h5_info *info, ss_error *err)
     hid_t metric[SS_METRIC_COUNT];
     int metric_id[SS_METRIC_COUNT];
     double *values = NULL;
-    uint8_t *flags = NULL;
+    uint8_t *flags = NULL, *statuses = NULL;
+    hid_t status = -1;
 
     attr_read_string(file, "synsweep_version", info->version,
                      sizeof info->version);
@@ -985,7 +1230,11 @@ ss_status ss_h5_read_info(const char *path, ss_h5_info *info, ss_error *err)
     uint64_t block = info->trials < SCAN_BLOCK ? info->trials : SCAN_BLOCK;
     values = malloc(block * sizeof *values);
     flags = malloc(block);
-    if (!values || !flags) {
+    statuses = malloc(block);
+    status = H5Lexists(file, "status", H5P_DEFAULT) > 0
+                 ? H5Dopen2(file, "status", H5P_DEFAULT)
+                 : -1;
+    if (!values || !flags || !statuses) {
         st = ss_error_set(err, SS_ERR_NOMEM, "cannot allocate a block");
         goto out;
     }
@@ -999,6 +1248,12 @@ ss_status ss_h5_read_info(const char *path, ss_h5_info *info, ss_error *err)
                           flags) >= 0;
         for (uint64_t t = 0; ok && t < n; t++)
             info->done += flags[t] != 0;
+        if (ok && status >= 0) {
+            ok = H5Dread(status, H5T_NATIVE_UINT8, ms, fs, H5P_DEFAULT,
+                         statuses) >= 0;
+            for (uint64_t t = 0; ok && t < n; t++)
+                info->diverged += flags[t] && statuses[t] == SS_TRIAL_DIVERGED;
+        }
         for (size_t k = 0; ok && k < info->n_metrics; k++) {
             ok = metric[k] >= 0 && H5Dread(metric[k], H5T_NATIVE_DOUBLE, ms,
                                            fs, H5P_DEFAULT, values) >= 0;
@@ -1035,6 +1290,9 @@ out:
             H5Dclose(metric[k]);
     free(values);
     free(flags);
+    free(statuses);
+    if (status >= 0)
+        H5Dclose(status);
     if (space >= 0)
         H5Sclose(space);
     if (done >= 0)

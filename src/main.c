@@ -236,6 +236,12 @@ static ss_status write_to_file(void *ctx, uint64_t first, uint64_t n,
     return st;
 }
 
+static ss_status next_todo(void *ctx, uint64_t from, uint64_t *first,
+                           uint64_t *n, ss_error *err)
+{
+    return ss_h5_next_todo(ctx, from, first, n, err);
+}
+
 static void print_grid(const ss_spec *spec, const ss_grid *grid)
 {
     printf("spec    %s (%s)\n", ss_spec_file(spec), ss_spec_name(spec));
@@ -310,10 +316,11 @@ static void print_info(const ss_h5_info *info, const char *path)
     for (size_t d = 0; d < info->rank; d++)
         printf("  %-12s %s .. %s\n", info->dims[d].name, info->dims[d].first,
                info->dims[d].last);
-    printf("trials   %llu of %llu done (%.1f%%)\n",
+    printf("trials   %llu of %llu done (%.1f%%), %llu diverged\n",
            (unsigned long long)info->done, (unsigned long long)info->trials,
            info->trials ? 100.0 * (double)info->done / (double)info->trials
-                        : 0.0);
+                        : 0.0,
+           (unsigned long long)info->diverged);
     printf("%-12s %-5s %14s %14s %14s %10s\n", "metric", "unit", "min", "mean",
            "max", "finite");
     for (size_t k = 0; k < info->n_metrics; k++) {
@@ -364,13 +371,15 @@ static void default_output(const char *spec_path, char *buf, size_t size)
 }
 
 static const char run_usage[] =
-    "usage: synsweep run SPEC [-o FILE] [-j N] [--kernel fast|reference] "
-    "[--force]\n                    [--dry-run] [--quiet]\n"
+    "usage: synsweep run SPEC [-o FILE] [-j N] [--kernel fast|reference]\n"
+    "                         [--resume | --force] [--dry-run] [--quiet]\n"
     "Runs every trial of the sweep SPEC and writes one HDF5 results file\n"
     "(default: the spec's file name with .h5, in the current directory).\n"
     "  -o FILE     results file\n"
     "  -j N        threads (default: all cores)\n"
     "  --kernel K  fast (default) or reference (the seed's loops, slower)\n"
+    "  --resume    go on with the unfinished FILE of this spec: run only the\n"
+    "              trials not done yet\n"
     "  --force     overwrite FILE if it exists\n"
     "  --dry-run   print the grid and estimates of run time and file size\n"
     "  --quiet     no progress line\n";
@@ -378,7 +387,7 @@ static const char run_usage[] =
 static int cmd_run(int argc, char **argv, const char *command_line)
 {
     const char *spec_path = NULL, *out_path = NULL;
-    bool force = false, dry_run = false, quiet = false;
+    bool force = false, dry_run = false, quiet = false, resume = false;
     int threads = 0;
     ss_kernel kernel = SS_KERNEL_FAST;
     for (int i = 1; i < argc; i++) {
@@ -408,6 +417,8 @@ static int cmd_run(int argc, char **argv, const char *command_line)
             }
         } else if (strcmp(a, "--force") == 0) {
             force = true;
+        } else if (strcmp(a, "--resume") == 0) {
+            resume = true;
         } else if (strcmp(a, "--dry-run") == 0) {
             dry_run = true;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
@@ -435,7 +446,9 @@ static int cmd_run(int argc, char **argv, const char *command_line)
         return rc;
     ss_error err;
     ss_error_clear(&err);
-    ss_run_options opt = {threads, 0, kernel, NULL, NULL};
+    if (resume && force)
+        return usage_error("%s", "--resume and --force do not go together");
+    ss_run_options opt = {threads, 0, kernel, NULL, NULL, NULL, NULL, 0};
     uint64_t total = ss_grid_trials(grid);
 
     if (dry_run) {
@@ -464,9 +477,14 @@ static int cmd_run(int argc, char **argv, const char *command_line)
     }
 
     ss_h5 *file;
+    uint64_t already = 0;
     double t_create = now_seconds();
-    if (ss_h5_create(out_path, grid, ss_kernel_name(kernel), command_line,
-                     force, &file, &err) != SS_OK) {
+    ss_status open_st =
+        resume ? ss_h5_open_resume(out_path, grid, ss_kernel_name(kernel),
+                                   &file, &already, &err)
+               : ss_h5_create(out_path, grid, ss_kernel_name(kernel),
+                              command_line, force, &file, &err);
+    if (open_st != SS_OK) {
         ss_grid_free(grid);
         ss_spec_free(spec);
         return report(&err);
@@ -474,9 +492,21 @@ static int cmd_run(int argc, char **argv, const char *command_line)
     bool show = !quiet && isatty(STDERR_FILENO);
     opt.progress = show ? print_progress : NULL;
     opt.block = ss_h5_chunk_trials(file);
+    if (resume) {
+        opt.todo = next_todo;
+        opt.todo_ctx = file;
+        opt.todo_trials = total - already;
+        if (!quiet)
+            printf("resuming %s: %llu of %llu trials done, %llu to run\n",
+                   out_path, (unsigned long long)already,
+                   (unsigned long long)total,
+                   (unsigned long long)(total - already));
+    }
+    ss_run_catch_signals();
     file_sink sink = {file, 0.0};
+    ss_run_result result;
     double t0 = now_seconds();
-    ss_status st = ss_run(grid, &opt, write_to_file, &sink, &err);
+    ss_status st = ss_run(grid, &opt, write_to_file, &sink, &result, &err);
     double t1 = now_seconds();
     if (show)
         fprintf(stderr, "\n");
@@ -485,10 +515,24 @@ static int cmd_run(int argc, char **argv, const char *command_line)
     double t_closed = now_seconds();
     ss_grid_free(grid);
     ss_spec_free(spec);
+    if (st == SS_ERR_INTR) {
+        uint64_t done = already + result.written;
+        fprintf(stderr,
+                "synsweep: %s: stopped; %llu of %llu trials are done and "
+                "written to %s\n"
+                "  resume with: synsweep run %s -o %s --resume%s%s\n",
+                err.message, (unsigned long long)done,
+                (unsigned long long)total, out_path, spec_path, out_path,
+                kernel == SS_KERNEL_FAST ? "" : " --kernel ",
+                kernel == SS_KERNEL_FAST ? "" : ss_kernel_name(kernel));
+        return 128 + result.signal;
+    }
     if (st != SS_OK)
         return report(&err);
-    if (close_st != SS_OK)
-        return report(&close_err);
+    if (close_st != SS_OK) {
+        /* every trial is in the file; only compressing it failed */
+        fprintf(stderr, "synsweep: warning: %s\n", close_err.message);
+    }
 
     double secs = t1 - t0, all = t_closed - t_create;
     /* creating the file, writing blocks, compressing it at the end */
@@ -496,9 +540,10 @@ static int cmd_run(int argc, char **argv, const char *command_line)
     if (!quiet) {
         printf("ran %llu trials in %.2f s (%.0f trials/s) on %d thread%s, "
                "%s kernel; the file took %.1f%% of %.2f s\n",
-               (unsigned long long)total, secs,
-               secs > 0 ? (double)total / secs : 0.0, ss_run_threads(&opt),
-               ss_run_threads(&opt) == 1 ? "" : "s", ss_kernel_name(kernel),
+               (unsigned long long)result.written, secs,
+               secs > 0 ? (double)result.written / secs : 0.0,
+               ss_run_threads(&opt), ss_run_threads(&opt) == 1 ? "" : "s",
+               ss_kernel_name(kernel),
                all > 0 ? 100.0 * writing / all : 0.0, all);
         ss_h5_info *info = malloc(sizeof *info);
         if (info && ss_h5_read_info(out_path, info, &err) == SS_OK)

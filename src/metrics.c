@@ -34,6 +34,42 @@ void ss_metrics_clear(ss_metrics *out)
 {
     for (int i = 0; i < SS_METRIC_COUNT; i++)
         out->value[i] = NAN;
+    out->status = SS_TRIAL_OK;
+}
+
+const char *ss_trial_status_name(ss_trial_status s)
+{
+    switch (s) {
+#define SS_X_CASE(code, value, name)                                         \
+    case code:                                                               \
+        return name;
+        SS_TRIAL_STATUS_LIST(SS_X_CASE)
+#undef SS_X_CASE
+    default:
+        return "?";
+    }
+}
+
+ss_trial_status ss_metrics_check_finite(ss_model m, ss_metrics *out)
+{
+    /* the means of v, the FMP and the conductances (g1, g10 for one
+     * synapse) see every bin: one non-finite bin makes them non-finite */
+    static const ss_metric_id lif[] = {SS_MET_fmp_mean, SS_MET_fmp_std,
+                                       SS_MET_v_mean, SS_MET_gE_mean,
+                                       SS_MET_gI_mean};
+    static const ss_metric_id one[] = {SS_MET_g1, SS_MET_g10, SS_MET_u10,
+                                       SS_MET_R10};
+    const ss_metric_id *ids = m == SS_MODEL_STP_TRAIN ? one : lif;
+    size_t n = m == SS_MODEL_STP_TRAIN ? sizeof one / sizeof one[0]
+                                       : sizeof lif / sizeof lif[0];
+    for (size_t k = 0; k < n; k++) {
+        if (!isfinite(out->value[ids[k]])) {
+            ss_metrics_clear(out);
+            out->status = SS_TRIAL_DIVERGED;
+            break;
+        }
+    }
+    return out->status;
 }
 
 size_t ss_metrics_format(ss_model m, const ss_metrics *met, bool json,
@@ -66,7 +102,9 @@ size_t ss_metrics_format(ss_model m, const ss_metrics *met, bool json,
         first = false;
     }
     if (json)
-        APPEND("}\n");
+        APPEND(", \"status\": \"%s\"}\n", ss_trial_status_name(met->status));
+    else
+        APPEND("status\t%s\n", ss_trial_status_name(met->status));
 #undef APPEND
     return used;
 }

@@ -272,6 +272,7 @@ static ss_status run_lif(ss_model m, const ss_params *p,
     x[SS_MET_v_mean] = ss_stats_mean(v, Lt);
     x[SS_MET_gE_mean] = ss_stats_mean(gE, Lt);
     x[SS_MET_gI_mean] = ss_stats_mean(gI, Lt);
+    ss_metrics_check_finite(m, out);
     return SS_OK;
 }
 
@@ -304,6 +305,7 @@ static ss_status run_stp_train(const ss_params *p, const ss_rng_stream *s,
     x[SS_MET_R1] = R[isi_num];
     x[SS_MET_u10] = u[9 * isi_num];
     x[SS_MET_R10] = R[9 * isi_num];
+    ss_metrics_check_finite(SS_MODEL_STP_TRAIN, out);
     return SS_OK;
 }
 

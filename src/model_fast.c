@@ -412,6 +412,7 @@ static ss_status run_lif(ss_model m, size_t n, const ss_params *p,
         x[SS_MET_v_mean] = lane_of(sums.v, l) / bins;
         x[SS_MET_gE_mean] = lane_of(sums.gE, l) / bins;
         x[SS_MET_gI_mean] = lane_of(sums.gI, l) / bins;
+        ss_metrics_check_finite(m, &out[l]);
     }
     return SS_OK;
 }
@@ -483,6 +484,7 @@ static ss_status run_stp_train(const ss_params *p, const ss_rng_stream *s,
     x[SS_MET_R1] = got[0][2];
     x[SS_MET_u10] = got[1][1];
     x[SS_MET_R10] = got[1][2];
+    ss_metrics_check_finite(SS_MODEL_STP_TRAIN, out);
     return SS_OK;
 }
 

@@ -1,7 +1,11 @@
+#define _POSIX_C_SOURCE 200809L
+
 #include "synsweep/run.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <omp.h>
 
@@ -53,6 +57,31 @@ static ss_status run_trials(const ss_grid *grid, ss_kernel kernel,
     return st;
 }
 
+/* The only mutable global: the signal that asked the run to stop. */
+static volatile sig_atomic_t stop_signal = 0;
+
+static void on_signal(int sig)
+{
+    if (stop_signal == SIGINT && sig == SIGINT) {
+        /* a second ^C: the user means it; the file stays readable */
+        static const char msg[] = "\nsynsweep: stopped at once\n";
+        ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
+        (void)ignored;
+        _exit(128 + SIGINT);
+    }
+    stop_signal = sig;
+}
+
+void ss_run_catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
 int ss_run_threads(const ss_run_options *opt)
 {
     return opt && opt->threads > 0 ? opt->threads : omp_get_num_procs();
@@ -87,6 +116,8 @@ static ss_status run_block(const ss_grid *grid, const ss_run_options *opt,
         ss_model_ws *w = ws[omp_get_thread_num()];
 #pragma omp for schedule(dynamic, 1)
         for (uint64_t i = 0; i < n; i += group) {
+            if (stop_signal)
+                continue; /* hand out nothing more */
             uint64_t count = n - i < group ? n - i : group;
             ss_error e;
             ss_status ts = run_trials(grid, kernel, first + i, count, w,
@@ -123,17 +154,33 @@ static ss_status run_block(const ss_grid *grid, const ss_run_options *opt,
     return failed;
 }
 
-ss_status ss_run(const ss_grid *grid, const ss_run_options *opt,
-                 ss_run_sink sink, void *sink_ctx, ss_error *err)
+static ss_status all_trials(void *ctx, uint64_t from, uint64_t *first,
+                            uint64_t *n, ss_error *err)
 {
-    const uint64_t total = ss_grid_trials(grid);
+    (void)err;
+    uint64_t total = ss_grid_trials(ctx);
+    *first = from;
+    *n = from < total ? total - from : 0;
+    return SS_OK;
+}
+
+ss_status ss_run(const ss_grid *grid, const ss_run_options *opt,
+                 ss_run_sink sink, void *sink_ctx, ss_run_result *result,
+                 ss_error *err)
+{
     const int threads = ss_run_threads(opt);
     const ss_kernel kernel = opt ? opt->kernel : SS_KERNEL_FAST;
+    ss_run_todo todo = opt && opt->todo ? opt->todo : all_trials;
+    void *todo_ctx = opt && opt->todo ? opt->todo_ctx : (void *)grid;
+    const uint64_t total = opt && opt->todo ? opt->todo_trials
+                                            : ss_grid_trials(grid);
     /* blocks are whole multiples of unit, from about MIN_BLOCK trials,
      * growing while one takes less than BLOCK_SECONDS, up to MAX_BLOCK */
     const uint64_t unit = opt && opt->block ? opt->block : 1;
     const uint64_t max_block = (MAX_BLOCK + unit - 1) / unit * unit;
     uint64_t block = (MIN_BLOCK + unit - 1) / unit * unit;
+    result->written = 0;
+    result->signal = 0;
 
     ss_metrics *rows[2] = {malloc(max_block * sizeof(ss_metrics)),
                            malloc(max_block * sizeof(ss_metrics))};
@@ -152,27 +199,54 @@ ss_status ss_run(const ss_grid *grid, const ss_run_options *opt,
 
     const double start = omp_get_wtime();
     double last_report = start;
-    uint64_t prev_first = 0, prev_n = 0;
+    uint64_t prev_first = 0, prev_n = 0, computed = 0;
+    uint64_t range_first = 0, range_n = 0, next = 0;
     int cur = 0;
-    for (uint64_t first = 0; first < total && st == SS_OK;) {
-        const uint64_t n = total - first < block ? total - first : block;
+    while (st == SS_OK && !stop_signal) {
+        if (range_n == 0) {
+            if ((st = todo(todo_ctx, next, &range_first, &range_n, err)) !=
+                SS_OK)
+                break;
+            if (range_n == 0)
+                break;
+        }
+        /* blocks never straddle two runs of trials to do */
+        const uint64_t n = range_n < block ? range_n : block;
+        const uint64_t first = range_first;
         double t0 = omp_get_wtime();
         st = run_block(grid, opt, kernel, ws, threads, first, n, rows[cur],
                        sink, sink_ctx, prev_first, prev_n, rows[1 - cur],
-                       first, start, &last_report, err);
+                       computed, start, &last_report, err);
+        if (st == SS_OK)
+            result->written += prev_n;
+        if (stop_signal)
+            break; /* this block is incomplete: dropped */
         if (omp_get_wtime() - t0 < BLOCK_SECONDS && block < max_block)
             block = block * 2 < max_block ? block * 2 : max_block;
         prev_first = first;
         prev_n = n;
+        computed += n;
         cur = 1 - cur;
-        first += n;
+        range_first += n;
+        range_n -= n;
+        next = range_first;
     }
-    if (st == SS_OK && prev_n > 0) {
+    if (st == SS_OK && prev_n > 0 && !(stop_signal && result->written ==
+                                                          computed)) {
+        /* the last complete block, also when a signal stopped the run */
         st = sink(sink_ctx, prev_first, prev_n, rows[1 - cur], err);
-        if (st == SS_OK && opt && opt->progress) {
-            ss_run_progress pr = {total, total, omp_get_wtime() - start};
-            opt->progress(&pr, opt->progress_ctx);
-        }
+        if (st == SS_OK)
+            result->written += prev_n;
+    }
+    if (st == SS_OK && opt && opt->progress) {
+        ss_run_progress pr = {result->written, total,
+                              omp_get_wtime() - start};
+        opt->progress(&pr, opt->progress_ctx);
+    }
+    if (st == SS_OK && stop_signal) {
+        result->signal = stop_signal;
+        st = ss_error_set(err, SS_ERR_INTR, "interrupted by %s",
+                          stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
     }
 
 out:

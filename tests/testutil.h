@@ -62,4 +62,11 @@ static inline double sample_se(const sample *s)
                     (k) * sqrt((se1) * (se1) + (se2) * (se2)), #mean1,       \
                     __FILE__, __LINE__)
 
+/* Two trials' metrics are the same to the bit (the padding aside). */
+#define assert_same_metrics(a, b)                                            \
+    do {                                                                     \
+        assert_memory_equal((a).value, (b).value, sizeof (a).value);        \
+        assert_int_equal((a).status, (b).status);                            \
+    } while (0)
+
 #endif

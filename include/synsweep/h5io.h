@@ -9,8 +9,11 @@
  *                coordinates /<member> along it)
  *  /repeat       0..R-1, a dimension scale
  *  /<derived>    float64 (axes...), each derived parameter's value per point
+ *  /status       uint8 (axes..., repeat): how the trial ended, 0 ok,
+ *                1 diverged (flag_values, flag_meanings)
  *  /done         uint8 (axes..., repeat): 1 once the trial is written
- *  root attributes: synsweep_version, spec (its text), spec_sha256, seed,
+ *  root attributes: synsweep_version, layout, spec (its text), spec_sha256,
+ *  seed,
  *  kernel, model, name, description, streams, repeats, created,
  *  command_line, and
  *  the value of every model parameter that is neither swept nor derived.
@@ -53,6 +56,21 @@ uint64_t ss_h5_chunk_trials(const ss_h5 *f);
 ss_status ss_h5_write_block(ss_h5 *f, uint64_t first, uint64_t n,
                             const ss_metrics *rows, ss_error *err);
 
+/* Opens the unfinished results file at path to go on with grid's sweep:
+ * it must be a results file of this layout (else SS_ERR_IO) made from the
+ * same spec text (SHA-256) and seed with the same kernel (else
+ * SS_ERR_USAGE, naming what differs). *done_trials gets the number of
+ * trials already done. */
+ss_status ss_h5_open_resume(const char *path, const ss_grid *grid,
+                            const char *kernel, ss_h5 **out,
+                            uint64_t *done_trials, ss_error *err);
+
+/* The first run of trials at or after `from` not yet done:
+ * [*first, *first + *n), *n = 0 when none is left. Reads the done mask a
+ * window at a time. */
+ss_status ss_h5_next_todo(ss_h5 *f, uint64_t from, uint64_t *first,
+                          uint64_t *n, ss_error *err);
+
 /* Flushes and closes the file (NULL is fine). With complete (every trial
  * written), rewrites it compressed: into a temporary file beside it, then
  * renamed over it, so one complete file is at the path at every moment.
@@ -84,6 +102,7 @@ typedef struct ss_h5_info {
     size_t rank;
     ss_h5_dim dims[SS_H5_MAX_DIMS];
     uint64_t trials, done;
+    uint64_t diverged; /* finished trials whose dynamics blew up */
     size_t n_metrics;
     ss_h5_metric_summary metrics[SS_METRIC_COUNT];
 } ss_h5_info;

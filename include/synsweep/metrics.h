@@ -43,10 +43,32 @@ typedef struct ss_metric_info {
     const char *long_name;
 } ss_metric_info;
 
-/* One trial's metrics; those its model does not produce are NaN. */
+/* How a trial ended: X(code, value, name). The names are the flag_meanings
+ * of the results file's `status`. */
+#define SS_TRIAL_STATUS_LIST(X)                                              \
+    X(SS_TRIAL_OK, 0, "ok")                                                  \
+    X(SS_TRIAL_DIVERGED, 1, "diverged")
+
+typedef enum ss_trial_status {
+#define SS_X_ENUM(code, value, name) code = value,
+    SS_TRIAL_STATUS_LIST(SS_X_ENUM)
+#undef SS_X_ENUM
+    SS_TRIAL_STATUS_COUNT
+} ss_trial_status;
+
+const char *ss_trial_status_name(ss_trial_status s);
+
+/* One trial's metrics; those its model does not produce are NaN. A trial
+ * whose dynamics blew up (a non-finite membrane potential or conductance)
+ * has every metric NaN and status SS_TRIAL_DIVERGED. */
 typedef struct ss_metrics {
     double value[SS_METRIC_COUNT];
+    ss_trial_status status;
 } ss_metrics;
+
+/* Marks out diverged (all metrics NaN) if any metric of model m that
+ * summarises the dynamics is not finite. Returns out->status. */
+ss_trial_status ss_metrics_check_finite(ss_model m, ss_metrics *out);
 
 const ss_metric_info *ss_metric_info_of(ss_metric_id id);
 /* Returns SS_METRIC_COUNT when name is no metric. */

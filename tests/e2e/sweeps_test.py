@@ -227,7 +227,9 @@ class Sweeps(unittest.TestCase):
         for k, v in sets.items():
             args += ["--set", f"{k}={v}"]
         out = run(*args).stdout
-        return {k: float(v) for k, v in (line.split("\t") for line in out.splitlines())}
+        pairs = dict(line.split("\t") for line in out.splitlines())
+        self.assertEqual(pairs.pop("status"), "ok")
+        return {k: float(v) for k, v in pairs.items()}
 
     def test_trial_command_reproduces_any_trial_of_a_sweep(self):
         spec = self.small_ei()
