@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,7 +51,46 @@ struct ss_h5 {
 
 static void quiet_hdf5(void)
 {
+    /* No cleanup at exit: after a failed close (a full disk) HDF5's own
+     * would crash; the files are closed explicitly anyway. */
+    H5dont_atexit();
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+/* Bytes free for an unprivileged writer in the directory of path. */
+static double free_bytes(const char *path)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    struct statvfs vfs;
+    if (statvfs(dir, &vfs) != 0)
+        return INFINITY; /* unknown: let the write tell */
+    return (double)vfs.f_bavail * (double)vfs.f_frsize;
+}
+
+/* What the uncompressed file of grid needs, with room for its metadata. */
+static double file_bytes(const ss_grid *grid)
+{
+    const ss_spec *spec = ss_grid_spec(grid);
+    double per_trial = 2; /* done and status */
+    for (int i = 0; i < SS_METRIC_COUNT; i++)
+        per_trial += ss_metric_used_by((ss_metric_id)i, ss_spec_model(spec)) &&
+                             ss_spec_metric_selected(spec, (ss_metric_id)i)
+                         ? 8
+                         : 0;
+    double derived = 8.0 * (double)ss_spec_derived_count(spec) *
+                     (double)ss_spec_point_count(spec);
+    size_t text;
+    ss_spec_text(spec, &text);
+    return per_trial * (double)ss_grid_trials(grid) + derived + 65536 +
+           2.0 * (double)text;
 }
 
 static hid_t string_type(void)
@@ -750,6 +790,12 @@ ss_status ss_h5_create(const char *path, const ss_grid *grid,
     if (!force && path_exists(path))
         return ss_error_set(err, SS_ERR_USAGE,
                             "'%s' exists; use --force to overwrite it", path);
+    double need = file_bytes(grid), have = free_bytes(path);
+    if (need > have)
+        return ss_error_set(err, SS_ERR_IO,
+                            "cannot create '%s': it needs %.3g MB and the "
+                            "disk has %.3g MB free",
+                            path, need / 1e6, have / 1e6);
     char created[64];
     iso_time_now(created, sizeof created);
     return create_file(path, grid, kernel, command_line, created, false,
@@ -859,6 +905,14 @@ static ss_status compact(const char *path, const ss_grid *grid,
 {
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.compacting", path);
+    /* the copy is at most as big as the file: without room for that, keep
+     * the complete file as it is */
+    struct stat st_file;
+    if (stat(path, &st_file) == 0 && (double)st_file.st_size > free_bytes(tmp))
+        return ss_error_set(err, SS_ERR_IO,
+                            "%s: no room on the disk to compress the "
+                            "finished file (it is complete, uncompressed)",
+                            path);
     ss_h5 *dst;
     ss_status st = create_file(tmp, grid, kernel, command_line, created,
                                true, H5F_ACC_TRUNC, &dst, err);
@@ -968,10 +1022,11 @@ ss_status ss_h5_open_resume(const char *path, const ss_grid *grid,
     f->rank = ss_grid_rank(grid);
     memcpy(f->shape, ss_grid_shape(grid), f->rank * sizeof f->shape[0]);
     ss_status st = SS_OK;
-    f->file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    /* checked read-only first: a file that is refused stays untouched */
+    f->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f->file < 0) {
         st = ss_error_set(err, SS_ERR_IO,
-                          "cannot resume '%s': not a writable HDF5 file",
+                          "cannot resume '%s': not a readable HDF5 file",
                           path);
         goto fail;
     }
@@ -996,6 +1051,19 @@ ss_status ss_h5_open_resume(const char *path, const ss_grid *grid,
     char want[SHA256_DIGEST_STRING_LENGTH];
     SHA256Data((const uint8_t *)text, len, want);
     uint64_t seed = attr_read_u64(f->file, "seed");
+    /* now for writing */
+    if (strcmp(sha, want) == 0 && seed == ss_spec_seed(spec) &&
+        strcmp(file_kernel, kernel) == 0 && strcmp(layout, LAYOUT) == 0) {
+        H5Fclose(f->file);
+        f->file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+        if (f->file < 0) {
+            st = ss_error_set(err, SS_ERR_IO,
+                              "cannot resume '%s': cannot open it for "
+                              "writing",
+                              path);
+            goto fail;
+        }
+    }
     if (strcmp(sha, want) != 0 || seed != ss_spec_seed(spec)) {
         st = ss_error_set(err, SS_ERR_USAGE,
                           "cannot resume '%s': it holds another sweep (spec "

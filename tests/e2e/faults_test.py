@@ -1,0 +1,253 @@
+"""What synsweep guarantees when things go wrong: a sweep killed at any
+moment (SIGKILL included) leaves a file that opens and a resume that ends
+byte-equal to an uninterrupted run; SIGTERM and SIGINT stop cleanly; full
+disks, unwritable paths and foreign files are clear errors that lose no
+finished trial; diverging dynamics give NaN metrics and a status, not a
+crash. Run: python3 faults_test.py path/to/synsweep
+"""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+import h5py
+import numpy as np
+
+BIN = None
+METRICS = ["firing_rate", "n_spikes", "cv_isi", "fmp_mean", "fmp_std",
+           "v_mean", "gE_mean", "gI_mean"]
+# About two seconds of work for the fast kernels on two cores.
+LONG_SPEC = "model: lif_cond_stp\nseed: 11\nrepeats: 80\n" \
+            "sweep:\n  exc_rate: {linspace: [5, 25, 100]}\n  inh_rate: [10, 20, 30, 40, 50]\n"
+
+
+def run(*args, check=True, **kw):
+    p = subprocess.run([BIN, *args], capture_output=True, text=True, **kw)
+    if check and p.returncode != 0:
+        raise AssertionError(f"synsweep {' '.join(args)}: {p.returncode}\n{p.stderr}")
+    return p
+
+
+def datasets(path):
+    with h5py.File(path, "r") as f:
+        return {k: f[k][...] for k in METRICS + ["done", "status"]}
+
+
+class Faults(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="synsweep-faults-")
+        self.spec = os.path.join(self.tmp, "long.yaml")
+        with open(self.spec, "w") as f:
+            f.write(LONG_SPEC)
+        self.mounts = []
+
+    def tearDown(self):
+        for m in self.mounts:
+            subprocess.run(["umount", m], capture_output=True)
+        shutil.rmtree(self.tmp)
+
+    def reference(self):
+        path = os.path.join(self.tmp, "reference.h5")
+        run("run", self.spec, "-o", path, "--quiet")
+        return datasets(path)
+
+    def start(self, out, resume):
+        args = [BIN, "run", self.spec, "-o", out, "--quiet", "-j", "2"]
+        if resume:
+            args.append("--resume")
+        return subprocess.Popen(args, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+
+    def assert_consistent(self, path, ref):
+        """The file opens, in h5py and in synsweep, and every trial it calls
+        done has exactly the reference's numbers."""
+        got = datasets(path)
+        done = got["done"] == 1
+        for k in METRICS + ["status"]:
+            self.assertEqual(got[k][done].tobytes(), ref[k][done].tobytes(), k)
+        p = run("info", path)
+        self.assertIn(f"trials   {int(done.sum())} of", p.stdout)
+        return int(done.sum())
+
+    def test_sigkill_at_ten_moments_then_resume_is_byte_equal(self):
+        ref = self.reference()
+        out = os.path.join(self.tmp, "killed.h5")
+        done_before, kills = 0, 0
+        for k in range(10):
+            proc = self.start(out, resume=os.path.exists(out))
+            time.sleep(0.05 + 0.13 * k)
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGKILL)
+                kills += 1
+            proc.communicate()
+            if not os.path.exists(out):
+                continue  # killed before the file existed
+            done = self.assert_consistent(out, ref)
+            self.assertGreaterEqual(done, done_before)
+            done_before = done
+        self.assertGreaterEqual(kills, 5)
+        run("run", self.spec, "-o", out, "--resume", "--quiet")
+        got = datasets(out)
+        for k in METRICS + ["done", "status"]:
+            self.assertEqual(got[k].tobytes(), ref[k].tobytes(), k)
+        # the finished file is compressed, like an uninterrupted one
+        with h5py.File(out, "r") as f:
+            self.assertEqual(f["fmp_mean"].compression, "gzip")
+        self.assertFalse(os.path.exists(out + ".compacting"))
+
+    def test_sigterm_stops_cleanly_and_says_how_to_resume(self):
+        ref = self.reference()
+        out = os.path.join(self.tmp, "term.h5")
+        proc = self.start(out, resume=False)
+        time.sleep(0.6)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 143, err)
+        self.assertIn("interrupted by SIGTERM", err)
+        command = f"synsweep run {self.spec} -o {out} --resume"
+        self.assertIn(command, err)
+        done = self.assert_consistent(out, ref)
+        self.assertIn(f"{done} of 40000 trials are done", err)
+        # the command it printed completes the sweep
+        p = run(*command.split()[1:])
+        self.assertIn(f"resuming {out}: {done} of 40000 trials done", p.stdout)
+        got = datasets(out)
+        for k in METRICS + ["done", "status"]:
+            self.assertEqual(got[k].tobytes(), ref[k].tobytes(), k)
+
+    def test_second_sigint_exits_at_once(self):
+        ref = self.reference()
+        out = os.path.join(self.tmp, "int.h5")
+        proc = self.start(out, resume=False)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signal.SIGINT)
+        t0 = time.time()
+        _, err = proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 130)
+        self.assertLess(time.time() - t0, 2)
+        self.assert_consistent(out, ref)
+        run("run", self.spec, "-o", out, "--resume", "--quiet")
+        self.assertEqual(datasets(out)["fmp_mean"].tobytes(), ref["fmp_mean"].tobytes())
+
+    def tmpfs(self, size):
+        path = os.path.join(self.tmp, f"disk{len(self.mounts)}")
+        os.mkdir(path)
+        p = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", path],
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            self.skipTest(f"cannot mount a small file system here: {p.stderr.strip()}")
+        self.mounts.append(path)
+        return path
+
+    def test_full_disk_at_creation_is_an_error_and_leaves_nothing(self):
+        disk = self.tmpfs("64k")
+        out = os.path.join(disk, "x.h5")
+        p = run("run", self.spec, "-o", out, "--quiet", check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertRegex(p.stderr, f"cannot create '{out}': it needs [0-9.]+ MB "
+                                   "and the disk has [0-9.]+ MB free")
+        self.assertFalse(os.path.exists(out))
+
+    def test_full_disk_when_compressing_keeps_every_trial(self):
+        # room for the finished file uncompressed, not for its compressed
+        # copy beside it
+        probe = os.path.join(self.tmp, "probe.h5")
+        proc = self.start(probe, resume=False)
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate()
+        size = os.path.getsize(probe)
+        disk = self.tmpfs(str(size + 12 * 1024))
+        out = os.path.join(disk, "x.h5")
+        p = run("run", self.spec, "-o", out, "--quiet", check=False)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("warning", p.stderr)
+        self.assertIn("no room on the disk to compress the finished file "
+                      "(it is complete, uncompressed)", p.stderr)
+        ref = self.reference()
+        got = datasets(out)
+        for k in METRICS + ["done", "status"]:
+            self.assertEqual(got[k].tobytes(), ref[k].tobytes(), k)
+        self.assertFalse(os.path.exists(out + ".compacting"))
+
+    def test_unwritable_output_path_is_an_error(self):
+        blocker = os.path.join(self.tmp, "a-file")
+        open(blocker, "w").close()
+        out = os.path.join(blocker, "x.h5")  # a file is no directory
+        p = run("run", self.spec, "-o", out, check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn(f"cannot create '{out}': Not a directory", p.stderr)
+
+    def test_resume_refuses_foreign_files(self):
+        text = os.path.join(self.tmp, "notes.h5")
+        with open(text, "w") as f:
+            f.write("not HDF5\n")
+        p = run("run", self.spec, "-o", text, "--resume", check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("not a readable HDF5 file", p.stderr)
+        self.assertEqual(open(text).read(), "not HDF5\n")
+
+        foreign = os.path.join(self.tmp, "foreign.h5")
+        with h5py.File(foreign, "w") as f:
+            f["firing_rate"] = np.zeros(3)
+        p = run("run", self.spec, "-o", foreign, "--resume", check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("not a synsweep results file of layout synsweep-results-1",
+                      p.stderr)
+        p = run("info", foreign, check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("not a synsweep results file", p.stderr)
+
+        other = os.path.join(self.tmp, "other.yaml")
+        with open(other, "w") as f:
+            f.write(LONG_SPEC.replace("seed: 11", "seed: 12"))
+        theirs = os.path.join(self.tmp, "theirs.h5")
+        proc = subprocess.Popen([BIN, "run", other, "-o", theirs, "--quiet"])
+        time.sleep(0.4)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        before = open(theirs, "rb").read()
+        p = run("run", self.spec, "-o", theirs, "--resume", check=False)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("holds another sweep", p.stderr)
+        p = run("run", other, "-o", theirs, "--resume", "--kernel", "reference",
+                check=False)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("it was run with the fast kernel, not reference", p.stderr)
+        self.assertIn("hint: add --kernel fast", p.stderr)
+        self.assertEqual(open(theirs, "rb").read(), before)
+
+        p = run("run", self.spec, "-o", os.path.join(self.tmp, "none.h5"),
+                "--resume", check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("No such file or directory", p.stderr)
+
+    def test_diverging_dynamics_give_nan_and_a_status(self):
+        spec = os.path.join(self.tmp, "blowup.yaml")
+        with open(spec, "w") as f:
+            # dt / tau_m = 2.5: the Euler step of v is unstable
+            f.write("model: lif_cond\nrepeats: 3\nfixed: {T: 200}\n"
+                    "sweep:\n  tau_m: [10, 0.04, 20]\n")
+        out = os.path.join(self.tmp, "blowup.h5")
+        p = run("run", spec, "-o", out)
+        self.assertIn("9 of 9 done (100.0%), 3 diverged", p.stdout)
+        with h5py.File(out, "r") as f:
+            np.testing.assert_array_equal(f["status"][...][:, 0], [0, 1, 0])
+            self.assertEqual(f["status"].attrs["flag_meanings"], "ok diverged")
+            for k in METRICS:
+                self.assertTrue(np.all(np.isnan(f[k][1])), k)
+                self.assertTrue(np.all(np.isfinite(f[k][[0, 2]][..., :])) or k == "cv_isi", k)
+        for kernel in ("fast", "reference"):
+            p = run("trial", "lif_cond", "--set", "tau_m=0.04", "--kernel", kernel)
+            self.assertIn("status\tdiverged", p.stdout)
+            self.assertIn("fmp_mean\tnan", p.stdout)
+
+
+if __name__ == "__main__":
+    BIN = os.path.abspath(sys.argv.pop(1))
+    unittest.main(verbosity=2)
