@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
@@ -736,25 +737,28 @@ static ss_status create_file(const char *path, const ss_grid *grid,
             goto fail;
         }
     }
-    if ((st = check_name_free(f->file, "done", path, err)) != SS_OK)
-        goto fail;
-    f->done = create_nd(f->file, "done", H5T_STD_U8LE, &zero, f->rank,
-                        f->shape, compressed, &f->chunk_trials);
-    if (f->done < 0 || attach_dims(f->done, &c, f->rank) < 0 ||
-        attr_string(f->done, "long_name",
-                    "1 once the trial has finished and been written") < 0) {
-        st = ss_error_set(err, SS_ERR_IO, "%s: cannot create 'done'", path);
-        goto fail;
-    }
-    if ((st = check_name_free(f->file, "status", path, err)) != SS_OK)
-        goto fail;
-    f->status = create_nd(f->file, "status", H5T_STD_U8LE, &zero, f->rank,
-                          f->shape, compressed, &f->chunk_trials);
-    if (f->status < 0 || attach_dims(f->status, &c, f->rank) < 0 ||
-        attr_string(f->status, "long_name", "how the trial ended") < 0 ||
-        write_flags(f->status) < 0) {
-        st = ss_error_set(err, SS_ERR_IO, "%s: cannot create 'status'", path);
-        goto fail;
+    /* per-trial flags: how the trial ended, and whether it is written */
+    struct {
+        hid_t *d;
+        const char *name, *long_name;
+    } per_trial[] = {
+        {&f->status, "status", "how the trial ended"},
+        {&f->done, "done", "1 once the trial has finished and been written"},
+    };
+    for (size_t k = 0; k < sizeof per_trial / sizeof per_trial[0]; k++) {
+        if ((st = check_name_free(f->file, per_trial[k].name, path, err)) != SS_OK)
+            goto fail;
+        hid_t d = *per_trial[k].d = create_nd(f->file, per_trial[k].name,
+                                          H5T_STD_U8LE, &zero, f->rank,
+                                          f->shape, compressed,
+                                          &f->chunk_trials);
+        if (d < 0 || attach_dims(d, &c, f->rank) < 0 ||
+            attr_string(d, "long_name", per_trial[k].long_name) < 0 ||
+            (d == f->status && write_flags(d) < 0)) {
+            st = ss_error_set(err, SS_ERR_IO, "%s: cannot create '%s'", path,
+                              per_trial[k].name);
+            goto fail;
+        }
     }
     for (size_t a = 0; a < f->rank; a++)
         H5Dclose(c.scale[a]);
@@ -781,6 +785,15 @@ fail_closed:
     return st;
 }
 
+/* Closes and deletes a file just made. */
+static void discard(ss_h5 *f)
+{
+    char path[sizeof f->path];
+    memcpy(path, f->path, sizeof path);
+    h5_release(f);
+    unlink(path);
+}
+
 ss_status ss_h5_create(const char *path, const ss_grid *grid,
                        const char *kernel, const char *command_line,
                        bool force, ss_h5 **out, ss_error *err)
@@ -798,8 +811,35 @@ ss_status ss_h5_create(const char *path, const ss_grid *grid,
                             path, need / 1e6, have / 1e6);
     char created[64];
     iso_time_now(created, sizeof created);
-    return create_file(path, grid, kernel, command_line, created, false,
-                       force ? H5F_ACC_TRUNC : H5F_ACC_EXCL, out, err);
+    /* made beside and renamed when complete: a kill while it is being made
+     * leaves no half-made file at path (and --force keeps the old one till
+     * then) */
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.creating", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    if (fd < 0)
+        return ss_error_set(err, SS_ERR_IO, "cannot create '%s': %s", path,
+                            strerror(errno));
+    close(fd);
+    ss_status st = create_file(tmp, grid, kernel, command_line, created,
+                               false, H5F_ACC_TRUNC, out, err);
+    if (st != SS_OK)
+        return st;
+    if (!force && path_exists(path)) {
+        discard(*out);
+        *out = NULL;
+        return ss_error_set(err, SS_ERR_USAGE,
+                            "'%s' exists; use --force to overwrite it", path);
+    }
+    if (rename(tmp, path) != 0) {
+        int e = errno;
+        discard(*out);
+        *out = NULL;
+        return ss_error_set(err, SS_ERR_IO, "cannot create '%s': %s", path,
+                            strerror(e));
+    }
+    snprintf((*out)->path, sizeof (*out)->path, "%s", path);
+    return SS_OK;
 }
 
 uint64_t ss_h5_chunk_trials(const ss_h5 *f)

@@ -43,6 +43,16 @@ static int usage_error(const char *fmt, const char *arg)
     return ss_status_exit_code(SS_ERR_USAGE);
 }
 
+/* --kernel's value; prints the error and returns false when it is none. */
+static bool parse_kernel(const char *text, ss_kernel *out)
+{
+    *out = ss_kernel_from_name(text);
+    if (*out != SS_KERNEL_COUNT)
+        return true;
+    usage_error("--kernel takes fast or reference (got '%s')", text);
+    return false;
+}
+
 static bool parse_u64(const char *text, uint64_t *out)
 {
     if (!text || !*text || *text == '-')
@@ -118,10 +128,8 @@ static int cmd_trial(int argc, char **argv, const char *command_line)
                 return usage_error("%s needs a value", a);
             const char *val = argv[++i];
             if (strcmp(a, "--kernel") == 0) {
-                if ((kernel = ss_kernel_from_name(val)) == SS_KERNEL_COUNT)
-                    return usage_error("--kernel takes fast or reference "
-                                       "(got '%s')",
-                                       val);
+                if (!parse_kernel(val, &kernel))
+                    return ss_status_exit_code(SS_ERR_USAGE);
             } else if (strcmp(a, "--set") == 0) {
                 if (ss_params_assign(m, &p, val, &err) != SS_OK)
                     return report(&err);
@@ -403,10 +411,8 @@ static int cmd_run(int argc, char **argv, const char *command_line)
             if (a[1] == 'o') {
                 out_path = v;
             } else if (a[1] == '-') {
-                if ((kernel = ss_kernel_from_name(v)) == SS_KERNEL_COUNT)
-                    return usage_error("--kernel takes fast or reference "
-                                       "(got '%s')",
-                                       v);
+                if (!parse_kernel(v, &kernel))
+                    return ss_status_exit_code(SS_ERR_USAGE);
             } else {
                 uint64_t j;
                 if (!parse_u64(v, &j) || j < 1 || j > 4096)
@@ -578,10 +584,8 @@ static int cmd_trace(int argc, char **argv, const char *command_line)
                 return usage_error("%s needs a value", a);
             const char *v = argv[++i];
             if (strcmp(a, "--kernel") == 0) {
-                if ((kernel = ss_kernel_from_name(v)) == SS_KERNEL_COUNT)
-                    return usage_error("--kernel takes fast or reference "
-                                       "(got '%s')",
-                                       v);
+                if (!parse_kernel(v, &kernel))
+                    return ss_status_exit_code(SS_ERR_USAGE);
             } else if (a[1] == 'o')
                 out_path = v;
             else if (!(have_trial = parse_u64(v, &trial)))

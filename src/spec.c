@@ -18,14 +18,23 @@
 /* Free variables get the expression slots after the parameters, so the
  * point evaluation works in one stack array. */
 #define SPEC_MAX_FREE 64
-/* One axis' values are held in memory: 2^26 doubles are 512 MiB. */
+/* One axis' values are held in memory: 2^26 doubles are 512 MiB. So are
+ * all the axes' together: a zip of many generated members must not
+ * multiply that from a few lines of text. */
 #define SPEC_MAX_AXIS_VALUES ((size_t)1 << 26)
+#define SPEC_MAX_VALUES SPEC_MAX_AXIS_VALUES
 /* Up to this many points every point is checked at load time; above it
  * only the axes that can change the outcome of ss_params_check_point (those
  * its documented cross-parameter rules read, and those a derived
  * expression reads) are iterated, the others being checked value by
- * value. */
+ * value (see check_points). */
 #define SPEC_FULL_CHECK_POINTS ((uint64_t)1 << 14)
+/* The work of checking the points at load time, at most a fraction of a
+ * second: each point costs about as much as SPEC_POINT_COST steps of an
+ * expression, plus its derived expressions' steps (at most their length),
+ * so a grid without derived parameters may check 2^20 points. */
+#define SPEC_MAX_CHECK_WORK ((uint64_t)1 << 27)
+#define SPEC_POINT_COST 128
 
 typedef struct loc {
     int line, column;
@@ -126,6 +135,7 @@ typedef struct loader {
     const char *zip_name[SPEC_MAX_FREE];
     loc zip_key[SPEC_MAX_FREE];
     size_t n_zip;
+    size_t n_values; /* held by the axes read so far */
     ss_param_id unused_in_expr; /* what the last failed lookup hit */
 } loader;
 
@@ -686,6 +696,21 @@ static ss_status fits_grid(loader *ld, const char *axis, size_t n)
     return SS_ERR_SPEC;
 }
 
+/* Reserves n more values for the members of axis, within
+ * SPEC_MAX_VALUES. */
+static ss_status hold_values(loader *ld, const char *axis, size_t n, loc at)
+{
+    if (n <= SPEC_MAX_VALUES - ld->n_values) {
+        ld->n_values += n;
+        return SS_OK;
+    }
+    fail(ld, at, "the axes have more than %zu values in all", SPEC_MAX_VALUES);
+    ss_error_hint(ld->err, "%zu values are held already and axis '%s' "
+                           "adds %zu",
+                  ld->n_values, axis, n);
+    return SS_ERR_SPEC;
+}
+
 /* ss_param_check's test without the message it formats, which would
  * dominate the loading of a million-value axis; a value that fails is
  * handed to ss_param_check for the message. */
@@ -743,6 +768,8 @@ static ss_status generate(loader *ld, const char *axis, ss_axis_member *m,
                         start, stop);
     }
     s = fits_grid(ld, axis, n);
+    if (s == SS_OK)
+        s = hold_values(ld, axis, n, node_loc(fval));
     if (s != SS_OK)
         return s;
     m->values = malloc(n * sizeof *m->values);
@@ -765,11 +792,13 @@ static ss_status generate(loader *ld, const char *axis, ss_axis_member *m,
             v = start * pow(stop / start, t / div);
         }
         m->values[i] = v;
-        ss_error inner;
-        ss_error_clear(&inner);
-        if (m->param != SS_PARAM_COUNT && !in_range(m->param, v) &&
-            ss_param_check(m->param, v, &inner) != SS_OK)
-            return relay(ld, form_at, &inner);
+        /* the error (1 KiB to clear) only for a value that fails */
+        if (m->param != SS_PARAM_COUNT && !in_range(m->param, v)) {
+            ss_error inner;
+            ss_error_clear(&inner);
+            if (ss_param_check(m->param, v, &inner) != SS_OK)
+                return relay(ld, form_at, &inner);
+        }
         if (!isfinite(v))
             return fail(ld, form_at, "%s gives a value that is not finite",
                         fname);
@@ -797,6 +826,8 @@ static ss_status read_list(loader *ld, spec_axis *ax, size_t k,
         return fail(ld, node_loc(list), "%s '%s' has more than %zu values",
                     what_is, m->name, SPEC_MAX_AXIS_VALUES);
     ss_status s = fits_grid(ld, ax->pub.name, n);
+    if (s == SS_OK)
+        s = hold_values(ld, ax->pub.name, n, node_loc(list));
     if (s != SS_OK)
         return s;
     m->values = malloc(n * sizeof *m->values);
@@ -1295,49 +1326,108 @@ static ss_status read_metrics(loader *ld)
  * derived expression or by the cross-parameter rules of
  * ss_params_check_point (rates, dt, T) stays at its first value: its
  * values were range-checked one by one, which is all the check does with
- * them. */
+ * them. An axis with one member those rules read, and none an expression
+ * reads, takes only that member's smallest and largest value: the rules
+ * (rate * dt / 1000 <= 1, 2 <= T / dt <= SS_MAX_BINS, and their stp_train
+ * forms) are monotone in each of their parameters, so a point that fails
+ * them fails at a corner of the box of values. The other axes go through
+ * every value, within SPEC_MAX_CHECK_WORK, so loading stays quick whatever
+ * the spec. */
 static ss_status check_points(loader *ld)
 {
     const ss_spec *spec = ld->spec;
     size_t na = spec->n_axes;
     bool read[SS_PARAM_COUNT + SPEC_MAX_FREE] = {false};
+    bool rule[SS_PARAM_COUNT] = {false};
     int slots[SS_PARAM_COUNT + SPEC_MAX_FREE];
+    uint64_t cost = SPEC_POINT_COST;
     for (size_t i = 0; i < spec->n_derived; i++) {
         size_t ns = ss_expr_slots(spec->derived[i].expr, slots,
                                   sizeof slots / sizeof *slots);
         for (size_t j = 0; j < ns; j++)
             read[slots[j]] = true;
+        cost += strlen(spec->derived[i].text);
     }
-    read[SS_P_T] = read[SS_P_dt] = read[SS_P_rate] = true;
-    read[SS_P_exc_rate] = read[SS_P_inh_rate] = true;
+    rule[SS_P_T] = rule[SS_P_dt] = rule[SS_P_rate] = true;
+    rule[SS_P_exc_rate] = rule[SS_P_inh_rate] = true;
 
+    /* axis a goes through the indices 0 .. n_pos[a] - 1, or ends[a][] */
     size_t *idx = calloc(na ? na : 1, sizeof *idx);
-    bool *vary = calloc(na ? na : 1, sizeof *vary);
-    ss_status s = idx && vary ? SS_OK : nomem(ld);
+    size_t *pos = calloc(na ? na : 1, sizeof *pos);
+    size_t *n_pos = calloc(na ? na : 1, sizeof *n_pos);
+    size_t(*ends)[2] = calloc(na ? na : 1, sizeof *ends);
+    bool *all = calloc(na ? na : 1, sizeof *all);
+    ss_status s = idx && pos && n_pos && ends && all ? SS_OK : nomem(ld);
+    uint64_t checks = 1;
     for (size_t a = 0; s == SS_OK && a < na; a++) {
         const spec_axis *ax = &spec->axes[a];
-        vary[a] = spec->points <= SPEC_FULL_CHECK_POINTS;
-        for (size_t k = 0; k < ax->pub.n_members; k++)
-            vary[a] = vary[a] || read[ax->src[k].slot];
+        size_t n_read = 0, n_rule = 0, by_rule = 0;
+        for (size_t k = 0; k < ax->pub.n_members; k++) {
+            int slot = ax->src[k].slot;
+            if (read[slot])
+                n_read++;
+            else if (slot < SS_PARAM_COUNT && rule[slot]) {
+                by_rule = k;
+                n_rule++;
+            }
+        }
+        n_pos[a] = 1;
+        all[a] = spec->points <= SPEC_FULL_CHECK_POINTS || n_read > 0 ||
+                 n_rule > 1;
+        if (all[a]) {
+            n_pos[a] = ax->pub.n;
+        } else if (n_rule == 1) {
+            const double *v = ax->pub.members[by_rule].values;
+            for (size_t i = 1; i < ax->pub.n; i++) {
+                if (v[i] < v[ends[a][0]])
+                    ends[a][0] = i;
+                if (v[i] > v[ends[a][1]])
+                    ends[a][1] = i;
+            }
+            n_pos[a] = ends[a][0] == ends[a][1] ? 1 : 2;
+        }
+        checks *= n_pos[a]; /* at most the points: cannot wrap */
+    }
+    if (s == SS_OK && checks > SPEC_MAX_CHECK_WORK / cost) {
+        char names[256];
+        size_t used = 0;
+        names[0] = '\0';
+        for (size_t a = 0; a < na && used < sizeof names; a++)
+            if (n_pos[a] > 1)
+                used += (size_t)snprintf(names + used, sizeof names - used,
+                                         "%s%s", used ? ", " : "",
+                                         spec->axes[a].pub.name);
+        s = fail(ld, node_loc(ld->key[K_SWEEP]),
+                 "the grid has %llu points to check at load time, more than "
+                 "%llu",
+                 (unsigned long long)checks,
+                 (unsigned long long)(SPEC_MAX_CHECK_WORK / cost));
+        ss_error_hint(ld->err, "every combination of the axes %s is checked "
+                               "(a limit that long derived expressions "
+                               "lower): split the sweep into several specs",
+                      names);
     }
     bool more = s == SS_OK;
     while (more) {
+        for (size_t a = 0; a < na; a++)
+            idx[a] = all[a] ? pos[a] : ends[a][pos[a]];
         ss_params p;
         s = ss_spec_point(spec, idx, &p, NULL, ld->err);
         if (s != SS_OK)
             break;
         more = false; /* odometer: the last axis turns fastest */
         for (size_t a = na; a-- > 0 && !more;) {
-            if (!vary[a])
-                continue;
-            if (++idx[a] < spec->axes[a].pub.n)
+            if (++pos[a] < n_pos[a])
                 more = true;
             else
-                idx[a] = 0;
+                pos[a] = 0;
         }
     }
     free(idx);
-    free(vary);
+    free(pos);
+    free(n_pos);
+    free(ends);
+    free(all);
     return s;
 }
 
