@@ -66,6 +66,7 @@ sed "s/@PROJECT_VERSION@/${version:-0}/" include/synsweep/version.h.in \
 
 read -r -a yaml_cflags <<<"$(pkg-config --cflags yaml-0.1)"
 read -r -a yaml_libs <<<"$(pkg-config --libs yaml-0.1)"
+# shellcheck disable=SC2054 # the commas belong to -fsanitize=...
 common=(-std=c11 -g -O1 -fno-omit-frame-pointer -ffp-contract=off
         -fno-fast-math -Wall -Wextra -Wno-psabi
         -fsanitize=address,undefined -fno-sanitize-recover=all

@@ -61,7 +61,7 @@ static void quiet_hdf5(void)
 /* Bytes free for an unprivileged writer in the directory of path. */
 static double free_bytes(const char *path)
 {
-    char dir[4096];
+    char dir[4300];
     snprintf(dir, sizeof dir, "%s", path);
     char *slash = strrchr(dir, '/');
     if (!slash)

@@ -27,6 +27,7 @@ struct ss_fast_scratch {
     size_t *spikes;      /* per lane, cap bins: output spike bins */
     size_t n_spikes[L];  /* of the last run */
     size_t Lt;
+    const ss__lane_set *lanes; /* the lane kernels this processor runs */
 };
 
 const size_t *ss__fast_spikes(const ss_model_ws *ws, size_t lane, size_t *n)
@@ -58,6 +59,8 @@ static ss_status fast_reserve(ss_model_ws *ws, size_t Lt, ss_error *err)
     struct ss_fast_scratch *f = ws->fast;
     if (!f && !(f = ws->fast = calloc(1, sizeof *f)))
         return ss_error_set(err, SS_ERR_NOMEM, "cannot allocate a workspace");
+    if (!f->lanes)
+        f->lanes = ss__lane_kernels();
     if (Lt <= f->cap)
         return SS_OK;
     free(f->in_E);
@@ -146,9 +149,10 @@ static double gap_scale(double p)
 }
 
 static void gaps_init(gaps *g, const ss_rng_stream *s, uint64_t substream,
-                      double p, double scale, size_t Lt)
+                      double p, double scale, size_t Lt,
+                      void (*log_lanes)(const double *x, double *out))
 {
-    g->log_lanes = ss__lane_kernels()->log;
+    g->log_lanes = log_lanes;
     ss_rng_seq_init(&g->q, s, substream);
     g->never = !(p > 0);
     g->inv_log_q = scale;
@@ -191,7 +195,7 @@ typedef struct train_source {
  * same for every train of a population. */
 static void source_init(train_source *t, const ss_rng_stream *s,
                         uint64_t substream, int kind, double rate, double dt,
-                        double scale, size_t Lt)
+                        double scale, size_t Lt, const ss__lane_set *kernels)
 {
     t->Lt = (int64_t)Lt;
     if (kind == SS_INPUT_REGULAR) {
@@ -200,7 +204,8 @@ static void source_init(train_source *t, const ss_rng_stream *s,
         t->bin = -t->period;
     } else {
         t->from = FROM_GAPS;
-        gaps_init(&t->g, s, substream, rate * (dt / 1000.), scale, Lt);
+        gaps_init(&t->g, s, substream, rate * (dt / 1000.), scale, Lt,
+                  kernels->log);
     }
 }
 
@@ -275,10 +280,16 @@ const ss__lane_set *ss__lane_kernels(void)
 #if defined(__x86_64__) && defined(__GNUC__)
     static const ss__lane_set avx2 = SS_LANE_SET(avx2),
                               avx512 = SS_LANE_SET(avx512);
-    if (__builtin_cpu_supports("avx512f") &&
+    /* SYNSWEEP_LANES=avx2 or base asks for narrower instructions (for a
+     * debugger, valgrind, or a processor that clocks down on AVX-512):
+     * the numbers are the same bits */
+    const char *want = getenv("SYNSWEEP_LANES");
+    bool narrow2 = want && strcmp(want, "avx2") == 0;
+    bool narrow1 = want && strcmp(want, "base") == 0;
+    if (!narrow1 && !narrow2 && __builtin_cpu_supports("avx512f") &&
         __builtin_cpu_supports("avx512dq"))
         return &avx512;
-    if (__builtin_cpu_supports("avx2"))
+    if (!narrow1 && __builtin_cpu_supports("avx2"))
         return &avx2;
 #endif
     return &base;
@@ -366,7 +377,7 @@ static ss_status run_lif(ss_model m, size_t n, const ss_params *p,
                 source_init(&t, &s[l],
                             exc ? SS_SUBSTREAM_EXC(jj) : SS_SUBSTREAM_INH(jj),
                             kind, exc ? q->exc_rate : q->inh_rate, q->dt,
-                            exc ? scale_E : scale_I, Lt);
+                            exc ? scale_E : scale_I, Lt, f->lanes);
             double *in = exc ? f->in_E : f->in_I;
             if (m == SS_MODEL_LIF_COND)
                 static_population(in, l, Lt, &t);
@@ -391,8 +402,7 @@ static ss_status run_lif(ss_model m, size_t n, const ss_params *p,
 
     lane_sums sums;
     f->Lt = Lt;
-    ss__lane_kernels()->membrane(&c, f->in_E, f->in_I, f->current, f->spikes,
-                                 &sums);
+    f->lanes->membrane(&c, f->in_E, f->in_I, f->current, f->spikes, &sums);
     memcpy(f->n_spikes, sums.n_spikes, sizeof f->n_spikes);
 
     for (size_t l = 0; l < n; l++) {
@@ -422,7 +432,8 @@ static ss_status run_lif(ss_model m, size_t n, const ss_params *p,
 /* my_illus_STD's measurement with the synapse advanced between events:
  * its spikes and the two bins read (isi and 9 isi). */
 static ss_status run_stp_train(const ss_params *p, const ss_rng_stream *s,
-                               const ss__trains *given, ss_metrics *out,
+                               const ss__trains *given,
+                               const ss__lane_set *kernels, ss_metrics *out,
                                ss_error *err)
 {
     const size_t Lt = ss_params_time_bins(SS_MODEL_STP_TRAIN, p);
@@ -439,7 +450,7 @@ static ss_status run_stp_train(const ss_params *p, const ss_rng_stream *s,
         source_given(&t, given, 0, Lt);
     else
         source_init(&t, s, SS_SUBSTREAM_EXC(0), (int)p->input, p->rate, p->dt,
-                    gap_scale(p->rate * (p->dt / 1000.)), Lt);
+                    gap_scale(p->rate * (p->dt / 1000.)), Lt, kernels);
     const int64_t read_at[2] = {(int64_t)isi, (int64_t)(9 * isi)};
     double u = 0., R = 1., g = 0.;
     int64_t last = 0;
@@ -542,7 +553,8 @@ ss_status ss__draw_trains(ss_model m, const ss_params *p,
         train_source t;
         source_init(&t, s, exc ? SS_SUBSTREAM_EXC(jj) : SS_SUBSTREAM_INH(jj),
                     (int)p->input, rate, p->dt,
-                    gap_scale(rate * (p->dt / 1000.)), Lt);
+                    gap_scale(rate * (p->dt / 1000.)), Lt,
+                    ss__lane_kernels());
         buf->offset[j] = n;
         for (int64_t b; (b = source_next(&t)) < (int64_t)Lt;) {
             if (grow_bins(buf, n) < 0)
@@ -577,14 +589,11 @@ ss_status ss__model_run_fast_on(ss_model m, size_t n, const ss_params *p,
                                 "number of time bins");
     }
     if (m == SS_MODEL_STP_TRAIN) {
-        for (size_t l = 0; l < n; l++) {
-            ss_status st = run_stp_train(&p[l], &s[l],
-                                         trains ? &trains[l] : NULL, &out[l],
-                                         err);
-            if (st != SS_OK)
-                return st;
-        }
-        return SS_OK;
+        ss_status st = fast_reserve(ws, 0, err); /* picks the lane kernels */
+        for (size_t l = 0; l < n && st == SS_OK; l++)
+            st = run_stp_train(&p[l], &s[l], trains ? &trains[l] : NULL,
+                               ws->fast->lanes, &out[l], err);
+        return st;
     }
     return run_lif(m, n, p, s, trains, ws, out, err);
 }
