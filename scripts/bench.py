@@ -80,7 +80,8 @@ def brian(config, trials):
         return None
     try:
         p = subprocess.run(["/usr/bin/python3", script, "--config", config,
-                            "--trials", str(trials), "--json", "--no-check"],
+                            "--trials", str(trials), "--repeat", "2",
+                            "--json", "--no-check"],
                            capture_output=True, text=True, timeout=900)
     except subprocess.TimeoutExpired:
         return None
@@ -130,7 +131,8 @@ def main():
             fast2 = best(lambda: run_sweep(binary, body, n_fast, 2, "fast", tmp))
             ref1 = run_sweep(binary, body, n_ref, 1, "reference", tmp)
             rss = peak_rss(binary, body, n_fast, tmp)
-            b = None if args.no_brian else brian(name, {"ex12": 2000, "bonus": 200}.get(name, 10000))
+            b = None if args.no_brian else brian(
+                name, {"ex12": 2000, "bonus": 200}.get(name, 100000))
             rows.append(dict(name=name, label=label, fast=fast1[0], fast2=fast2[0],
                              ref=ref1[0], write=fast1[2], rss=rss, brian=b,
                              multiple=(1e6 / fast1[0]) / floor_us if name in ("ex12", "bonus") else None))

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Installs the Debian packages synsweep needs, only those that are missing.
-# Safe to run again and again; needs root (or sudo) only when something is missing.
+# Installs the Debian packages synsweep needs, only those that are missing,
+# and the extra ones named as arguments (e.g. python3-brian for the
+# benchmark). Safe to run again and again; needs root (or sudo) only when
+# something is missing.
 set -euo pipefail
 
 packages=(
     build-essential cmake pkg-config
     libhdf5-dev libyaml-dev libcmocka-dev librandom123-dev libmd-dev
     python3-numpy python3-h5py python3-h5netcdf python3-xarray
+    "$@"
 )
 
 missing=()
