@@ -23,8 +23,9 @@ FIXTURES = os.path.join(ROOT, "tests", "fixtures", "seed_cases.h")
 # repeat) and the coordinate values, from the spec's arithmetic.
 EXPECTED = {
     "default": {"model": "lif_cond",
-                "axes": {"exc_rate": [4, 8, 12, 16, 20], "inh_rate": [10, 20, 40, 60]},
-                "repeats": 4},
+                "axes": {"exc_rate": list(range(2, 21, 2)),
+                         "inh_rate": [10, 20, 30, 40, 50, 60]},
+                "repeats": 20},
     "exercise_1_2": {"model": "lif_cond", "axes": {}, "repeats": 200},
     "ei_balance": {"model": "lif_cond",
                    "axes": {"exc_rate": list(range(2, 21, 2)),
