@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test from scratch: installs missing packages, configures fresh
-# builds, builds with -Werror and runs ctest; then builds again under
-# AddressSanitizer + UndefinedBehaviorSanitizer and runs the suite there.
+# builds, builds with -Werror and runs ctest (valgrind memcheck on an
+# end-to-end run included); then builds again under AddressSanitizer +
+# UndefinedBehaviorSanitizer and runs the suite there; then fuzzes the spec
+# loader for a minute (SYNSWEEP_FUZZ_SECONDS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,3 +29,5 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     run_suite build/sanitize "-LE measures" -DSYNSWEEP_SANITIZE=ON \
         -DCMAKE_BUILD_TYPE=RelWithDebInfo
+echo "== fuzzing the spec loader, the grid and the expressions"
+scripts/fuzz.sh "${SYNSWEEP_FUZZ_SECONDS:-60}"

@@ -151,7 +151,7 @@ ss_status ss_param_parse(ss_param_id id, const char *text, double *out,
     return s;
 }
 
-static size_t edit_distance(const char *a, const char *b)
+size_t ss_name_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
     if (la > 63 || lb > 63)
@@ -176,22 +176,36 @@ static size_t edit_distance(const char *a, const char *b)
     return row[lb];
 }
 
-const char *ss_params_nearest_name(ss_model m, const char *name)
+bool ss_name_close(const char *name, size_t distance)
+{
+    /* a suggestion further away than about a third of the name misleads */
+    size_t len = strlen(name);
+    return distance <= (len < 3 ? 1 : len / 3 + 1);
+}
+
+const char *ss_nearest_name(const char *name, const char *const *candidates,
+                            size_t n)
 {
     const char *best = NULL;
     size_t best_d = (size_t)-1;
-    for (int i = 0; i < SS_PARAM_COUNT; i++) {
-        if (!ss_param_used_by((ss_param_id)i, m))
-            continue;
-        size_t d = edit_distance(name, param_table[i].name);
+    for (size_t i = 0; i < n; i++) {
+        size_t d = ss_name_distance(name, candidates[i]);
         if (d < best_d) {
             best_d = d;
-            best = param_table[i].name;
+            best = candidates[i];
         }
     }
-    /* A suggestion further away than about a third of the name misleads. */
-    size_t len = strlen(name);
-    return best_d <= (len < 3 ? 1 : len / 3 + 1) ? best : NULL;
+    return best && ss_name_close(name, best_d) ? best : NULL;
+}
+
+const char *ss_params_nearest_name(ss_model m, const char *name)
+{
+    const char *names[SS_PARAM_COUNT];
+    size_t n = 0;
+    for (int i = 0; i < SS_PARAM_COUNT; i++)
+        if (ss_param_used_by((ss_param_id)i, m))
+            names[n++] = param_table[i].name;
+    return ss_nearest_name(name, names, n);
 }
 
 static void list_model_params(ss_model m, char *buf, size_t size)

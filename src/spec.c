@@ -15,6 +15,9 @@
 /* A spec is a short text; anything bigger is a mistake, not a sweep. */
 #define SPEC_MAX_BYTES ((size_t)16 << 20)
 #define SPEC_MAX_KEYS 4096
+/* libyaml's scanner takes time quadratic in the depth of flow collections
+ * ([ and {): a spec nests a few levels, so deeper is refused before it. */
+#define SPEC_MAX_FLOW_DEPTH 64
 /* Free variables get the expression slots after the parameters, so the
  * point evaluation works in one stack array. */
 #define SPEC_MAX_FREE 64
@@ -265,53 +268,6 @@ static yaml_node_t *map_val(const loader *ld, const yaml_node_t *n, size_t i)
     return node_at(ld, n->data.mapping.pairs.start[i].value);
 }
 
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 63 || lb > 63)
-        return (size_t)-1;
-    size_t row[64];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
-/* A suggestion further away than about a third of the name misleads (the
- * rule ss_params_nearest_name uses). */
-static bool close_enough(const char *name, size_t d)
-{
-    size_t len = strlen(name);
-    return d <= (len < 3 ? 1 : len / 3 + 1);
-}
-
-static const char *nearest(const char *name, const char *const *cands,
-                           size_t n)
-{
-    const char *best = NULL;
-    size_t best_d = (size_t)-1;
-    for (size_t i = 0; i < n; i++) {
-        size_t d = edit_distance(name, cands[i]);
-        if (d < best_d) {
-            best_d = d;
-            best = cands[i];
-        }
-    }
-    return best && close_enough(name, best_d) ? best : NULL;
-}
 
 static void hint_nearest(loader *ld, const char *near)
 {
@@ -380,7 +336,7 @@ static ss_status check_keys(loader *ld, const yaml_node_t *map,
             ok = !strcmp(text_of(k), known[j]);
         if (!ok) {
             fail(ld, node_loc(k), "unknown %s '%s'", kind, text_of(k));
-            const char *near = nearest(text_of(k), known, n_known);
+            const char *near = ss_nearest_name(text_of(k), known, n_known);
             if (near) {
                 hint_nearest(ld, near);
             } else {
@@ -464,7 +420,7 @@ static ss_status read_model(loader *ld)
         const char *models[SS_MODEL_COUNT];
         for (int m = 0; m < SS_MODEL_COUNT; m++)
             models[m] = ss_model_name((ss_model)m);
-        const char *near = nearest(text_of(v), models, SS_MODEL_COUNT);
+        const char *near = ss_nearest_name(text_of(v), models, SS_MODEL_COUNT);
         if (near)
             hint_nearest(ld, near);
         else
@@ -533,7 +489,7 @@ static ss_status read_streams(loader *ld)
     fail(ld, node_loc(v), "streams must be independent or common (got %s)",
          what(v, buf, sizeof buf));
     if (v->type == YAML_SCALAR_NODE)
-        hint_nearest(ld, nearest(text_of(v), kinds, 2));
+        hint_nearest(ld, ss_nearest_name(text_of(v), kinds, 2));
     return SS_ERR_SPEC;
 }
 
@@ -1071,15 +1027,15 @@ static const char *suggest_name(const char *name, void *ctx)
 {
     loader *ld = ctx;
     const char *best = ss_params_nearest_name(ld->spec->model, name);
-    size_t best_d = best ? edit_distance(name, best) : (size_t)-1;
+    size_t best_d = best ? ss_name_distance(name, best) : (size_t)-1;
     for (size_t i = 0; i < ld->spec->n_free; i++) {
-        size_t d = edit_distance(name, ld->spec->free_name[i]);
+        size_t d = ss_name_distance(name, ld->spec->free_name[i]);
         if (d < best_d) {
             best_d = d;
             best = ld->spec->free_name[i];
         }
     }
-    return best && close_enough(name, best_d) ? best : NULL;
+    return best && ss_name_close(name, best_d) ? best : NULL;
 }
 
 /* Where column (1-based, in bytes of text) of an expression is in the
@@ -1304,7 +1260,7 @@ static ss_status read_metrics(loader *ld)
         if (id == SS_METRIC_COUNT) {
             fail(ld, at, "unknown metric '%s' for model %s", text_of(e),
                  ss_model_name(spec->model));
-            hint_nearest(ld, nearest(text_of(e), own, n_own));
+            hint_nearest(ld, ss_nearest_name(text_of(e), own, n_own));
             return SS_ERR_SPEC;
         }
         if (!ss_metric_used_by(id, spec->model))
@@ -1674,9 +1630,54 @@ static ss_status check_nul(loader *ld)
     return SS_OK;
 }
 
+/* Refuses flow collections nested deeper than SPEC_MAX_FLOW_DEPTH, at the
+ * bracket that goes too deep: quotes and comments are skipped, brackets
+ * counted. */
+static ss_status check_nesting(loader *ld)
+{
+    const char *t = ld->spec->text;
+    size_t len = ld->spec->len;
+    int line = 1, column = 1, depth = 0;
+    char quote = 0;
+    for (size_t i = 0; i < len; i++, column++) {
+        char ch = t[i];
+        if (ch == '\n') {
+            line++;
+            column = 0;
+            continue;
+        }
+        if (quote) {
+            if (quote == '"' && ch == '\\')
+                i++, column++; /* an escaped character */
+            else if (ch == quote)
+                quote = 0;
+            continue;
+        }
+        if (ch == '"' || ch == '\'') {
+            quote = ch;
+        } else if (ch == '#' && (i == 0 || t[i - 1] == ' ' ||
+                                 t[i - 1] == '\t' || t[i - 1] == '\n')) {
+            while (i + 1 < len && t[i + 1] != '\n')
+                i++; /* a comment */
+        } else if (ch == '[' || ch == '{') {
+            if (++depth > SPEC_MAX_FLOW_DEPTH)
+                return fail(ld, (loc){line, column},
+                            "lists and mappings nested deeper than %d "
+                            "levels",
+                            SPEC_MAX_FLOW_DEPTH);
+        } else if ((ch == ']' || ch == '}') && depth > 0) {
+            depth--;
+        }
+    }
+    return SS_OK;
+}
+
 static ss_status read_yaml(loader *ld)
 {
     yaml_parser_t ps;
+    ss_status nest = check_nesting(ld);
+    if (nest != SS_OK)
+        return nest;
     yaml_document_t doc, extra;
     if (!yaml_parser_initialize(&ps))
         return nomem(ld);

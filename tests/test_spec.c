@@ -633,6 +633,38 @@ static void spec_checks_points_of_large_grids(void **state)
                NULL);
 }
 
+/* On a large grid the rate and time-step rules are checked at the ends of
+ * an axis; a zip, whose members move together, point by point. */
+static void spec_checks_zipped_rules_between_the_ends(void **state)
+{
+    (void)state;
+    load_fails("model: lif_cond\n"
+               "sweep:\n"
+               "  gE_bar: {linspace: [0, 10, 400]}\n"
+               "  gI_bar: {linspace: [0, 10, 400]}\n"
+               "  r:\n"
+               "    zip: {exc_rate: [9000, 8000, 1], dt: [0.1, 0.13, 0.5]}\n",
+               6, 28, "exc_rate * dt / 1000 must be <= 1", NULL);
+}
+
+/* Flow collections nested absurdly deep are refused before libyaml, whose
+ * scanner slows down quadratically with the depth. */
+static void spec_refuses_deep_nesting_quickly(void **state)
+{
+    (void)state;
+    static char text[70000];
+    strcpy(text, "model: lif_cond\nfixed: ");
+    size_t n = strlen(text);
+    memset(text + n, '[', 65536);
+    text[n + 65536] = '\0';
+    load_fails(text, 2, 8 + 64, "nested deeper than 64 levels", NULL);
+    /* brackets in quotes and comments do not count */
+    ss_spec *spec = load("model: lif_cond  # [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\n"
+                         "description: '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[['\n");
+    assert_non_null(spec);
+    ss_spec_free(spec);
+}
+
 static void spec_reports_grid_overflow_where_it_happens(void **state)
 {
     (void)state;
@@ -887,6 +919,8 @@ int main(void)
         cmocka_unit_test(spec_rejects_wrong_types_at_the_value),
         cmocka_unit_test(spec_cross_parameter_errors_point_at_their_source),
         cmocka_unit_test(spec_checks_points_of_large_grids),
+        cmocka_unit_test(spec_checks_zipped_rules_between_the_ends),
+        cmocka_unit_test(spec_refuses_deep_nesting_quickly),
         cmocka_unit_test(spec_reports_grid_overflow_where_it_happens),
         cmocka_unit_test(spec_load_file_reports_unreadable_files),
         cmocka_unit_test(spec_rejects_text_over_16_mib),

@@ -181,6 +181,15 @@ ss_status ss_params_validate(ss_model m, const ss_params *p, ss_error *err);
 ss_status ss_params_check_point(ss_model m, const ss_params *p,
                                 ss_param_id *culprit, ss_error *err);
 
+/* Edit distance between two names (SIZE_MAX for names over 63 bytes). */
+size_t ss_name_distance(const char *a, const char *b);
+/* Whether a name at that distance is close enough to suggest. */
+bool ss_name_close(const char *name, size_t distance);
+/* The candidate closest to name, or NULL when none is close enough: the
+ * "did you mean" of every error about a name. */
+const char *ss_nearest_name(const char *name, const char *const *candidates,
+                            size_t n);
+
 /* The model's valid parameter name closest to name (edit distance), or NULL
  * when nothing is close. */
 const char *ss_params_nearest_name(ss_model m, const char *name);

@@ -78,11 +78,11 @@ check() {
     echo "----"
 }
 
-# A short version of the default sweep: one repeat instead of four.
-sed 's/^repeats: 4$/repeats: 1/' "$src/sweeps/default.yaml" \
+# A short version of the default sweep: one repeat.
+sed 's/^repeats: [0-9]*$/repeats: 1/' "$src/sweeps/default.yaml" \
     >"$tmp/default.yaml"
 if ! grep -q '^repeats: 1$' "$tmp/default.yaml"; then
-    echo "valgrind_test: sweeps/default.yaml no longer has 'repeats: 4'"
+    echo "valgrind_test: sweeps/default.yaml has no 'repeats:' line"
     exit 1
 fi
 
