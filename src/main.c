@@ -454,7 +454,7 @@ static int cmd_run(int argc, char **argv, const char *command_line)
     ss_error_clear(&err);
     if (resume && force)
         return usage_error("%s", "--resume and --force do not go together");
-    ss_run_options opt = {threads, 0, kernel, NULL, NULL, NULL, NULL, 0};
+    ss_run_options opt = {.threads = threads, .kernel = kernel};
     uint64_t total = ss_grid_trials(grid);
 
     if (dry_run) {

@@ -62,6 +62,15 @@ class Faults(unittest.TestCase):
         return subprocess.Popen(args, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
 
+    def mid_run(self, proc, out):
+        """Waits until the sweep is under way: its file made, a moment on."""
+        for _ in range(3000):
+            if os.path.exists(out) or proc.poll() is not None:
+                break
+            time.sleep(0.01)
+        time.sleep(0.25)
+        self.assertIsNone(proc.poll(), "the sweep ended before the signal")
+
     def assert_consistent(self, path, ref):
         """The file opens, in h5py and in synsweep, and every trial it calls
         done has exactly the reference's numbers."""
@@ -103,7 +112,7 @@ class Faults(unittest.TestCase):
         ref = self.reference()
         out = os.path.join(self.tmp, "term.h5")
         proc = self.start(out, resume=False)
-        time.sleep(0.6)
+        self.mid_run(proc, out)
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
         self.assertEqual(proc.returncode, 143, err)
@@ -123,7 +132,7 @@ class Faults(unittest.TestCase):
         ref = self.reference()
         out = os.path.join(self.tmp, "int.h5")
         proc = self.start(out, resume=False)
-        time.sleep(0.5)
+        self.mid_run(proc, out)
         proc.send_signal(signal.SIGINT)
         proc.send_signal(signal.SIGINT)
         t0 = time.time()
