@@ -5,6 +5,7 @@
 
 #include "fixtures/seed_cases.h"
 #include "fixtures/seed_poisson_stats.h"
+#include "fixture_params.h"
 #include "synsweep/model.h"
 
 /* The seed's deterministic numbers are matched to this relative error. */
@@ -24,22 +25,6 @@ static int teardown(void **state)
     (void)state;
     ss_model_ws_free(ws);
     return 0;
-}
-
-/* Applies a fixture's "name=value name=value ..." to m's defaults. */
-static void params_from_fixture(ss_model m, const char *text, ss_params *p)
-{
-    ss_params_defaults(m, p);
-    char buf[2048];
-    assert_true(strlen(text) < sizeof buf);
-    strcpy(buf, text);
-    for (char *tok = strtok(buf, " "); tok; tok = strtok(NULL, " ")) {
-        ss_error err;
-        if (ss_params_assign(m, p, tok, &err) != SS_OK) {
-            print_error("%s: %s\n", tok, err.message);
-            fail();
-        }
-    }
 }
 
 static ss_metrics run_trial(ss_model m, const ss_params *p, uint64_t seed,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixture_params.h"
 #include "fixtures/seed_poisson_stats.h"
 #include "lanes.h"
 #include "model_internal.h"
@@ -444,11 +445,7 @@ static void fast_poisson_statistics_agree_with_seed(void **state)
         const fx_poisson_case *c = &fx_poisson_cases[i];
         ss_model model = ss_model_from_name(c->model);
         ss_params p;
-        ss_params_defaults(model, &p);
-        char buf[2048];
-        strcpy(buf, c->params);
-        for (char *tok = strtok(buf, " "); tok; tok = strtok(NULL, " "))
-            assert_int_equal(ss_params_assign(model, &p, tok, NULL), SS_OK);
+        params_from_fixture(model, c->params, &p);
         sample rate = {0}, cv = {0}, fm = {0}, fs = {0}, ge = {0};
         for (int k = 0; k < c->n_seeds; k += SS_MODEL_LANES) {
             ss_params ps[SS_MODEL_LANES];
