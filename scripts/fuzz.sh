@@ -70,11 +70,12 @@ read -r -a yaml_libs <<<"$(pkg-config --libs yaml-0.1)"
 common=(-std=c11 -g -O1 -fno-omit-frame-pointer -ffp-contract=off
         -fno-fast-math -Wall -Wextra -Wno-psabi
         -fsanitize=address,undefined -fno-sanitize-recover=all
-        -Iinclude -Isrc -I"$out/generated" "${yaml_cflags[@]}")
-# Coverage feedback for the code under test; the model code grid.c needs
-# for the random stream is only sanitized.
-covered=(status params metrics expr spec grid)
-uncovered=(rng input model model_fast)
+        -Iinclude -Isrc/core -I"$out/generated" "${yaml_cflags[@]}")
+# Coverage feedback for the code under test (the sweep layer and the core
+# modules it leans on); the model code the grid needs for the random stream
+# is only sanitized.
+covered=(src/core/{status,params,metrics,expr}.c src/sweep/*.c)
+uncovered=(src/core/{rng,input,model,model_fast}.c)
 
 objs=()
 compile() { # source object extra-flags...
@@ -84,17 +85,17 @@ compile() { # source object extra-flags...
     objs+=("$obj")
 }
 for f in "${covered[@]}"; do
-    compile "src/$f.c" "$out/obj/$f.o" -fsanitize=fuzzer-no-link
+    compile "$f" "$out/obj/$(basename "$f" .c).o" -fsanitize=fuzzer-no-link
 done
 for f in "${uncovered[@]}"; do
-    compile "src/$f.c" "$out/obj/$f.o"
+    compile "$f" "$out/obj/$(basename "$f" .c).o"
 done
 # model_fast.c picks among the lane kernels at run time: all are linked.
-compile src/lanes.c "$out/obj/lanes_base.o" -DSS_VARIANT=base
+compile src/core/lanes.c "$out/obj/lanes_base.o" -DSS_VARIANT=base
 if [[ $(uname -m) == x86_64 ]]; then
-    compile src/lanes.c "$out/obj/lanes_avx2.o" -DSS_VARIANT=avx2 \
+    compile src/core/lanes.c "$out/obj/lanes_avx2.o" -DSS_VARIANT=avx2 \
         -march=x86-64-v3
-    compile src/lanes.c "$out/obj/lanes_avx512.o" -DSS_VARIANT=avx512 \
+    compile src/core/lanes.c "$out/obj/lanes_avx512.o" -DSS_VARIANT=avx512 \
         -march=x86-64-v4
 fi
 compile tests/fuzz/fuzz_spec.c "$out/obj/fuzz_spec.o" \
