@@ -64,7 +64,7 @@ def run(*args, check=True):
 
 
 def seed_stp_table():
-    """The seed's g1/g10/ratio for the STD and STF tables, from the
+    """The tutorial's g1/g10/ratio for the STD and STF tables, from the
     generated fixture header."""
     text = read(FIXTURES)
     rows = {}
