@@ -12,8 +12,9 @@
 #include "synsweep/spec.h"
 #include "synsweep/status.h"
 
-/* Dimensions: at most this many sweep axes (plus the repeat). */
-#define SS_GRID_MAX_AXES 32
+/* Dimensions: at most this many sweep axes (plus the repeat); the spec
+ * decides how many axes a sweep may have. */
+#define SS_GRID_MAX_AXES SS_SPEC_MAX_AXES
 
 typedef struct ss_grid ss_grid;
 

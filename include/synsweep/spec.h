@@ -14,6 +14,9 @@
 
 /* Trials in a grid, repeats included, are at most this many. */
 #define SS_SPEC_MAX_TRIALS (UINT64_C(1) << 53)
+/* A sweep has at most this many axes (the grid's dimensions are these and
+ * the repeat). */
+#define SS_SPEC_MAX_AXES 32
 
 /* One variable of an axis: a model parameter, or a free variable (a name
  * that is no parameter, such as the tutorial's tau_ratio, usable only in
