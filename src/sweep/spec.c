@@ -336,17 +336,28 @@ static ss_status read_yaml(loader *ld)
     return s;
 }
 
+size_t ss_spec_file_stem(const char *path, char *buf, size_t size)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *dot = strrchr(base, '.');
+    /* a leading dot starts a name (".sweep"), not an extension */
+    size_t n = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+    if (size > 0) {
+        size_t put = n < size ? n : size - 1;
+        memcpy(buf, base, put);
+        buf[put] = '\0';
+    }
+    return n;
+}
+
+/* `name` by default: the file's stem. */
 static char *default_name(const char *file)
 {
-    const char *base = strrchr(file, '/');
-    base = base ? base + 1 : file;
-    const char *dot = strrchr(base, '.');
-    size_t n = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+    size_t n = ss_spec_file_stem(file, NULL, 0);
     char *name = malloc(n + 1);
-    if (name) {
-        memcpy(name, base, n);
-        name[n] = '\0';
-    }
+    if (name)
+        ss_spec_file_stem(file, name, n + 1);
     return name;
 }
 
