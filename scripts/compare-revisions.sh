@@ -23,8 +23,19 @@ build() { # build SRC DIR
 git worktree add --detach "$work/old-src" "$ref" >/dev/null 2>&1
 build "$work/old-src" "$work/old-build"
 build . "$work/new-build"
-old=$work/old-build/synsweep
-new=$work/new-build/synsweep
+program() { # program DIR: the binary, at the top or in src/cli/ (layers)
+    local f
+    for f in "$1/synsweep" "$1/src/cli/synsweep"; do
+        if [[ -x $f ]]; then
+            echo "$f"
+            return
+        fi
+    done
+    echo "compare-revisions.sh: no synsweep built in $1" >&2
+    return 1
+}
+old=$(program "$work/old-build")
+new=$(program "$work/new-build")
 
 mkdir -p "$work/out"
 n=0

@@ -134,6 +134,42 @@ static void spec_defaults_when_keys_are_absent(void **state)
     ss_spec_free(NULL);
 }
 
+/* ss_spec_file_stem as snprintf: the stem's full length, at most size
+ * bytes written, NUL-terminated. */
+static void stem_is(const char *path, const char *stem)
+{
+    char buf[64];
+    memset(buf, '#', sizeof buf);
+    assert_int_equal(ss_spec_file_stem(path, buf, sizeof buf), strlen(stem));
+    assert_string_equal(buf, stem);
+    assert_int_equal(ss_spec_file_stem(path, NULL, 0), strlen(stem));
+}
+
+static void spec_file_stem_drops_directories_and_the_last_extension(
+    void **state)
+{
+    (void)state;
+    stem_is("sweeps/stp_regimes.yaml", "stp_regimes");
+    stem_is("/a.d/b/lif.demo.yaml", "lif.demo");
+    stem_is("plain", "plain");
+    stem_is("dir.d/noext", "noext");
+    stem_is(".hidden", ".hidden");
+    stem_is("x/.hidden.yaml", ".hidden");
+    stem_is("trailing.", "trailing");
+    stem_is("dir/", "");
+    stem_is("", "");
+
+    /* cut to the buffer, the full length returned */
+    char small[4];
+    assert_int_equal(ss_spec_file_stem("s/stp_regimes.yaml", small,
+                                       sizeof small),
+                     11);
+    assert_string_equal(small, "stp");
+    char one[1] = {'#'};
+    assert_int_equal(ss_spec_file_stem("abc.yaml", one, 1), 3);
+    assert_int_equal(one[0], '\0');
+}
+
 static void spec_keeps_the_text_verbatim(void **state)
 {
     (void)state;
@@ -903,6 +939,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(spec_reads_every_top_level_key),
         cmocka_unit_test(spec_defaults_when_keys_are_absent),
+        cmocka_unit_test(
+            spec_file_stem_drops_directories_and_the_last_extension),
         cmocka_unit_test(spec_keeps_the_text_verbatim),
         cmocka_unit_test(spec_range_includes_stop_within_a_tolerance),
         cmocka_unit_test(spec_linspace_and_geomspace_follow_numpy),

@@ -12,30 +12,44 @@
 #include "synsweep/spec.h"
 #include "synsweep/status.h"
 
-/* Dimensions: at most this many sweep axes (plus the repeat). */
-#define SS_GRID_MAX_AXES 32
+/* Dimensions: at most this many sweep axes (plus the repeat); the spec
+ * decides how many axes a sweep may have. */
+#define SS_GRID_MAX_AXES SS_SPEC_MAX_AXES
 
+/* A grid: opaque, read-only after ss_grid_create, so threads may share
+ * one. */
 typedef struct ss_grid ss_grid;
 
-/* The grid of spec. Keeps a pointer: spec must outlive the grid. */
+/* The grid of spec: a new grid the caller frees with ss_grid_free. Keeps
+ * a pointer: spec must outlive the grid. On failure (SS_ERR_SPEC for a
+ * spec of more than SS_GRID_MAX_AXES axes, an empty grid or one of more
+ * than SS_SPEC_MAX_TRIALS trials; SS_ERR_NOMEM) *out is NULL and nothing
+ * leaks. */
 ss_status ss_grid_create(const ss_spec *spec, ss_grid **out, ss_error *err);
-/* NULL is fine. */
+/* Frees the grid, not its spec. NULL is fine. */
 void ss_grid_free(ss_grid *grid);
 
+/* The spec given to ss_grid_create. */
 const ss_spec *ss_grid_spec(const ss_grid *grid);
+/* The number of trials: the product of the shape. */
 uint64_t ss_grid_trials(const ss_grid *grid);
 /* Number of dimensions: the sweep axes, then the repeat. */
 size_t ss_grid_rank(const ss_grid *grid);
-/* Size of each dimension (rank values). */
+/* Size of each dimension (rank values), owned by the grid. */
 const uint64_t *ss_grid_shape(const ss_grid *grid);
 
-/* idx[0..rank) of a trial: axis indices, then the repeat. */
+/* idx[0..rank) of a trial: axis indices, then the repeat (trial below
+ * ss_grid_trials). */
 void ss_grid_index(const ss_grid *grid, uint64_t trial, uint64_t *idx);
+/* The inverse: the trial at idx[0..rank), each index within its
+ * dimension. */
 uint64_t ss_grid_trial_of(const ss_grid *grid, const uint64_t *idx);
 
 /* A trial's parameters, repeat index and random stream (keyed by the
  * spec's seed, the parameter point and the repeat, or by seed and repeat
- * alone with `streams: common`). Thread-safe. */
+ * alone with `streams: common`). A trial outside the grid is SS_ERR_USAGE;
+ * a point that fails its check is the error of ss_spec_point. Thread-safe;
+ * allocates nothing. */
 ss_status ss_grid_trial(const ss_grid *grid, uint64_t trial, ss_params *p,
                         uint64_t *repeat, ss_rng_stream *stream,
                         ss_error *err);

@@ -14,6 +14,9 @@
 
 /* Trials in a grid, repeats included, are at most this many. */
 #define SS_SPEC_MAX_TRIALS (UINT64_C(1) << 53)
+/* A sweep has at most this many axes (the grid's dimensions are these and
+ * the repeat). */
+#define SS_SPEC_MAX_AXES 32
 
 /* One variable of an axis: a model parameter, or a free variable (a name
  * that is no parameter, such as the tutorial's tau_ratio, usable only in
@@ -36,46 +39,75 @@ typedef struct ss_axis {
     int line, column; /* where the axis key is */
 } ss_axis;
 
+/* A loaded spec: opaque, immutable once loaded, so any number of threads
+ * may read one at once. Everything it returns points into it and lives
+ * until ss_spec_free. */
 typedef struct ss_spec ss_spec;
 
-/* Reads and validates the spec at path. Errors name path:line:column.
- * On failure *out is NULL and nothing leaks. */
+/* Reads and validates the spec at path. On success *out is a new spec the
+ * caller frees with ss_spec_free; it copies path (ss_spec_file) and the
+ * text (ss_spec_text). On failure returns the error (SS_ERR_IO or
+ * SS_ERR_NOMEM when the file cannot be read, SS_ERR_SPEC naming
+ * path:line:column when it is no valid spec), *out is NULL and nothing
+ * leaks. */
 ss_status ss_spec_load_file(const char *path, ss_spec **out, ss_error *err);
 
-/* The same from text in memory; file_name is what errors call it. */
+/* The same from len bytes of text in memory (no NUL needed); file_name is
+ * what errors and ss_spec_file call it ("<string>" if NULL). Copies text
+ * and file_name: neither need outlive the call. Free the spec with
+ * ss_spec_free. On failure *out is NULL and nothing leaks. */
 ss_status ss_spec_load_string(const char *text, size_t len,
                               const char *file_name, ss_spec **out,
                               ss_error *err);
 
-/* NULL is fine. */
+/* Frees spec and everything it returned. NULL is fine. */
 void ss_spec_free(ss_spec *spec);
 
-/* The spec text exactly as read, NUL-terminated. */
+/* The file name of path without its directories and its last extension
+ * (what `name` defaults to and what `run` names its output after):
+ * "sweeps/stp.yaml" -> "stp", "a.b.yaml" -> "a.b"; a leading dot is part
+ * of the name (".yaml" -> ".yaml"). Writes at most size bytes to buf,
+ * NUL-terminated (nothing when size is 0; buf may then be NULL), and
+ * returns the stem's full length, as snprintf does: a return >= size means
+ * the stem was cut. */
+size_t ss_spec_file_stem(const char *path, char *buf, size_t size);
+
+/* The spec text exactly as read, NUL-terminated; *len (if len is not NULL)
+ * its length in bytes. */
 const char *ss_spec_text(const ss_spec *spec, size_t *len);
 /* The file name given to the loader. */
 const char *ss_spec_file(const ss_spec *spec);
-/* `name` (default: the file name without directory and extension) and
- * `description` (default ""). */
+/* `name` (default: ss_spec_file_stem of the file name) and `description`
+ * (default ""). */
 const char *ss_spec_name(const ss_spec *spec);
 const char *ss_spec_description(const ss_spec *spec);
 
+/* `model` (required). */
 ss_model ss_spec_model(const ss_spec *spec);
-uint64_t ss_spec_seed(const ss_spec *spec);      /* default 0 */
-uint64_t ss_spec_repeats(const ss_spec *spec);   /* default 1 */
-bool ss_spec_common_streams(const ss_spec *spec); /* streams: common */
+/* `seed` of the random streams (default 0). */
+uint64_t ss_spec_seed(const ss_spec *spec);
+/* `repeats`: trials per grid point (default 1). */
+uint64_t ss_spec_repeats(const ss_spec *spec);
+/* Whether `streams: common` (default: independent). */
+bool ss_spec_common_streams(const ss_spec *spec);
 
-/* Model defaults overridden by `fixed`. */
+/* The model's defaults with `fixed` applied. */
 const ss_params *ss_spec_fixed(const ss_spec *spec);
 
+/* The axes of `sweep`, in spec order: at most SS_SPEC_MAX_AXES. */
 size_t ss_spec_axis_count(const ss_spec *spec);
+/* Axis i, or NULL when i is not below ss_spec_axis_count. */
 const ss_axis *ss_spec_axis(const ss_spec *spec, size_t i);
 
-/* Derived parameters, in evaluation order (dependencies first). */
+/* Derived parameters, in evaluation order (dependencies first): the
+ * parameter derived parameter i sets and its expression as written;
+ * SS_PARAM_COUNT and NULL when i is not below ss_spec_derived_count. */
 size_t ss_spec_derived_count(const ss_spec *spec);
 ss_param_id ss_spec_derived_param(const ss_spec *spec, size_t i);
 const char *ss_spec_derived_text(const ss_spec *spec, size_t i);
 
-/* Metrics the spec asks for (default: all of the model's). */
+/* Whether the spec asks for metric id (default: all of the model's);
+ * false for an id outside the table. */
 bool ss_spec_metric_selected(const ss_spec *spec, ss_metric_id id);
 
 /* The number of grid points (product of the axis sizes; 1 without axes)
@@ -88,9 +120,11 @@ uint64_t ss_spec_trial_count(const ss_spec *spec);
  * fixed parameters, then the axis values, then the derived expressions in
  * order. The point is checked (ss_params_check_point); an error points at
  * the line where the offending parameter is set (its axis, its derived
- * expression, its `fixed` entry, or the `model` key for a default).
- * If derived is not NULL it receives the derived values in order.
- * Thread-safe: reads the spec only. */
+ * expression, its `fixed` entry, or the `model` key for a default). An
+ * index outside its axis is SS_ERR_USAGE, at no place.
+ * If derived is not NULL it receives the derived values in order
+ * (ss_spec_derived_count of them). Thread-safe: reads the spec only;
+ * allocates nothing. */
 ss_status ss_spec_point(const ss_spec *spec, const size_t *idx,
                         ss_params *out, double *derived, ss_error *err);
 

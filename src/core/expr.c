@@ -70,10 +70,8 @@ static ss_status parse_unary(parser *p);
 /* Every syntax error: msg at the 0-based byte offset at. */
 static ss_status fail(parser *p, size_t at, const char *msg)
 {
-    ss_error_set(p->err, SS_ERR_SPEC, "%s", msg);
-    if (p->err)
-        p->err->column = (int)at + 1;
-    return SS_ERR_SPEC;
+    return ss_error_set_at(p->err, SS_ERR_SPEC, NULL, 0, (int)at + 1, "%s",
+                           msg);
 }
 
 static void skip_space(parser *p)
