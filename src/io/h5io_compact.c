@@ -24,17 +24,11 @@ static int copy_dataset(hid_t src, const ss_h5 *dst, hid_t dst_d,
          first += SS__H5_SCAN_BLOCK) {
         uint64_t n = total - first < SS__H5_SCAN_BLOCK ? total - first
                                                        : SS__H5_SCAN_BLOCK;
-        hid_t fs = ss__h5_select_run(dst->rank, dst->shape, first, n);
-        hid_t ms = ss__h5_memory_space(n);
-        rc = fs < 0 || ms < 0 ||
-                     H5Dread(src_d, mem_type, ms, fs, H5P_DEFAULT, buf) < 0 ||
-                     H5Dwrite(dst_d, mem_type, ms, fs, H5P_DEFAULT, buf) < 0
-                 ? -1
-                 : 0;
-        if (fs >= 0)
-            H5Sclose(fs);
-        if (ms >= 0)
-            H5Sclose(ms);
+        if (ss__h5_read_run(src_d, mem_type, dst->rank, dst->shape, first, n,
+                            buf) < 0 ||
+            ss__h5_write_run(dst_d, mem_type, dst->rank, dst->shape, first, n,
+                             buf) < 0)
+            rc = -1;
     }
     H5Dclose(src_d);
     return rc;

@@ -77,7 +77,6 @@ ss_status ss_h5_read_info(const char *path, ss_h5_info *info, ss_error *err)
     ss_status st = SS_OK;
     hid_t done = -1, space = -1;
     hid_t metric[SS_METRIC_COUNT];
-    int metric_id[SS_METRIC_COUNT];
     double *values = NULL;
     uint8_t *flags = NULL, *statuses = NULL;
     hid_t status = -1;
@@ -127,7 +126,6 @@ ss_status ss_h5_read_info(const char *path, ss_h5_info *info, ss_error *err)
             continue;
         size_t k = info->n_metrics++;
         metric[k] = H5Dopen2(file, mi->name, H5P_DEFAULT);
-        metric_id[k] = i;
         ss_h5_metric_summary *s = &info->metrics[k];
         snprintf(s->name, sizeof s->name, "%s", mi->name);
         if (metric[k] >= 0)
@@ -137,7 +135,6 @@ ss_status ss_h5_read_info(const char *path, ss_h5_info *info, ss_error *err)
         s->max = -INFINITY;
         s->mean = 0;
     }
-    (void)metric_id;
 
     uint64_t block =
         info->trials < SS__H5_SCAN_BLOCK ? info->trials : SS__H5_SCAN_BLOCK;
@@ -154,22 +151,20 @@ ss_status ss_h5_read_info(const char *path, ss_h5_info *info, ss_error *err)
     for (uint64_t first = 0; first < info->trials; first += block) {
         uint64_t n = info->trials - first < block ? info->trials - first
                                                   : block;
-        hid_t fs = ss__h5_select_run((size_t)rank, shape, first, n);
-        hid_t ms = ss__h5_memory_space(n);
-        bool ok = fs >= 0 && ms >= 0 &&
-                  H5Dread(done, H5T_NATIVE_UINT8, ms, fs, H5P_DEFAULT,
-                          flags) >= 0;
+        bool ok = ss__h5_read_run(done, H5T_NATIVE_UINT8, (size_t)rank, shape,
+                                  first, n, flags) >= 0;
         for (uint64_t t = 0; ok && t < n; t++)
             info->done += flags[t] != 0;
         if (ok && status >= 0) {
-            ok = H5Dread(status, H5T_NATIVE_UINT8, ms, fs, H5P_DEFAULT,
-                         statuses) >= 0;
+            ok = ss__h5_read_run(status, H5T_NATIVE_UINT8, (size_t)rank,
+                                 shape, first, n, statuses) >= 0;
             for (uint64_t t = 0; ok && t < n; t++)
                 info->diverged += flags[t] && statuses[t] == SS_TRIAL_DIVERGED;
         }
         for (size_t k = 0; ok && k < info->n_metrics; k++) {
-            ok = metric[k] >= 0 && H5Dread(metric[k], H5T_NATIVE_DOUBLE, ms,
-                                           fs, H5P_DEFAULT, values) >= 0;
+            ok = metric[k] >= 0 &&
+                 ss__h5_read_run(metric[k], H5T_NATIVE_DOUBLE, (size_t)rank,
+                                 shape, first, n, values) >= 0;
             ss_h5_metric_summary *s = &info->metrics[k];
             for (uint64_t t = 0; ok && t < n; t++) {
                 double v = values[t];
@@ -183,10 +178,6 @@ ss_status ss_h5_read_info(const char *path, ss_h5_info *info, ss_error *err)
                     s->max = v;
             }
         }
-        if (fs >= 0)
-            H5Sclose(fs);
-        if (ms >= 0)
-            H5Sclose(ms);
         if (!ok) {
             st = ss_error_set(err, SS_ERR_IO, "%s: cannot read the results",
                               path);

@@ -14,18 +14,8 @@
 /* Reads done flags [first, first + n) into buf. */
 static int read_done(const ss_h5 *f, uint64_t first, uint64_t n, uint8_t *buf)
 {
-    hid_t fs = ss__h5_select_run(f->rank, f->shape, first, n);
-    hid_t ms = ss__h5_memory_space(n);
-    int rc = fs < 0 || ms < 0 ||
-                     H5Dread(f->done, H5T_NATIVE_UINT8, ms, fs, H5P_DEFAULT,
-                             buf) < 0
-                 ? -1
-                 : 0;
-    if (fs >= 0)
-        H5Sclose(fs);
-    if (ms >= 0)
-        H5Sclose(ms);
-    return rc;
+    return ss__h5_read_run(f->done, H5T_NATIVE_UINT8, f->rank, f->shape,
+                           first, n, buf);
 }
 
 static bool same_shape(hid_t d, size_t rank, const uint64_t *shape)
@@ -51,16 +41,9 @@ ss_status ss_h5_open_resume(const char *path, const ss_grid *grid,
     if (!ss__h5_path_exists(path))
         return ss_error_set(err, SS_ERR_IO, "cannot resume '%s': %s", path,
                             strerror(errno));
-    ss_h5 *f = calloc(1, sizeof *f);
+    ss_h5 *f = ss__h5_new(path, grid);
     if (!f)
         return ss_error_set(err, SS_ERR_NOMEM, "cannot allocate");
-    snprintf(f->path, sizeof f->path, "%s", path);
-    f->grid = grid;
-    f->done = f->status = -1;
-    for (int i = 0; i < SS_METRIC_COUNT; i++)
-        f->metric[i] = -1;
-    f->rank = ss_grid_rank(grid);
-    memcpy(f->shape, ss_grid_shape(grid), f->rank * sizeof f->shape[0]);
     ss_status st = SS_OK;
     /* checked read-only first: a file that is refused stays untouched */
     f->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
@@ -91,20 +74,6 @@ ss_status ss_h5_open_resume(const char *path, const ss_grid *grid,
     char want[SHA256_DIGEST_STRING_LENGTH];
     SHA256Data((const uint8_t *)text, len, want);
     uint64_t seed = ss__h5_attr_read_u64(f->file, "seed");
-    /* now for writing */
-    if (strcmp(sha, want) == 0 && seed == ss_spec_seed(spec) &&
-        strcmp(file_kernel, kernel) == 0 &&
-        strcmp(layout, SS__H5_LAYOUT) == 0) {
-        H5Fclose(f->file);
-        f->file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
-        if (f->file < 0) {
-            st = ss_error_set(err, SS_ERR_IO,
-                              "cannot resume '%s': cannot open it for "
-                              "writing",
-                              path);
-            goto fail;
-        }
-    }
     if (strcmp(sha, want) != 0 || seed != ss_spec_seed(spec)) {
         st = ss_error_set(err, SS_ERR_USAGE,
                           "cannot resume '%s': it holds another sweep (spec "
@@ -120,6 +89,15 @@ ss_status ss_h5_open_resume(const char *path, const ss_grid *grid,
                           "kernel, not %s",
                           path, file_kernel, kernel);
         ss_error_hint(err, "add --kernel %s", file_kernel);
+        goto fail;
+    }
+    /* this sweep's file: now for writing */
+    H5Fclose(f->file);
+    f->file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    if (f->file < 0) {
+        st = ss_error_set(err, SS_ERR_IO,
+                          "cannot resume '%s': cannot open it for writing",
+                          path);
         goto fail;
     }
     ss_model m = ss_spec_model(spec);

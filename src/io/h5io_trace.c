@@ -36,9 +36,9 @@ ss_status ss_h5_write_trace(const char *path, bool force, const ss_grid *grid,
                             const char *command_line, ss_error *err)
 {
     ss__h5_quiet();
-    if (!force && ss__h5_path_exists(path))
-        return ss_error_set(err, SS_ERR_USAGE,
-                            "'%s' exists; use --force to overwrite it", path);
+    ss_status st = ss__h5_refuse_existing(path, force, err);
+    if (st != SS_OK)
+        return st;
     errno = 0;
     hid_t file = H5Fcreate(path, force ? H5F_ACC_TRUNC : H5F_ACC_EXCL,
                            H5P_DEFAULT, H5P_DEFAULT);

@@ -177,7 +177,7 @@ static int select_box(const uint64_t *start, const uint64_t *count, void *ctx)
 }
 
 /* Selects trials [first, first + n) of a dataset of the given shape. */
-hid_t ss__h5_select_run(size_t rank, const uint64_t *shape, uint64_t first,
+static hid_t select_run(size_t rank, const uint64_t *shape, uint64_t first,
                         uint64_t n)
 {
     hsize_t dims[SS_GRID_MAX_AXES + 1];
@@ -195,10 +195,38 @@ hid_t ss__h5_select_run(size_t rank, const uint64_t *shape, uint64_t first,
     return space;
 }
 
-hid_t ss__h5_memory_space(uint64_t n)
+/* Writes trials [first, first + n) of d from `from` or, if it is NULL,
+ * reads them into `into`: n values of mem_type. */
+static int transfer_run(hid_t d, hid_t mem_type, size_t rank,
+                        const uint64_t *shape, uint64_t first, uint64_t n,
+                        const void *from, void *into)
 {
+    hid_t fs = select_run(rank, shape, first, n);
     hsize_t dim = n;
-    return H5Screate_simple(1, &dim, NULL);
+    hid_t ms = H5Screate_simple(1, &dim, NULL);
+    herr_t rc = -1;
+    if (fs >= 0 && ms >= 0)
+        rc = from ? H5Dwrite(d, mem_type, ms, fs, H5P_DEFAULT, from)
+                  : H5Dread(d, mem_type, ms, fs, H5P_DEFAULT, into);
+    if (fs >= 0)
+        H5Sclose(fs);
+    if (ms >= 0)
+        H5Sclose(ms);
+    return rc < 0 ? -1 : 0;
+}
+
+int ss__h5_read_run(hid_t d, hid_t mem_type, size_t rank,
+                    const uint64_t *shape, uint64_t first, uint64_t n,
+                    void *buf)
+{
+    return transfer_run(d, mem_type, rank, shape, first, n, NULL, buf);
+}
+
+int ss__h5_write_run(hid_t d, hid_t mem_type, size_t rank,
+                     const uint64_t *shape, uint64_t first, uint64_t n,
+                     const void *buf)
+{
+    return transfer_run(d, mem_type, rank, shape, first, n, buf, NULL);
 }
 
 /* Chunks that each hold a contiguous run of trials: whole trailing
@@ -274,6 +302,14 @@ bool ss__h5_path_exists(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0;
+}
+
+ss_status ss__h5_refuse_existing(const char *path, bool force, ss_error *err)
+{
+    if (!force && ss__h5_path_exists(path))
+        return ss_error_set(err, SS_ERR_USAGE,
+                            "'%s' exists; use --force to overwrite it", path);
+    return SS_OK;
 }
 
 hid_t ss__h5_index_dataset(hid_t file, const char *name, uint64_t n)

@@ -58,6 +58,10 @@ double ss__h5_free_bytes(const char *path);
 
 bool ss__h5_path_exists(const char *path);
 
+/* SS_ERR_USAGE "'path' exists; use --force to overwrite it" when path
+ * exists and not force, else SS_OK. */
+ss_status ss__h5_refuse_existing(const char *path, bool force, ss_error *err);
+
 /* A variable-length UTF-8 string type; close it with H5Tclose. */
 hid_t ss__h5_string_type(void);
 
@@ -88,11 +92,15 @@ hid_t ss__h5_create_nd(hid_t file, const char *name, hid_t type,
                        const void *fill, size_t rank, const uint64_t *shape,
                        bool compressed, uint64_t *chunk_trials);
 
-/* A file dataspace of the given shape with trials [first, first + n)
- * selected, and a memory dataspace of n values; close both. */
-hid_t ss__h5_select_run(size_t rank, const uint64_t *shape, uint64_t first,
-                        uint64_t n);
-hid_t ss__h5_memory_space(uint64_t n);
+/* Reads trials [first, first + n) of d, a dataset of one value per
+ * trial of a grid of the given shape, into buf (n values of mem_type, in
+ * the grid's row-major order); or writes them from buf. */
+int ss__h5_read_run(hid_t d, hid_t mem_type, size_t rank,
+                    const uint64_t *shape, uint64_t first, uint64_t n,
+                    void *buf);
+int ss__h5_write_run(hid_t d, hid_t mem_type, size_t rank,
+                     const uint64_t *shape, uint64_t first, uint64_t n,
+                     const void *buf);
 
 /* ---- h5io_write.c --------------------------------------------------- */
 
@@ -104,6 +112,11 @@ ss_status ss__h5_create_file(const char *path, const ss_grid *grid,
                              const char *kernel, const char *command_line,
                              const char *created, bool compressed,
                              unsigned flags, ss_h5 **out, ss_error *err);
+
+/* A handle for grid's file at path with nothing open yet: path copied,
+ * every HDF5 id -1, the grid's shape. NULL when out of memory; free it
+ * with ss__h5_release. grid must outlive it. */
+ss_h5 *ss__h5_new(const char *path, const ss_grid *grid);
 
 /* Closes every HDF5 object of f and frees it, flushing nothing. */
 void ss__h5_release(ss_h5 *f);

@@ -18,24 +18,6 @@
 
 #include "synsweep/version.h"
 
-/* What the uncompressed file of grid needs, with room for its metadata. */
-static double file_bytes(const ss_grid *grid)
-{
-    const ss_spec *spec = ss_grid_spec(grid);
-    double per_trial = 2; /* done and status */
-    for (int i = 0; i < SS_METRIC_COUNT; i++)
-        per_trial += ss_metric_used_by((ss_metric_id)i, ss_spec_model(spec)) &&
-                             ss_spec_metric_selected(spec, (ss_metric_id)i)
-                         ? 8
-                         : 0;
-    double derived = 8.0 * (double)ss_spec_derived_count(spec) *
-                     (double)ss_spec_point_count(spec);
-    size_t text;
-    ss_spec_text(spec, &text);
-    return per_trial * (double)ss_grid_trials(grid) + derived + 65536 +
-           2.0 * (double)text;
-}
-
 static void iso_time_now(char *buf, size_t size)
 {
     time_t now = time(NULL);
@@ -234,18 +216,10 @@ static ss_status write_derived(hid_t file, const ss_grid *grid, coords *c,
         for (size_t k = 0; k < nd && st == SS_OK; k++) {
             for (uint64_t i = 0; i < n; i++)
                 column[i] = values[i * nd + k];
-            hid_t fs = ss__h5_select_run(rank, shape, first, n);
-            hid_t ms = ss__h5_memory_space(n);
-            if (fs < 0 || ms < 0 ||
-                H5Dwrite(ds[k], H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT,
-                         column) < 0)
-                st = ss_error_set(err, SS_ERR_IO, "%s: cannot write derived "
-                                                  "values",
-                                  path);
-            if (fs >= 0)
-                H5Sclose(fs);
-            if (ms >= 0)
-                H5Sclose(ms);
+            if (ss__h5_write_run(ds[k], H5T_NATIVE_DOUBLE, rank, shape, first,
+                                 n, column) < 0)
+                st = ss_error_set(err, SS_ERR_IO,
+                                  "%s: cannot write derived values", path);
         }
     }
     free(values);
@@ -317,6 +291,21 @@ static ss_status write_root_attributes(hid_t file, const ss_grid *grid,
     return SS_OK;
 }
 
+ss_h5 *ss__h5_new(const char *path, const ss_grid *grid)
+{
+    ss_h5 *f = calloc(1, sizeof *f);
+    if (!f)
+        return NULL;
+    snprintf(f->path, sizeof f->path, "%s", path);
+    f->grid = grid;
+    f->file = f->done = f->status = -1;
+    for (int i = 0; i < SS_METRIC_COUNT; i++)
+        f->metric[i] = -1;
+    f->rank = ss_grid_rank(grid);
+    memcpy(f->shape, ss_grid_shape(grid), f->rank * sizeof f->shape[0]);
+    return f;
+}
+
 void ss__h5_release(ss_h5 *f)
 {
     for (int i = 0; i < SS_METRIC_COUNT; i++)
@@ -368,21 +357,13 @@ ss_status ss__h5_create_file(const char *path, const ss_grid *grid,
                              unsigned flags, ss_h5 **out, ss_error *err)
 {
     *out = NULL;
-    ss_h5 *f = calloc(1, sizeof *f);
+    ss_h5 *f = ss__h5_new(path, grid);
     if (!f)
         return ss_error_set(err, SS_ERR_NOMEM, "cannot allocate");
-    snprintf(f->path, sizeof f->path, "%s", path);
     snprintf(f->created, sizeof f->created, "%s", created);
-    f->grid = grid;
+    snprintf(f->kernel, sizeof f->kernel, "%s", kernel);
     f->compressed = compressed;
     f->command_line = strdup(command_line ? command_line : "");
-    snprintf(f->kernel, sizeof f->kernel, "%s", kernel);
-    f->done = f->status = -1;
-    for (int i = 0; i < SS_METRIC_COUNT; i++)
-        f->metric[i] = -1;
-    f->file = -1;
-    f->rank = ss_grid_rank(grid);
-    memcpy(f->shape, ss_grid_shape(grid), f->rank * sizeof f->shape[0]);
     if (!f->command_line) {
         ss__h5_release(f);
         return ss_error_set(err, SS_ERR_NOMEM, "cannot allocate");
@@ -490,16 +471,34 @@ static void discard(ss_h5 *f)
     unlink(path);
 }
 
+/* The free-space check's estimate; h5io.h says what it counts. */
+double ss_h5_estimate_bytes(const ss_grid *grid)
+{
+    const ss_spec *spec = ss_grid_spec(grid);
+    double per_trial = 2; /* done and status */
+    for (int i = 0; i < SS_METRIC_COUNT; i++)
+        per_trial += ss_metric_used_by((ss_metric_id)i, ss_spec_model(spec)) &&
+                             ss_spec_metric_selected(spec, (ss_metric_id)i)
+                         ? 8
+                         : 0;
+    double derived = 8.0 * (double)ss_spec_derived_count(spec) *
+                     (double)ss_spec_point_count(spec);
+    size_t text;
+    ss_spec_text(spec, &text);
+    return per_trial * (double)ss_grid_trials(grid) + derived + 65536 +
+           2.0 * (double)text;
+}
+
 ss_status ss_h5_create(const char *path, const ss_grid *grid,
                        const char *kernel, const char *command_line,
                        bool force, ss_h5 **out, ss_error *err)
 {
     *out = NULL;
     ss__h5_quiet();
-    if (!force && ss__h5_path_exists(path))
-        return ss_error_set(err, SS_ERR_USAGE,
-                            "'%s' exists; use --force to overwrite it", path);
-    double need = file_bytes(grid), have = ss__h5_free_bytes(path);
+    ss_status st = ss__h5_refuse_existing(path, force, err);
+    if (st != SS_OK)
+        return st;
+    double need = ss_h5_estimate_bytes(grid), have = ss__h5_free_bytes(path);
     if (need > have)
         return ss_error_set(err, SS_ERR_IO,
                             "cannot create '%s': it needs %.3g MB and the "
@@ -517,15 +516,15 @@ ss_status ss_h5_create(const char *path, const ss_grid *grid,
         return ss_error_set(err, SS_ERR_IO, "cannot create '%s': %s", path,
                             strerror(errno));
     close(fd);
-    ss_status st = ss__h5_create_file(tmp, grid, kernel, command_line, created,
-                                      false, H5F_ACC_TRUNC, out, err);
+    st = ss__h5_create_file(tmp, grid, kernel, command_line, created, false,
+                            H5F_ACC_TRUNC, out, err);
     if (st != SS_OK)
         return st;
-    if (!force && ss__h5_path_exists(path)) {
+    /* a file that appeared at path meanwhile is not overwritten either */
+    if ((st = ss__h5_refuse_existing(path, force, err)) != SS_OK) {
         discard(*out);
         *out = NULL;
-        return ss_error_set(err, SS_ERR_USAGE,
-                            "'%s' exists; use --force to overwrite it", path);
+        return st;
     }
     if (rename(tmp, path) != 0) {
         int e = errno;
@@ -563,44 +562,29 @@ ss_status ss_h5_write_block(ss_h5 *f, uint64_t first, uint64_t n,
         memset(f->ones, 1, n);
         f->capacity = n;
     }
-    hid_t fs = ss__h5_select_run(f->rank, f->shape, first, n);
-    hid_t ms = ss__h5_memory_space(n);
-    ss_status st = SS_OK;
-    if (fs < 0 || ms < 0) {
-        st = ss_error_set(err, SS_ERR_IO, "%s: cannot select trials", f->path);
-        goto done;
-    }
     for (int i = 0; i < SS_METRIC_COUNT; i++) {
         if (f->metric[i] < 0)
             continue;
         for (uint64_t t = 0; t < n; t++)
             f->column[t] = rows[t].value[i];
-        if (H5Dwrite(f->metric[i], H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT,
-                     f->column) < 0) {
-            st = ss_error_set(err, SS_ERR_IO, "%s: cannot write '%s'", f->path,
-                              ss_metric_info_of((ss_metric_id)i)->name);
-            goto done;
-        }
+        if (ss__h5_write_run(f->metric[i], H5T_NATIVE_DOUBLE, f->rank,
+                             f->shape, first, n, f->column) < 0)
+            return ss_error_set(err, SS_ERR_IO, "%s: cannot write '%s'",
+                                f->path,
+                                ss_metric_info_of((ss_metric_id)i)->name);
     }
     for (uint64_t t = 0; t < n; t++)
         f->flags[t] = (uint8_t)rows[t].status;
-    if (H5Dwrite(f->status, H5T_NATIVE_UINT8, ms, fs, H5P_DEFAULT, f->flags) <
-        0) {
-        st = ss_error_set(err, SS_ERR_IO, "%s: cannot write 'status'",
-                          f->path);
-        goto done;
-    }
+    if (ss__h5_write_run(f->status, H5T_NATIVE_UINT8, f->rank, f->shape, first,
+                         n, f->flags) < 0)
+        return ss_error_set(err, SS_ERR_IO, "%s: cannot write 'status'",
+                            f->path);
     /* The data first, the done flags after: a trial is never marked done
      * before its metrics are in the file. */
-    if (H5Dwrite(f->done, H5T_NATIVE_UINT8, ms, fs, H5P_DEFAULT, f->ones) <
-            0 ||
+    if (ss__h5_write_run(f->done, H5T_NATIVE_UINT8, f->rank, f->shape, first,
+                         n, f->ones) < 0 ||
         H5Fflush(f->file, H5F_SCOPE_GLOBAL) < 0)
-        st = ss_error_set(err, SS_ERR_IO, "%s: cannot write: %s", f->path,
-                          errno ? strerror(errno) : "HDF5 error");
-done:
-    if (fs >= 0)
-        H5Sclose(fs);
-    if (ms >= 0)
-        H5Sclose(ms);
-    return st;
+        return ss_error_set(err, SS_ERR_IO, "%s: cannot write: %s", f->path,
+                            errno ? strerror(errno) : "HDF5 error");
+    return SS_OK;
 }
