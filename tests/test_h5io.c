@@ -146,6 +146,15 @@ static void write_blocks(ss_h5 *f)
         write_trials(f, blocks[b][0], blocks[b][1]);
 }
 
+/* The results file at fx->path with the blocks written, closed
+ * unfinished. */
+static void write_partial_file(const fixture *fx)
+{
+    ss_h5 *f = create(fx->path, fx->grid);
+    write_blocks(f);
+    close_file(f, false);
+}
+
 /* ---- files ----------------------------------------------------------- */
 
 static int setup(void **state)
@@ -388,9 +397,7 @@ static void h5io_create_refuses_existing_file_without_force(void **state)
 {
     fixture *fx = *state;
     /* an existing results file with some trials done */
-    ss_h5 *f = create(fx->path, fx->grid);
-    write_blocks(f);
-    close_file(f, false);
+    write_partial_file(fx);
     snapshot before = take(fx->path);
 
     ss_h5 *again = (ss_h5 *)&again; /* must come back NULL */
@@ -419,9 +426,8 @@ static void h5io_create_refuses_existing_file_without_force(void **state)
 static void h5io_create_with_force_replaces_existing_file(void **state)
 {
     fixture *fx = *state;
-    ss_h5 *f = create(fx->path, fx->grid);
-    write_blocks(f);
-    close_file(f, false);
+    write_partial_file(fx);
+    ss_h5 *f;
     assert_contents(fx->path, fx->grid, in_blocks);
 
     ss_error err;
@@ -447,9 +453,7 @@ static void h5io_write_block_puts_each_value_at_its_trial_position(
     void **state)
 {
     fixture *fx = *state;
-    ss_h5 *f = create(fx->path, fx->grid);
-    write_blocks(f);
-    close_file(f, false);
+    write_partial_file(fx);
     assert_contents(fx->path, fx->grid, in_blocks);
     assert_false(compressed(fx->path, "g1"));
 }
@@ -465,9 +469,8 @@ static void h5io_resume_counts_done_and_walks_the_gaps_in_order(
     void **state)
 {
     fixture *fx = *state;
-    ss_h5 *f = create(fx->path, fx->grid);
-    write_blocks(f);
-    close_file(f, false);
+    write_partial_file(fx);
+    ss_h5 *f;
 
     uint64_t done = 0;
     ss_error err;
@@ -558,9 +561,8 @@ static void sha256_hex(const char *text, char *hex)
 static void h5io_resume_refuses_other_spec_seed_or_kernel(void **state)
 {
     fixture *fx = *state;
-    ss_h5 *f = create(fx->path, fx->grid);
-    write_blocks(f);
-    close_file(f, false);
+    write_partial_file(fx);
+    ss_h5 *f;
     snapshot before = take(fx->path);
     char file_sha[SHA256_DIGEST_STRING_LENGTH],
         other_sha[SHA256_DIGEST_STRING_LENGTH];
@@ -666,9 +668,7 @@ static void h5io_resume_refuses_foreign_files_and_leaves_them_alone(
     assert_resume_refused(fx, plain, "layout");
 
     /* a results file of another layout number */
-    ss_h5 *f = create(fx->path, fx->grid);
-    write_blocks(f);
-    close_file(f, false);
+    write_partial_file(fx);
     file = H5Fopen(fx->path, H5F_ACC_RDWR, H5P_DEFAULT);
     assert_true(file >= 0);
     assert_true(H5Adelete(file, "layout") >= 0);
@@ -799,9 +799,7 @@ static void write_behind_done(const fixture *fx, uint64_t trial, double g1,
 static void h5io_info_summarises_only_done_trials(void **state)
 {
     fixture *fx = *state;
-    ss_h5 *f = create(fx->path, fx->grid);
-    write_blocks(f);
-    close_file(f, false);
+    write_partial_file(fx);
     /* trials 5 and 6 are not done: what they hold does not count */
     write_behind_done(fx, 5, 1e9, SS_TRIAL_OK);
     write_behind_done(fx, 6, -1e9, SS_TRIAL_DIVERGED);
