@@ -13,12 +13,12 @@
  *                1 diverged (flag_values, flag_meanings)
  *  /done         uint8 (axes..., repeat): 1 once the trial is written
  *  root attributes: synsweep_version, layout, spec (its text), spec_sha256,
- *  seed,
- *  kernel, model, name, description, streams, repeats, created,
- *  command_line, and
- *  the value of every model parameter that is neither swept nor derived.
+ *  seed (the RNG seed), kernel, model, name, description, streams,
+ *  repeats, created, command_line, and the value of every model parameter
+ *  that is neither swept nor derived.
  *
- * One writer: no function here may be called from two threads at once. */
+ * One writer: no function here but ss_h5_estimate_bytes may be called from
+ * two threads at once. */
 #ifndef SYNSWEEP_H5IO_H
 #define SYNSWEEP_H5IO_H
 
@@ -31,13 +31,42 @@
 #include "synsweep/model.h"
 #include "synsweep/status.h"
 
+/* An open results file, for writing: opaque. */
 typedef struct ss_h5 ss_h5;
+
+/* An upper bound of the results file's size in bytes before compression
+ * (the uncompressed file ss_h5_create makes) as long as what it leaves
+ * out fits in its 64 KiB allowance; what ss_h5_create checks the disk's
+ * free space against. It counts, per trial, 8 bytes for each metric the
+ * spec stores and 1 byte each for `done` and `status`; 8 bytes per grid
+ * point for each derived parameter; twice the spec text (the `spec`
+ * attribute, with room for the other root attributes); and 64 KiB for
+ * the coordinates, the other attributes and HDF5's own metadata.
+ * It leaves out the padding of the last chunk along a dimension (chunks
+ * of up to 16384 trials are allocated whole), the repeat coordinate's 8
+ * bytes per repeat and each dataset's chunk index (a B-tree node of
+ * 1.6 KiB and up, growing with the rank). So it falls short of the file
+ * for thousands of repeats, more than one chunk or many axes: by 1% for
+ * 4,500 repeats of one point, 16% for 80 repeats of 100 x 5 points, 30%
+ * for 10 axes of 2 points, 41% for 20,000 repeats of one point.
+ * Reads the grid only; thread-safe. */
+double ss_h5_estimate_bytes(const ss_grid *grid);
 
 /* Creates path for grid's sweep with every dataset, coordinate and
  * attribute; metrics NaN, done 0. An existing path is an error
- * (SS_ERR_USAGE) unless force. kernel (its name) and command_line are
- * stored as attributes.
- * On failure *out is NULL and no file is left behind.
+ * (SS_ERR_USAGE) unless force; so is a disk with less free space than
+ * ss_h5_estimate_bytes(grid) (SS_ERR_IO). kernel (its name) and
+ * command_line (NULL for none) are stored as attributes.
+ *
+ * The file is made beside path and renamed to it once complete, so a kill
+ * while it is made leaves nothing at path, and with force the old file
+ * stays until then.
+ *
+ * Ownership: copies path, kernel and command_line; keeps a pointer to
+ * grid: grid (and its spec) must outlive the file, until ss_h5_close
+ * returns. On success *out is open for writing; close it with
+ * ss_h5_close, which frees it. On failure *out is NULL, no file is left
+ * behind, a file already at path is untouched, and nothing leaks.
  *
  * While trials are being written the datasets are uncompressed with every
  * chunk allocated up front, so writing data never touches the file's
@@ -47,34 +76,47 @@ ss_status ss_h5_create(const char *path, const ss_grid *grid,
                        const char *kernel, const char *command_line,
                        bool force, ss_h5 **out, ss_error *err);
 
-/* Trials in one chunk of the datasets: blocks of whole multiples of it
- * rewrite few partial chunks. */
+/* Trials in one chunk of the datasets (at least 1): blocks of whole
+ * multiples of it rewrite few partial chunks. */
 uint64_t ss_h5_chunk_trials(const ss_h5 *f);
 
-/* Writes the spec's metrics of trials [first, first + n), rows[i] being
- * trial first + i, then marks them done, then flushes the file. */
+/* Writes the spec's metrics and the status of trials [first, first + n)
+ * (a run inside the grid, in any order relative to other blocks), rows[i]
+ * being trial first + i in row-major order (ss_grid_index), then marks
+ * them done, then flushes the file. rows is read during the call only.
+ * A trial is marked done only once its metrics and status are written;
+ * on failure (SS_ERR_IO, SS_ERR_NOMEM) the trials of earlier blocks stay
+ * done and those of this block may not be. */
 ss_status ss_h5_write_block(ss_h5 *f, uint64_t first, uint64_t n,
                             const ss_metrics *rows, ss_error *err);
 
 /* Opens the unfinished results file at path to go on with grid's sweep:
  * it must be a results file of this layout (else SS_ERR_IO) made from the
- * same spec text (SHA-256) and seed with the same kernel (else
+ * same spec text (SHA-256) and RNG seed with the same kernel (else
  * SS_ERR_USAGE, naming what differs). *done_trials gets the number of
- * trials already done. */
+ * trials already done.
+ *
+ * Ownership: copies path; keeps a pointer to grid: grid must outlive the
+ * file. Close it with ss_h5_close, which frees it. The file is opened
+ * read-only until those checks pass, so a file that is refused for them
+ * is not modified. On failure *out is NULL and nothing leaks. */
 ss_status ss_h5_open_resume(const char *path, const ss_grid *grid,
                             const char *kernel, ss_h5 **out,
                             uint64_t *done_trials, ss_error *err);
 
 /* The first run of trials at or after `from` not yet done:
- * [*first, *first + *n), *n = 0 when none is left. Reads the done mask a
- * window at a time. */
+ * [*first, *first + *n), *n = 0 (and *first untouched) when none is left.
+ * Reads the done mask a window at a time. f must come from
+ * ss_h5_open_resume; trials written since then through f may still show
+ * as to do if they fall in the window already read. */
 ss_status ss_h5_next_todo(ss_h5 *f, uint64_t from, uint64_t *first,
                           uint64_t *n, ss_error *err);
 
-/* Flushes and closes the file (NULL is fine). With complete (every trial
- * written), rewrites it compressed: into a temporary file beside it, then
- * renamed over it, so one complete file is at the path at every moment.
- * grid must still be alive. */
+/* Flushes and closes the file and frees f, whatever the result (NULL is
+ * fine). With complete (every trial written), rewrites it compressed:
+ * into a temporary file beside it, then renamed over it, so one complete
+ * file is at the path at every moment; if that fails (SS_ERR_IO) the
+ * complete, uncompressed file stays. grid must still be alive. */
 ss_status ss_h5_close(ss_h5 *f, bool complete, ss_error *err);
 
 /* What `synsweep info` shows. */
@@ -98,7 +140,7 @@ typedef struct ss_h5_info {
     char model[32];
     char created[64];
     char spec_sha256[65];
-    uint64_t seed;
+    uint64_t seed; /* the RNG seed */
     size_t rank;
     ss_h5_dim dims[SS_H5_MAX_DIMS];
     uint64_t trials, done;
@@ -107,15 +149,21 @@ typedef struct ss_h5_info {
     ss_h5_metric_summary metrics[SS_METRIC_COUNT];
 } ss_h5_info;
 
-/* Reads the summary of a results file (scans every metric once, in
- * bounded blocks). */
+/* Reads the summary of the results file at path into the caller's info
+ * (scans every metric once, in bounded blocks). Opens the file read-only
+ * and keeps nothing. SS_ERR_IO when path is not a synsweep results file
+ * or cannot be read. */
 ss_status ss_h5_read_info(const char *path, ss_h5_info *info, ss_error *err);
 
-/* Writes the full time series of one trial, just run in ws, to path:
- * /time (ms) as the dimension of v, fmp, gE, gI, I, u, R and presynaptic
- * (those the model makes), /spike_time along /spike, and as root
- * attributes the trial, its repeat, the seed, the spec, every parameter
- * and every metric. Refuses an existing path unless force. */
+/* Writes the full time series of one trial, just run in ws
+ * (ss_model_run_traced with p), to path: /time (ms) as the dimension of
+ * v, fmp, gE, gI, I, u, R and presynaptic (those the model makes),
+ * /spike_time along /spike, and as root attributes the trial, its repeat,
+ * the RNG seed, the spec, every parameter and every metric (met).
+ * Refuses an existing path unless force (SS_ERR_USAGE). Reads its
+ * arguments during the call only and keeps nothing; the file is closed
+ * when it returns. On a failure while writing (SS_ERR_IO) the partial
+ * file is removed. */
 ss_status ss_h5_write_trace(const char *path, bool force, const ss_grid *grid,
                             uint64_t trial, const ss_params *p,
                             const ss_metrics *met, const ss_model_ws *ws,

@@ -1,0 +1,190 @@
+/* Going on with an unfinished results file: checks that it holds this
+ * sweep, counts what is done and finds the trials left to do. */
+#define _POSIX_C_SOURCE 200809L
+#include "h5io_util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hdf5.h>
+#include <sha2.h>
+
+/* Reads done flags [first, first + n) into buf. */
+static int read_done(const ss_h5 *f, uint64_t first, uint64_t n, uint8_t *buf)
+{
+    return ss__h5_read_run(f->done, H5T_NATIVE_UINT8, f->rank, f->shape,
+                           first, n, buf);
+}
+
+static bool same_shape(hid_t d, size_t rank, const uint64_t *shape)
+{
+    hid_t space = H5Dget_space(d);
+    hsize_t dims[SS_GRID_MAX_AXES + 1];
+    bool same = space >= 0 &&
+                H5Sget_simple_extent_ndims(space) == (int)rank &&
+                H5Sget_simple_extent_dims(space, dims, NULL) >= 0;
+    for (size_t k = 0; same && k < rank; k++)
+        same = dims[k] == shape[k];
+    if (space >= 0)
+        H5Sclose(space);
+    return same;
+}
+
+ss_status ss_h5_open_resume(const char *path, const ss_grid *grid,
+                            const char *kernel, ss_h5 **out,
+                            uint64_t *done_trials, ss_error *err)
+{
+    *out = NULL;
+    ss__h5_quiet();
+    if (!ss__h5_path_exists(path))
+        return ss_error_set(err, SS_ERR_IO, "cannot resume '%s': %s", path,
+                            strerror(errno));
+    ss_h5 *f = ss__h5_new(path, grid);
+    if (!f)
+        return ss_error_set(err, SS_ERR_NOMEM, "cannot allocate");
+    ss_status st = SS_OK;
+    /* checked read-only first: a file that is refused stays untouched */
+    f->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f->file < 0) {
+        st = ss_error_set(err, SS_ERR_IO,
+                          "cannot resume '%s': not a readable HDF5 file",
+                          path);
+        goto fail;
+    }
+    char layout[64], sha[80], file_kernel[16], cl[8192];
+    ss__h5_attr_read_string(f->file, "layout", layout, sizeof layout);
+    ss__h5_attr_read_string(f->file, "spec_sha256", sha, sizeof sha);
+    ss__h5_attr_read_string(f->file, "kernel", file_kernel, sizeof file_kernel);
+    ss__h5_attr_read_string(f->file, "created", f->created, sizeof f->created);
+    ss__h5_attr_read_string(f->file, "command_line", cl, sizeof cl);
+    snprintf(f->kernel, sizeof f->kernel, "%s", file_kernel);
+    f->command_line = strdup(cl);
+    if (strcmp(layout, SS__H5_LAYOUT) != 0) {
+        st = ss_error_set(err, SS_ERR_IO,
+                          "cannot resume '%s': not a synsweep results file "
+                          "of layout %s (its layout: '%s')",
+                          path, SS__H5_LAYOUT, layout[0] ? layout : "none");
+        goto fail;
+    }
+    const ss_spec *spec = ss_grid_spec(grid);
+    size_t len;
+    const char *text = ss_spec_text(spec, &len);
+    char want[SHA256_DIGEST_STRING_LENGTH];
+    SHA256Data((const uint8_t *)text, len, want);
+    uint64_t seed = ss__h5_attr_read_u64(f->file, "seed");
+    if (strcmp(sha, want) != 0 || seed != ss_spec_seed(spec)) {
+        st = ss_error_set(err, SS_ERR_USAGE,
+                          "cannot resume '%s': it holds another sweep (spec "
+                          "SHA-256 %.12s..., seed %llu; this spec: %.12s..., "
+                          "seed %llu)",
+                          path, sha, (unsigned long long)seed, want,
+                          (unsigned long long)ss_spec_seed(spec));
+        goto fail;
+    }
+    if (strcmp(file_kernel, kernel) != 0) {
+        st = ss_error_set(err, SS_ERR_USAGE,
+                          "cannot resume '%s': it was run with the %s "
+                          "kernel, not %s",
+                          path, file_kernel, kernel);
+        ss_error_hint(err, "add --kernel %s", file_kernel);
+        goto fail;
+    }
+    /* this sweep's file: now for writing */
+    H5Fclose(f->file);
+    f->file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    if (f->file < 0) {
+        st = ss_error_set(err, SS_ERR_IO,
+                          "cannot resume '%s': cannot open it for writing",
+                          path);
+        goto fail;
+    }
+    ss_model m = ss_spec_model(spec);
+    int bad = 0;
+    for (int i = 0; i < SS_METRIC_COUNT && !bad; i++) {
+        ss_metric_id id = (ss_metric_id)i;
+        if (!ss_metric_used_by(id, m) || !ss_spec_metric_selected(spec, id))
+            continue;
+        f->metric[i] = H5Dopen2(f->file, ss_metric_info_of(id)->name,
+                                H5P_DEFAULT);
+        bad = f->metric[i] < 0 || !same_shape(f->metric[i], f->rank, f->shape);
+    }
+    f->done = bad ? -1 : H5Dopen2(f->file, "done", H5P_DEFAULT);
+    f->status = f->done < 0 ? -1 : H5Dopen2(f->file, "status", H5P_DEFAULT);
+    if (bad || f->status < 0 || !same_shape(f->done, f->rank, f->shape) ||
+        !same_shape(f->status, f->rank, f->shape)) {
+        st = ss_error_set(err, SS_ERR_IO,
+                          "cannot resume '%s': its datasets do not match "
+                          "the sweep's grid",
+                          path);
+        goto fail;
+    }
+    /* a finished file is compressed; its chunks say how blocks align */
+    hid_t plist = H5Dget_create_plist(f->done);
+    hsize_t chunk[SS_GRID_MAX_AXES + 1];
+    f->compressed = plist >= 0 && H5Pget_nfilters(plist) > 0;
+    f->chunk_trials = 1;
+    if (plist >= 0 &&
+        H5Pget_chunk(plist, (int)f->rank, chunk) == (int)f->rank)
+        for (size_t k = 0; k < f->rank; k++)
+            f->chunk_trials *= chunk[k];
+    if (plist >= 0)
+        H5Pclose(plist);
+
+    /* count what is done */
+    uint64_t total = ss_grid_trials(grid), done = 0;
+    f->window = malloc(SS__H5_SCAN_BLOCK);
+    if (!f->window) {
+        st = ss_error_set(err, SS_ERR_NOMEM, "cannot allocate");
+        goto fail;
+    }
+    for (uint64_t first = 0; first < total; first += SS__H5_SCAN_BLOCK) {
+        uint64_t n = total - first < SS__H5_SCAN_BLOCK ? total - first
+                                                       : SS__H5_SCAN_BLOCK;
+        if (read_done(f, first, n, f->window) < 0) {
+            st = ss_error_set(err, SS_ERR_IO, "%s: cannot read 'done'", path);
+            goto fail;
+        }
+        for (uint64_t t = 0; t < n; t++)
+            done += f->window[t] != 0;
+    }
+    f->window_n = 0;
+    *done_trials = done;
+    *out = f;
+    return SS_OK;
+fail:
+    ss__h5_release(f);
+    return st;
+}
+
+ss_status ss_h5_next_todo(ss_h5 *f, uint64_t from, uint64_t *first,
+                          uint64_t *n, ss_error *err)
+{
+    const uint64_t total = ss_grid_trials(f->grid);
+    *n = 0;
+    bool in_run = false;
+    for (uint64_t pos = from; pos < total;) {
+        if (pos < f->window_first || pos >= f->window_first + f->window_n) {
+            f->window_first = pos;
+            f->window_n = total - pos < SS__H5_SCAN_BLOCK ? total - pos
+                                                          : SS__H5_SCAN_BLOCK;
+            if (read_done(f, f->window_first, f->window_n, f->window) < 0) {
+                f->window_n = 0;
+                return ss_error_set(err, SS_ERR_IO,
+                                    "%s: cannot read 'done'", f->path);
+            }
+        }
+        bool todo = f->window[pos - f->window_first] == 0;
+        if (todo && !in_run) {
+            *first = pos;
+            in_run = true;
+        } else if (!todo && in_run) {
+            break;
+        }
+        if (in_run)
+            (*n)++;
+        pos++;
+    }
+    return SS_OK;
+}

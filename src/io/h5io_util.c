@@ -1,0 +1,326 @@
+/* Helpers of the results-file module: HDF5 attributes, datasets and the
+ * selections of runs of trials. Each returns < 0 on failure. */
+#define _POSIX_C_SOURCE 200809L
+#include "h5io_util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include <hdf5.h>
+
+/* Elements per chunk (128 KiB of float64). */
+#define CHUNK_TARGET 16384
+
+void ss__h5_quiet(void)
+{
+    /* No cleanup at exit: after a failed close (a full disk) HDF5's own
+     * would crash; the files are closed explicitly anyway. */
+    H5dont_atexit();
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+/* Bytes free for an unprivileged writer in the directory of path. */
+double ss__h5_free_bytes(const char *path)
+{
+    char dir[4300];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    struct statvfs vfs;
+    if (statvfs(dir, &vfs) != 0)
+        return INFINITY; /* unknown: let the write tell */
+    return (double)vfs.f_bavail * (double)vfs.f_frsize;
+}
+
+hid_t ss__h5_string_type(void)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t < 0)
+        return t;
+    if (H5Tset_size(t, H5T_VARIABLE) < 0 ||
+        H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
+        H5Tclose(t);
+        return -1;
+    }
+    return t;
+}
+
+static int attr_write(hid_t obj, const char *name, hid_t type,
+                      const void *value)
+{
+    hid_t space = H5Screate(H5S_SCALAR);
+    if (space < 0)
+        return -1;
+    hid_t a = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = a < 0 || H5Awrite(a, type, value) < 0 ? -1 : 0;
+    if (a >= 0)
+        H5Aclose(a);
+    H5Sclose(space);
+    return rc;
+}
+
+int ss__h5_attr_string(hid_t obj, const char *name, const char *value)
+{
+    hid_t t = ss__h5_string_type();
+    if (t < 0)
+        return -1;
+    int rc = attr_write(obj, name, t, &value);
+    H5Tclose(t);
+    return rc;
+}
+
+int ss__h5_attr_double(hid_t obj, const char *name, double value)
+{
+    return attr_write(obj, name, H5T_NATIVE_DOUBLE, &value);
+}
+
+int ss__h5_attr_u64(hid_t obj, const char *name, uint64_t value)
+{
+    return attr_write(obj, name, H5T_NATIVE_UINT64, &value);
+}
+
+/* Reads a string attribute (fixed or variable length) into buf; "" when
+ * it is missing. */
+void ss__h5_attr_read_string(hid_t obj, const char *name, char *buf,
+                             size_t size)
+{
+    buf[0] = '\0';
+    if (H5Aexists(obj, name) <= 0)
+        return;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    hid_t ft = a >= 0 ? H5Aget_type(a) : -1;
+    if (ft >= 0 && H5Tget_class(ft) == H5T_STRING) {
+        if (H5Tis_variable_str(ft) > 0) {
+            hid_t t = ss__h5_string_type();
+            char *s = NULL;
+            if (t >= 0 && H5Aread(a, t, &s) >= 0 && s) {
+                snprintf(buf, size, "%s", s);
+                H5free_memory(s);
+            }
+            if (t >= 0)
+                H5Tclose(t);
+        } else {
+            size_t n = H5Tget_size(ft);
+            char *s = calloc(n + 1, 1);
+            if (s && H5Aread(a, ft, s) >= 0)
+                snprintf(buf, size, "%s", s);
+            free(s);
+        }
+    }
+    if (ft >= 0)
+        H5Tclose(ft);
+    if (a >= 0)
+        H5Aclose(a);
+}
+
+uint64_t ss__h5_attr_read_u64(hid_t obj, const char *name)
+{
+    uint64_t v = 0;
+    if (H5Aexists(obj, name) > 0) {
+        hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+        if (a >= 0) {
+            H5Aread(a, H5T_NATIVE_UINT64, &v);
+            H5Aclose(a);
+        }
+    }
+    return v;
+}
+
+/* A 1-D dataset of n values of mem_type (contiguous). */
+hid_t ss__h5_dataset_1d(hid_t file, const char *name, hid_t file_type,
+                        hid_t mem_type, uint64_t n, const void *data)
+{
+    hsize_t dim = n;
+    hid_t space = H5Screate_simple(1, &dim, NULL);
+    if (space < 0)
+        return -1;
+    hid_t d = H5Dcreate2(file, name, file_type, space, H5P_DEFAULT,
+                         H5P_DEFAULT, H5P_DEFAULT);
+    if (d >= 0 && n > 0 &&
+        H5Dwrite(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
+        H5Dclose(d);
+        d = -1;
+    }
+    H5Sclose(space);
+    return d;
+}
+
+/* Hyperslab selection of a run of consecutive trials (see ss_grid_boxes). */
+typedef struct {
+    hid_t space;
+    int first;
+} select_ctx;
+
+static int select_box(const uint64_t *start, const uint64_t *count, void *ctx)
+{
+    select_ctx *c = ctx;
+    hsize_t s[SS_GRID_MAX_AXES + 1], n[SS_GRID_MAX_AXES + 1];
+    int rank = H5Sget_simple_extent_ndims(c->space);
+    for (int d = 0; d < rank; d++) {
+        s[d] = start[d];
+        n[d] = count[d];
+    }
+    herr_t rc = H5Sselect_hyperslab(c->space,
+                                    c->first ? H5S_SELECT_SET : H5S_SELECT_OR,
+                                    s, NULL, n, NULL);
+    c->first = 0;
+    return rc < 0 ? -1 : 0;
+}
+
+/* Selects trials [first, first + n) of a dataset of the given shape. */
+static hid_t select_run(size_t rank, const uint64_t *shape, uint64_t first,
+                        uint64_t n)
+{
+    hsize_t dims[SS_GRID_MAX_AXES + 1];
+    for (size_t d = 0; d < rank; d++)
+        dims[d] = shape[d];
+    hid_t space = rank ? H5Screate_simple((int)rank, dims, NULL)
+                       : H5Screate(H5S_SCALAR);
+    if (space < 0 || rank == 0)
+        return space;
+    select_ctx c = {space, 1};
+    if (ss_grid_boxes(rank, shape, first, n, select_box, &c) != 0) {
+        H5Sclose(space);
+        return -1;
+    }
+    return space;
+}
+
+/* Writes trials [first, first + n) of d from `from` or, if it is NULL,
+ * reads them into `into`: n values of mem_type. */
+static int transfer_run(hid_t d, hid_t mem_type, size_t rank,
+                        const uint64_t *shape, uint64_t first, uint64_t n,
+                        const void *from, void *into)
+{
+    hid_t fs = select_run(rank, shape, first, n);
+    hsize_t dim = n;
+    hid_t ms = H5Screate_simple(1, &dim, NULL);
+    herr_t rc = -1;
+    if (fs >= 0 && ms >= 0)
+        rc = from ? H5Dwrite(d, mem_type, ms, fs, H5P_DEFAULT, from)
+                  : H5Dread(d, mem_type, ms, fs, H5P_DEFAULT, into);
+    if (fs >= 0)
+        H5Sclose(fs);
+    if (ms >= 0)
+        H5Sclose(ms);
+    return rc < 0 ? -1 : 0;
+}
+
+int ss__h5_read_run(hid_t d, hid_t mem_type, size_t rank,
+                    const uint64_t *shape, uint64_t first, uint64_t n,
+                    void *buf)
+{
+    return transfer_run(d, mem_type, rank, shape, first, n, NULL, buf);
+}
+
+int ss__h5_write_run(hid_t d, hid_t mem_type, size_t rank,
+                     const uint64_t *shape, uint64_t first, uint64_t n,
+                     const void *buf)
+{
+    return transfer_run(d, mem_type, rank, shape, first, n, buf, NULL);
+}
+
+/* Chunks that each hold a contiguous run of trials: whole trailing
+ * dimensions, then part of one. Returns the trials per chunk. */
+static uint64_t chunk_shape(size_t rank, const uint64_t *shape,
+                            hsize_t *chunk)
+{
+    uint64_t product = 1;
+    size_t d = rank;
+    while (d-- > 0) {
+        if (product * shape[d] <= CHUNK_TARGET) {
+            chunk[d] = shape[d];
+            product *= shape[d];
+            continue;
+        }
+        chunk[d] = CHUNK_TARGET / product ? CHUNK_TARGET / product : 1;
+        product *= chunk[d];
+        while (d-- > 0)
+            chunk[d] = 1;
+        break;
+    }
+    return product;
+}
+
+/* An N-D dataset filled with *fill. Compressed, its chunks are allocated
+ * as they are written; uncompressed, all of them at once now, so that
+ * writing data later never changes the file's metadata. */
+hid_t ss__h5_create_nd(hid_t file, const char *name, hid_t type,
+                       const void *fill, size_t rank, const uint64_t *shape,
+                       bool compressed, uint64_t *chunk_trials)
+{
+    hsize_t dims[SS_GRID_MAX_AXES + 1], chunk[SS_GRID_MAX_AXES + 1];
+    for (size_t d = 0; d < rank; d++)
+        dims[d] = shape[d];
+    hid_t space = rank ? H5Screate_simple((int)rank, dims, NULL)
+                       : H5Screate(H5S_SCALAR);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
+    hid_t d = -1;
+    if (space < 0 || dcpl < 0 || dapl < 0)
+        goto done;
+    if (rank > 0) {
+        uint64_t per_chunk = chunk_shape(rank, shape, chunk);
+        if (chunk_trials)
+            *chunk_trials = per_chunk;
+        if (H5Pset_chunk(dcpl, (int)rank, chunk) < 0)
+            goto done;
+        if (compressed ? H5Pset_shuffle(dcpl) < 0 ||
+                             H5Pset_deflate(dcpl, 1) < 0
+                       : H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY) < 0)
+            goto done;
+        /* room for the few chunks one block of trials touches */
+        H5Pset_chunk_cache(dapl, 521, 1u << 20, 1.0);
+    }
+    if (H5Pset_fill_value(dcpl, H5Tget_class(type) == H5T_FLOAT
+                                    ? H5T_NATIVE_DOUBLE
+                                    : H5T_NATIVE_UINT8,
+                          fill) < 0 ||
+        H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC) < 0)
+        goto done;
+    d = H5Dcreate2(file, name, type, space, H5P_DEFAULT, dcpl, dapl);
+done:
+    if (dapl >= 0)
+        H5Pclose(dapl);
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    if (space >= 0)
+        H5Sclose(space);
+    return d;
+}
+
+bool ss__h5_path_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+ss_status ss__h5_refuse_existing(const char *path, bool force, ss_error *err)
+{
+    if (!force && ss__h5_path_exists(path))
+        return ss_error_set(err, SS_ERR_USAGE,
+                            "'%s' exists; use --force to overwrite it", path);
+    return SS_OK;
+}
+
+hid_t ss__h5_index_dataset(hid_t file, const char *name, uint64_t n)
+{
+    int64_t *idx = malloc((n ? n : 1) * sizeof *idx);
+    if (!idx)
+        return -1;
+    for (uint64_t i = 0; i < n; i++)
+        idx[i] = (int64_t)i;
+    hid_t d =
+        ss__h5_dataset_1d(file, name, H5T_STD_I64LE, H5T_NATIVE_INT64, n, idx);
+    free(idx);
+    return d;
+}

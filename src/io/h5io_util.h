@@ -1,0 +1,124 @@
+/* Private to src/io: what the files of the results-file module share.
+ *
+ *   h5io_util.c     attribute, dataset and selection helpers
+ *   h5io_write.c    the layout: creating a results file, writing blocks
+ *   h5io_compact.c  closing, and compressing a finished file
+ *   h5io_resume.c   going on with an unfinished file
+ *   h5io_info.c     reading a file's summary back
+ *   h5io_trace.c    one trial's time series
+ *
+ * The HDF5 helpers return a negative value (or id) on failure and fill no
+ * ss_error: their callers name the path and the operation. */
+#ifndef SYNSWEEP_H5IO_UTIL_H
+#define SYNSWEEP_H5IO_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <hdf5.h>
+
+#include "synsweep/h5io.h"
+
+/* The version of the layout; a file of another is not resumed. */
+#define SS__H5_LAYOUT "synsweep-results-1"
+/* Points of derived coordinates and trials of a scan handled at once. */
+#define SS__H5_SCAN_BLOCK 65536
+
+struct ss_h5 {
+    char path[4096];
+    const ss_grid *grid;
+    char created[64];
+    char kernel[16];
+    char *command_line;
+    bool compressed;
+    hid_t file;
+    hid_t metric[SS_METRIC_COUNT]; /* -1 where the spec skips the metric */
+    hid_t done, status;
+    size_t rank;
+    uint64_t shape[SS_GRID_MAX_AXES + 1];
+    uint64_t chunk_trials;
+    double *column;   /* one metric of a block */
+    uint8_t *ones;    /* the done flags of a block */
+    uint8_t *flags;   /* the statuses of a block */
+    uint64_t capacity;
+    /* a window of the done mask, for finding the trials left to do */
+    uint8_t *window;
+    uint64_t window_first, window_n;
+};
+
+/* ---- h5io_util.c ---------------------------------------------------- */
+
+/* Turns HDF5's error printing and its cleanup at exit off. */
+void ss__h5_quiet(void);
+
+/* Bytes free for an unprivileged writer in the directory of path
+ * (INFINITY when unknown). */
+double ss__h5_free_bytes(const char *path);
+
+bool ss__h5_path_exists(const char *path);
+
+/* SS_ERR_USAGE "'path' exists; use --force to overwrite it" when path
+ * exists and not force, else SS_OK. */
+ss_status ss__h5_refuse_existing(const char *path, bool force, ss_error *err);
+
+/* A variable-length UTF-8 string type; close it with H5Tclose. */
+hid_t ss__h5_string_type(void);
+
+/* Scalar attributes of obj. */
+int ss__h5_attr_string(hid_t obj, const char *name, const char *value);
+int ss__h5_attr_double(hid_t obj, const char *name, double value);
+int ss__h5_attr_u64(hid_t obj, const char *name, uint64_t value);
+
+/* Reads a string attribute (fixed or variable length) into buf; "" when
+ * it is missing. */
+void ss__h5_attr_read_string(hid_t obj, const char *name, char *buf,
+                             size_t size);
+/* Reads an integer attribute; 0 when it is missing. */
+uint64_t ss__h5_attr_read_u64(hid_t obj, const char *name);
+
+/* A 1-D contiguous dataset of n values of mem_type; close it. */
+hid_t ss__h5_dataset_1d(hid_t file, const char *name, hid_t file_type,
+                        hid_t mem_type, uint64_t n, const void *data);
+/* A 1-D int64 dataset 0..n-1; close it. */
+hid_t ss__h5_index_dataset(hid_t file, const char *name, uint64_t n);
+
+/* An N-D dataset of one value per trial, filled with *fill (a double for a
+ * float type, else a uint8_t). Compressed, its chunks are allocated as
+ * they are written; uncompressed, all of them at once, so that writing
+ * data later never changes the file's metadata. *chunk_trials (if not
+ * NULL) gets the trials per chunk. */
+hid_t ss__h5_create_nd(hid_t file, const char *name, hid_t type,
+                       const void *fill, size_t rank, const uint64_t *shape,
+                       bool compressed, uint64_t *chunk_trials);
+
+/* Reads trials [first, first + n) of d, a dataset of one value per
+ * trial of a grid of the given shape, into buf (n values of mem_type, in
+ * the grid's row-major order); or writes them from buf. */
+int ss__h5_read_run(hid_t d, hid_t mem_type, size_t rank,
+                    const uint64_t *shape, uint64_t first, uint64_t n,
+                    void *buf);
+int ss__h5_write_run(hid_t d, hid_t mem_type, size_t rank,
+                     const uint64_t *shape, uint64_t first, uint64_t n,
+                     const void *buf);
+
+/* ---- h5io_write.c --------------------------------------------------- */
+
+/* Creates a results file at path (flags: H5F_ACC_EXCL or H5F_ACC_TRUNC)
+ * with every dataset, coordinate and attribute; compressed or with every
+ * chunk allocated. Copies path, created and command_line; grid must
+ * outlive *out. On failure *out is NULL and path is removed. */
+ss_status ss__h5_create_file(const char *path, const ss_grid *grid,
+                             const char *kernel, const char *command_line,
+                             const char *created, bool compressed,
+                             unsigned flags, ss_h5 **out, ss_error *err);
+
+/* A handle for grid's file at path with nothing open yet: path copied,
+ * every HDF5 id -1, the grid's shape. NULL when out of memory; free it
+ * with ss__h5_release. grid must outlive it. */
+ss_h5 *ss__h5_new(const char *path, const ss_grid *grid);
+
+/* Closes every HDF5 object of f and frees it, flushing nothing. */
+void ss__h5_release(ss_h5 *f);
+
+#endif

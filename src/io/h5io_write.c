@@ -1,0 +1,590 @@
+/* Creating a results file (its layout: coordinates, derived parameters,
+ * attributes, per-trial datasets) and writing blocks of trials to it. */
+#define _POSIX_C_SOURCE 200809L
+#include "h5io_util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <sha2.h>
+
+#include "synsweep/version.h"
+
+static void iso_time_now(char *buf, size_t size)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Writes an axis member's values as a 1-D dataset (words for `input`). */
+static hid_t member_dataset(hid_t file, const char *name,
+                            const ss_axis_member *m, uint64_t n)
+{
+    if (m->param == SS_P_input) {
+        const char **words = calloc(n, sizeof *words);
+        char(*buf)[16] = calloc(n, sizeof *buf);
+        hid_t t = ss__h5_string_type(), d = -1;
+        if (words && buf && t >= 0) {
+            for (uint64_t i = 0; i < n; i++) {
+                ss_param_format_value(SS_P_input, m->values[i], buf[i],
+                                      sizeof buf[i]);
+                words[i] = buf[i];
+            }
+            d = ss__h5_dataset_1d(file, name, t, t, n, words);
+        }
+        if (t >= 0)
+            H5Tclose(t);
+        free(words);
+        free(buf);
+        return d;
+    }
+    hid_t d = ss__h5_dataset_1d(file, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                                n, m->values);
+    if (d < 0)
+        return d;
+    if (m->param != SS_PARAM_COUNT) {
+        const ss_param_info *info = ss_param_info_of(m->param);
+        if (ss__h5_attr_string(d, "units", info->unit) < 0 ||
+            ss__h5_attr_string(d, "long_name", info->long_name) < 0) {
+            H5Dclose(d);
+            return -1;
+        }
+    }
+    return d;
+}
+
+typedef struct {
+    hid_t scale[SS_GRID_MAX_AXES + 1]; /* per dimension */
+    hid_t extra[SS_GRID_MAX_AXES * 8 + SS_PARAM_COUNT];
+    size_t n_extra;
+    char coordinates[4096]; /* names of the non-dimension coordinates */
+} coords;
+
+static int attach_dims(hid_t d, const coords *c, size_t rank)
+{
+    for (size_t a = 0; a < rank; a++)
+        if (H5DSattach_scale(d, c->scale[a], (unsigned)a) < 0)
+            return -1;
+    return 0;
+}
+
+static void coords_note(coords *c, const char *name)
+{
+    size_t used = strlen(c->coordinates);
+    snprintf(c->coordinates + used, sizeof c->coordinates - used, "%s%s",
+             used ? " " : "", name);
+}
+
+static ss_status check_name_free(hid_t file, const char *name,
+                                 const char *path, ss_error *err)
+{
+    if (H5Lexists(file, name, H5P_DEFAULT) > 0)
+        return ss_error_set(err, SS_ERR_SPEC,
+                            "%s: the name '%s' is used twice in the results "
+                            "file (an axis, a zip member, a derived "
+                            "parameter, a metric, 'repeat' or 'done')",
+                            path, name);
+    return SS_OK;
+}
+
+/* The coordinates: one dimension scale per axis and the repeat, zip
+ * members along their axis. */
+static ss_status write_coordinates(hid_t file, const ss_grid *grid,
+                                   coords *c, const char *path,
+                                   ss_error *err)
+{
+    const ss_spec *spec = ss_grid_spec(grid);
+    size_t axes = ss_spec_axis_count(spec);
+    for (size_t a = 0; a < axes; a++) {
+        const ss_axis *ax = ss_spec_axis(spec, a);
+        ss_status s = check_name_free(file, ax->name, path, err);
+        if (s != SS_OK)
+            return s;
+        hid_t d = ax->zip
+                      ? ss__h5_index_dataset(file, ax->name, ax->n)
+                      : member_dataset(file, ax->name, &ax->members[0], ax->n);
+        c->scale[a] = d;
+        if (d < 0 || H5DSset_scale(d, ax->name) < 0)
+            return ss_error_set(err, SS_ERR_IO,
+                                "%s: cannot write the coordinate of axis '%s'",
+                                path, ax->name);
+        if (ax->zip && ss__h5_attr_string(d, "long_name",
+                                          "index along the zipped "
+                                          "axis") < 0)
+            return ss_error_set(err, SS_ERR_IO, "%s: cannot write '%s'",
+                                path, ax->name);
+        for (size_t k = 0; ax->zip && k < ax->n_members; k++) {
+            const ss_axis_member *m = &ax->members[k];
+            if ((s = check_name_free(file, m->name, path, err)) != SS_OK)
+                return s;
+            hid_t md = member_dataset(file, m->name, m, ax->n);
+            c->extra[c->n_extra++] = md;
+            if (md < 0 || H5DSattach_scale(md, d, 0) < 0)
+                return ss_error_set(err, SS_ERR_IO,
+                                    "%s: cannot write the coordinate '%s'",
+                                    path, m->name);
+            coords_note(c, m->name);
+        }
+    }
+    ss_status s = check_name_free(file, "repeat", path, err);
+    if (s != SS_OK)
+        return s;
+    hid_t r = ss__h5_index_dataset(file, "repeat", ss_spec_repeats(spec));
+    c->scale[axes] = r;
+    if (r < 0 || H5DSset_scale(r, "repeat") < 0 ||
+        ss__h5_attr_string(r, "long_name",
+                           "repeat index (trials per grid point)") < 0)
+        return ss_error_set(err, SS_ERR_IO, "%s: cannot write 'repeat'", path);
+    return SS_OK;
+}
+
+/* Each derived parameter's value at every grid point, written in blocks
+ * of points so memory stays bounded. */
+static ss_status write_derived(hid_t file, const ss_grid *grid, coords *c,
+                               const char *path, ss_error *err)
+{
+    const ss_spec *spec = ss_grid_spec(grid);
+    size_t nd = ss_spec_derived_count(spec);
+    if (nd == 0)
+        return SS_OK;
+    size_t rank = ss_grid_rank(grid) - 1;
+    const uint64_t *shape = ss_grid_shape(grid);
+    uint64_t points = ss_spec_point_count(spec);
+    hid_t ds[SS_PARAM_COUNT];
+    size_t made = 0;
+    ss_status st = SS_OK;
+    double nan = NAN;
+    for (size_t k = 0; k < nd; k++) {
+        const ss_param_info *info =
+            ss_param_info_of(ss_spec_derived_param(spec, k));
+        if ((st = check_name_free(file, info->name, path, err)) != SS_OK)
+            goto done;
+        ds[k] = ss__h5_create_nd(file, info->name, H5T_IEEE_F64LE, &nan, rank,
+                                 shape, true, NULL);
+        if (ds[k] < 0) {
+            st = ss_error_set(err, SS_ERR_IO, "%s: cannot create '%s'", path,
+                              info->name);
+            goto done;
+        }
+        made++;
+        if (attach_dims(ds[k], c, rank) < 0 ||
+            ss__h5_attr_string(ds[k], "units", info->unit) < 0 ||
+            ss__h5_attr_string(ds[k], "long_name", info->long_name) < 0 ||
+            ss__h5_attr_string(ds[k], "expression",
+                               ss_spec_derived_text(spec, k)) < 0) {
+            st = ss_error_set(err, SS_ERR_IO, "%s: cannot describe '%s'",
+                              path, info->name);
+            goto done;
+        }
+        coords_note(c, info->name);
+    }
+    uint64_t block = points < SS__H5_SCAN_BLOCK ? points : SS__H5_SCAN_BLOCK;
+    double *values = malloc(block * nd * sizeof *values);
+    double *column = malloc(block * sizeof *column);
+    if (!values || !column) {
+        free(values);
+        free(column);
+        st = ss_error_set(err, SS_ERR_NOMEM, "cannot allocate a block");
+        goto done;
+    }
+    for (uint64_t first = 0; first < points && st == SS_OK; first += block) {
+        uint64_t n = points - first < block ? points - first : block;
+        for (uint64_t i = 0; i < n; i++) {
+            uint64_t idx64[SS_GRID_MAX_AXES + 1];
+            size_t idx[SS_GRID_MAX_AXES + 1];
+            uint64_t rest = first + i;
+            for (size_t d = rank; d-- > 0;) {
+                idx64[d] = rest % shape[d];
+                rest /= shape[d];
+                idx[d] = (size_t)idx64[d];
+            }
+            ss_params p;
+            st = ss_spec_point(spec, idx, &p, values + i * nd, err);
+            if (st != SS_OK)
+                break;
+        }
+        for (size_t k = 0; k < nd && st == SS_OK; k++) {
+            for (uint64_t i = 0; i < n; i++)
+                column[i] = values[i * nd + k];
+            if (ss__h5_write_run(ds[k], H5T_NATIVE_DOUBLE, rank, shape, first,
+                                 n, column) < 0)
+                st = ss_error_set(err, SS_ERR_IO,
+                                  "%s: cannot write derived values", path);
+        }
+    }
+    free(values);
+    free(column);
+done:
+    for (size_t k = 0; k < made; k++)
+        H5Dclose(ds[k]);
+    return st;
+}
+
+static ss_status write_root_attributes(hid_t file, const ss_grid *grid,
+                                       const char *kernel,
+                                       const char *command_line,
+                                       const char *created, const char *path,
+                                       ss_error *err)
+{
+    const ss_spec *spec = ss_grid_spec(grid);
+    size_t len;
+    const char *text = ss_spec_text(spec, &len);
+    char sha[SHA256_DIGEST_STRING_LENGTH];
+    SHA256Data((const uint8_t *)text, len, sha);
+    ss_model m = ss_spec_model(spec);
+    int bad =
+        ss__h5_attr_string(file, "synsweep_version", SS_VERSION_STRING) < 0 ||
+        ss__h5_attr_string(file, "layout", SS__H5_LAYOUT) < 0 ||
+        ss__h5_attr_string(file, "name", ss_spec_name(spec)) < 0 ||
+        ss__h5_attr_string(file, "description", ss_spec_description(spec)) <
+            0 ||
+        ss__h5_attr_string(file, "model", ss_model_name(m)) < 0 ||
+        ss__h5_attr_u64(file, "seed", ss_spec_seed(spec)) < 0 ||
+        ss__h5_attr_string(file, "kernel", kernel) < 0 ||
+        ss__h5_attr_string(file, "streams",
+                           ss_spec_common_streams(spec) ? "common"
+                                                        : "independent") < 0 ||
+        ss__h5_attr_u64(file, "repeats", ss_spec_repeats(spec)) < 0 ||
+        ss__h5_attr_string(file, "spec", text) < 0 ||
+        ss__h5_attr_string(file, "spec_file", ss_spec_file(spec)) < 0 ||
+        ss__h5_attr_string(file, "spec_sha256", sha) < 0 ||
+        ss__h5_attr_string(file, "created", created) < 0 ||
+        ss__h5_attr_string(file, "command_line", command_line) < 0;
+    /* The parameters every trial shares, so the file says everything
+     * `synsweep trial` needs to reproduce one. */
+    bool varies[SS_PARAM_COUNT] = {false};
+    for (size_t a = 0; a < ss_spec_axis_count(spec); a++) {
+        const ss_axis *ax = ss_spec_axis(spec, a);
+        for (size_t k = 0; k < ax->n_members; k++)
+            if (ax->members[k].param != SS_PARAM_COUNT)
+                varies[ax->members[k].param] = true;
+    }
+    for (size_t k = 0; k < ss_spec_derived_count(spec); k++)
+        varies[ss_spec_derived_param(spec, k)] = true;
+    const ss_params *fixed = ss_spec_fixed(spec);
+    for (int i = 0; i < SS_PARAM_COUNT && !bad; i++) {
+        ss_param_id id = (ss_param_id)i;
+        if (!ss_param_used_by(id, m) || varies[i])
+            continue;
+        double v = ss_params_get(fixed, id);
+        if (id == SS_P_input) {
+            char word[16];
+            ss_param_format_value(id, v, word, sizeof word);
+            bad = ss__h5_attr_string(file, "input", word) < 0;
+        } else {
+            bad = ss__h5_attr_double(file, ss_param_info_of(id)->name, v) < 0;
+        }
+    }
+    if (bad)
+        return ss_error_set(err, SS_ERR_IO,
+                            "%s: cannot write the file's attributes", path);
+    return SS_OK;
+}
+
+ss_h5 *ss__h5_new(const char *path, const ss_grid *grid)
+{
+    ss_h5 *f = calloc(1, sizeof *f);
+    if (!f)
+        return NULL;
+    snprintf(f->path, sizeof f->path, "%s", path);
+    f->grid = grid;
+    f->file = f->done = f->status = -1;
+    for (int i = 0; i < SS_METRIC_COUNT; i++)
+        f->metric[i] = -1;
+    f->rank = ss_grid_rank(grid);
+    memcpy(f->shape, ss_grid_shape(grid), f->rank * sizeof f->shape[0]);
+    return f;
+}
+
+void ss__h5_release(ss_h5 *f)
+{
+    for (int i = 0; i < SS_METRIC_COUNT; i++)
+        if (f->metric[i] >= 0)
+            H5Dclose(f->metric[i]);
+    if (f->done >= 0)
+        H5Dclose(f->done);
+    if (f->status >= 0)
+        H5Dclose(f->status);
+    if (f->file >= 0)
+        H5Fclose(f->file);
+    free(f->column);
+    free(f->ones);
+    free(f->flags);
+    free(f->window);
+    free(f->command_line);
+    free(f);
+}
+
+/* CF's flag_values and flag_meanings: what each status value means. */
+static int write_flags(hid_t d)
+{
+    uint8_t values[SS_TRIAL_STATUS_COUNT];
+    char meanings[256] = "";
+    for (int s = 0; s < SS_TRIAL_STATUS_COUNT; s++) {
+        values[s] = (uint8_t)s;
+        size_t used = strlen(meanings);
+        snprintf(meanings + used, sizeof meanings - used, "%s%s",
+                 s ? " " : "", ss_trial_status_name((ss_trial_status)s));
+    }
+    hsize_t n = SS_TRIAL_STATUS_COUNT;
+    hid_t space = H5Screate_simple(1, &n, NULL);
+    hid_t a = space >= 0 ? H5Acreate2(d, "flag_values", H5T_STD_U8LE, space,
+                                      H5P_DEFAULT, H5P_DEFAULT)
+                         : -1;
+    int rc = a < 0 || H5Awrite(a, H5T_NATIVE_UINT8, values) < 0 ? -1 : 0;
+    if (a >= 0)
+        H5Aclose(a);
+    if (space >= 0)
+        H5Sclose(space);
+    return rc < 0 ? -1 : ss__h5_attr_string(d, "flag_meanings", meanings);
+}
+
+/* Creates a results file at path (flags: H5F_ACC_EXCL or H5F_ACC_TRUNC)
+ * with every dataset, coordinate and attribute. */
+ss_status ss__h5_create_file(const char *path, const ss_grid *grid,
+                             const char *kernel, const char *command_line,
+                             const char *created, bool compressed,
+                             unsigned flags, ss_h5 **out, ss_error *err)
+{
+    *out = NULL;
+    ss_h5 *f = ss__h5_new(path, grid);
+    if (!f)
+        return ss_error_set(err, SS_ERR_NOMEM, "cannot allocate");
+    snprintf(f->created, sizeof f->created, "%s", created);
+    snprintf(f->kernel, sizeof f->kernel, "%s", kernel);
+    f->compressed = compressed;
+    f->command_line = strdup(command_line ? command_line : "");
+    if (!f->command_line) {
+        ss__h5_release(f);
+        return ss_error_set(err, SS_ERR_NOMEM, "cannot allocate");
+    }
+
+    ss_status st = SS_OK;
+    coords c;
+    memset(&c, 0, sizeof c);
+    for (size_t a = 0; a < SS_GRID_MAX_AXES + 1; a++)
+        c.scale[a] = -1;
+
+    errno = 0;
+    f->file = H5Fcreate(path, flags, H5P_DEFAULT, H5P_DEFAULT);
+    if (f->file < 0) {
+        st = ss_error_set(err, SS_ERR_IO, "cannot create '%s': %s", path,
+                          errno ? strerror(errno) : "HDF5 error");
+        ss__h5_release(f);
+        return st;
+    }
+    const ss_spec *spec = ss_grid_spec(grid);
+    if ((st = write_root_attributes(f->file, grid, kernel, f->command_line,
+                                    created, path, err)) != SS_OK ||
+        (st = write_coordinates(f->file, grid, &c, path, err)) != SS_OK ||
+        (st = write_derived(f->file, grid, &c, path, err)) != SS_OK)
+        goto fail;
+
+    double nan = NAN;
+    uint8_t zero = 0;
+    ss_model m = ss_spec_model(spec);
+    for (int i = 0; i < SS_METRIC_COUNT; i++) {
+        ss_metric_id id = (ss_metric_id)i;
+        if (!ss_metric_used_by(id, m) || !ss_spec_metric_selected(spec, id))
+            continue;
+        const ss_metric_info *info = ss_metric_info_of(id);
+        if ((st = check_name_free(f->file, info->name, path, err)) != SS_OK)
+            goto fail;
+        hid_t d =
+            ss__h5_create_nd(f->file, info->name, H5T_IEEE_F64LE, &nan, f->rank,
+                             f->shape, compressed, &f->chunk_trials);
+        f->metric[i] = d;
+        if (d < 0 || attach_dims(d, &c, f->rank) < 0 ||
+            ss__h5_attr_string(d, "units", info->unit) < 0 ||
+            ss__h5_attr_string(d, "long_name", info->long_name) < 0 ||
+            (c.coordinates[0] &&
+             ss__h5_attr_string(d, "coordinates", c.coordinates) < 0)) {
+            st = ss_error_set(err, SS_ERR_IO, "%s: cannot create '%s'", path,
+                              info->name);
+            goto fail;
+        }
+    }
+    /* per-trial flags: how the trial ended, and whether it is written */
+    struct {
+        hid_t *d;
+        const char *name, *long_name;
+    } per_trial[] = {
+        {&f->status, "status", "how the trial ended"},
+        {&f->done, "done", "1 once the trial has finished and been written"},
+    };
+    for (size_t k = 0; k < sizeof per_trial / sizeof per_trial[0]; k++) {
+        if ((st = check_name_free(f->file, per_trial[k].name, path, err)) !=
+            SS_OK)
+            goto fail;
+        hid_t d = *per_trial[k].d =
+            ss__h5_create_nd(f->file, per_trial[k].name, H5T_STD_U8LE, &zero,
+                             f->rank, f->shape, compressed, &f->chunk_trials);
+        if (d < 0 || attach_dims(d, &c, f->rank) < 0 ||
+            ss__h5_attr_string(d, "long_name", per_trial[k].long_name) < 0 ||
+            (d == f->status && write_flags(d) < 0)) {
+            st = ss_error_set(err, SS_ERR_IO, "%s: cannot create '%s'", path,
+                              per_trial[k].name);
+            goto fail;
+        }
+    }
+    for (size_t a = 0; a < f->rank; a++)
+        H5Dclose(c.scale[a]);
+    for (size_t k = 0; k < c.n_extra; k++)
+        H5Dclose(c.extra[k]);
+    if (H5Fflush(f->file, H5F_SCOPE_GLOBAL) < 0) {
+        st = ss_error_set(err, SS_ERR_IO, "%s: cannot write: %s", path,
+                          strerror(errno));
+        goto fail_closed;
+    }
+    *out = f;
+    return SS_OK;
+
+fail:
+    for (size_t a = 0; a < SS_GRID_MAX_AXES + 1; a++)
+        if (c.scale[a] >= 0)
+            H5Dclose(c.scale[a]);
+    for (size_t k = 0; k < c.n_extra; k++)
+        if (c.extra[k] >= 0)
+            H5Dclose(c.extra[k]);
+fail_closed:
+    ss__h5_release(f);
+    unlink(path); /* a half-made file helps nobody */
+    return st;
+}
+
+/* Closes and deletes a file just made. */
+static void discard(ss_h5 *f)
+{
+    char path[sizeof f->path];
+    memcpy(path, f->path, sizeof path);
+    ss__h5_release(f);
+    unlink(path);
+}
+
+/* The free-space check's estimate; h5io.h says what it counts. */
+double ss_h5_estimate_bytes(const ss_grid *grid)
+{
+    const ss_spec *spec = ss_grid_spec(grid);
+    double per_trial = 2; /* done and status */
+    for (int i = 0; i < SS_METRIC_COUNT; i++)
+        per_trial += ss_metric_used_by((ss_metric_id)i, ss_spec_model(spec)) &&
+                             ss_spec_metric_selected(spec, (ss_metric_id)i)
+                         ? 8
+                         : 0;
+    double derived = 8.0 * (double)ss_spec_derived_count(spec) *
+                     (double)ss_spec_point_count(spec);
+    size_t text;
+    ss_spec_text(spec, &text);
+    return per_trial * (double)ss_grid_trials(grid) + derived + 65536 +
+           2.0 * (double)text;
+}
+
+ss_status ss_h5_create(const char *path, const ss_grid *grid,
+                       const char *kernel, const char *command_line,
+                       bool force, ss_h5 **out, ss_error *err)
+{
+    *out = NULL;
+    ss__h5_quiet();
+    ss_status st = ss__h5_refuse_existing(path, force, err);
+    if (st != SS_OK)
+        return st;
+    double need = ss_h5_estimate_bytes(grid), have = ss__h5_free_bytes(path);
+    if (need > have)
+        return ss_error_set(err, SS_ERR_IO,
+                            "cannot create '%s': it needs %.3g MB and the "
+                            "disk has %.3g MB free",
+                            path, need / 1e6, have / 1e6);
+    char created[64];
+    iso_time_now(created, sizeof created);
+    /* made beside and renamed when complete: a kill while it is being made
+     * leaves no half-made file at path (and --force keeps the old one till
+     * then) */
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.creating", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    if (fd < 0)
+        return ss_error_set(err, SS_ERR_IO, "cannot create '%s': %s", path,
+                            strerror(errno));
+    close(fd);
+    st = ss__h5_create_file(tmp, grid, kernel, command_line, created, false,
+                            H5F_ACC_TRUNC, out, err);
+    if (st != SS_OK)
+        return st;
+    /* a file that appeared at path meanwhile is not overwritten either */
+    if ((st = ss__h5_refuse_existing(path, force, err)) != SS_OK) {
+        discard(*out);
+        *out = NULL;
+        return st;
+    }
+    if (rename(tmp, path) != 0) {
+        int e = errno;
+        discard(*out);
+        *out = NULL;
+        return ss_error_set(err, SS_ERR_IO, "cannot create '%s': %s", path,
+                            strerror(e));
+    }
+    snprintf((*out)->path, sizeof (*out)->path, "%s", path);
+    return SS_OK;
+}
+
+uint64_t ss_h5_chunk_trials(const ss_h5 *f)
+{
+    return f->chunk_trials ? f->chunk_trials : 1;
+}
+
+ss_status ss_h5_write_block(ss_h5 *f, uint64_t first, uint64_t n,
+                            const ss_metrics *rows, ss_error *err)
+{
+    if (n == 0)
+        return SS_OK;
+    if (n > f->capacity) {
+        double *col = realloc(f->column, n * sizeof *col);
+        if (col)
+            f->column = col;
+        uint8_t *ones = realloc(f->ones, n);
+        if (ones)
+            f->ones = ones;
+        uint8_t *flags = realloc(f->flags, n);
+        if (flags)
+            f->flags = flags;
+        if (!col || !ones || !flags)
+            return ss_error_set(err, SS_ERR_NOMEM, "cannot allocate a block");
+        memset(f->ones, 1, n);
+        f->capacity = n;
+    }
+    for (int i = 0; i < SS_METRIC_COUNT; i++) {
+        if (f->metric[i] < 0)
+            continue;
+        for (uint64_t t = 0; t < n; t++)
+            f->column[t] = rows[t].value[i];
+        if (ss__h5_write_run(f->metric[i], H5T_NATIVE_DOUBLE, f->rank,
+                             f->shape, first, n, f->column) < 0)
+            return ss_error_set(err, SS_ERR_IO, "%s: cannot write '%s'",
+                                f->path,
+                                ss_metric_info_of((ss_metric_id)i)->name);
+    }
+    for (uint64_t t = 0; t < n; t++)
+        f->flags[t] = (uint8_t)rows[t].status;
+    if (ss__h5_write_run(f->status, H5T_NATIVE_UINT8, f->rank, f->shape, first,
+                         n, f->flags) < 0)
+        return ss_error_set(err, SS_ERR_IO, "%s: cannot write 'status'",
+                            f->path);
+    /* The data first, the done flags after: a trial is never marked done
+     * before its metrics are in the file. */
+    if (ss__h5_write_run(f->done, H5T_NATIVE_UINT8, f->rank, f->shape, first,
+                         n, f->ones) < 0 ||
+        H5Fflush(f->file, H5F_SCOPE_GLOBAL) < 0)
+        return ss_error_set(err, SS_ERR_IO, "%s: cannot write: %s", f->path,
+                            errno ? strerror(errno) : "HDF5 error");
+    return SS_OK;
+}

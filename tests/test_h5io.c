@@ -1,0 +1,883 @@
+/* The results file: written through h5io, read back with the HDF5 C API
+ * itself. Rows are made by hand with distinct values, so every value can
+ * be traced to its trial; expected numbers come from those rows and from
+ * h5io.h's contract. */
+#define _POSIX_C_SOURCE 200809L
+
+#include "testutil.h"
+
+#include <dirent.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <hdf5.h>
+#include <sha2.h>
+
+#include "synsweep/grid.h"
+#include "synsweep/h5io.h"
+#include "synsweep/metrics.h"
+#include "synsweep/spec.h"
+
+/* 4 rates x 2 regimes (a zipped axis) x 3 repeats = 24 trials, three of
+ * stp_train's seven metrics. */
+static const char spec_text[] =
+    "model: stp_train\n"
+    "seed: 7\n"
+    "repeats: 3\n"
+    "sweep:\n"
+    "  rate: [5, 10, 20, 40]\n"
+    "  regime:\n"
+    "    zip: {U0: [0.5, 0.2], tau_f: [50, 750]}\n"
+    "metrics: [g1, g10, g_ratio]\n";
+#define N_TRIALS 24
+static const uint64_t spec_shape[] = {4, 2, 3};
+
+static const ss_metric_id selected[] = {SS_MET_g1, SS_MET_g10,
+                                        SS_MET_g_ratio};
+#define N_SELECTED 3
+
+typedef struct {
+    char dir[256];
+    char path[320]; /* dir/results.h5 */
+    ss_spec *spec;
+    ss_grid *grid;
+} fixture;
+
+/* ---- specs, grids, rows ---------------------------------------------- */
+
+static void load(const char *text, ss_spec **spec, ss_grid **grid)
+{
+    ss_error err;
+    ss_error_clear(&err);
+    if (ss_spec_load_string(text, strlen(text), "h5io_test.yaml", spec,
+                            &err) != SS_OK ||
+        ss_grid_create(*spec, grid, &err) != SS_OK) {
+        print_error("%s:%d:%d: %s\n", err.file, err.line, err.column,
+                    err.message);
+        fail();
+    }
+}
+
+static bool diverges(uint64_t t)
+{
+    return t % 7 == 4;
+}
+
+/* A finished trial whose g_ratio is undefined (NaN, but status ok). */
+static bool ratio_undefined(uint64_t t)
+{
+    return !diverges(t) && t % 5 == 2;
+}
+
+/* Metric k of trial t: distinct across trials and metrics. */
+static double value_of(uint64_t t, size_t k)
+{
+    if (diverges(t) || (k == 2 && ratio_undefined(t)))
+        return NAN;
+    return 2.385 + (double)t + 1000.125 * (double)k +
+           0.0009765625 * (double)(t * t);
+}
+
+static void make_row(uint64_t t, ss_metrics *row)
+{
+    ss_metrics_clear(row);
+    row->status = diverges(t) ? SS_TRIAL_DIVERGED : SS_TRIAL_OK;
+    for (size_t k = 0; k < N_SELECTED; k++)
+        row->value[selected[k]] = value_of(t, k);
+    /* not asked for by the spec: stored nowhere */
+    row->value[SS_MET_u1] = -7.25e3;
+}
+
+static void write_trials(ss_h5 *f, uint64_t first, uint64_t n)
+{
+    ss_metrics *rows = calloc(n, sizeof *rows);
+    assert_non_null(rows);
+    for (uint64_t i = 0; i < n; i++)
+        make_row(first + i, &rows[i]);
+    ss_error err;
+    ss_status s = ss_h5_write_block(f, first, n, rows, &err);
+    if (s != SS_OK)
+        print_error("%s\n", err.message);
+    assert_int_equal(s, SS_OK);
+    free(rows);
+}
+
+static ss_h5 *create(const char *path, const ss_grid *grid)
+{
+    ss_h5 *f = NULL;
+    ss_error err;
+    ss_status s = ss_h5_create(path, grid, "fast", "synsweep run test.yaml",
+                               false, &f, &err);
+    if (s != SS_OK)
+        print_error("%s\n", err.message);
+    assert_int_equal(s, SS_OK);
+    assert_non_null(f);
+    return f;
+}
+
+static void close_file(ss_h5 *f, bool complete)
+{
+    ss_error err;
+    ss_status s = ss_h5_close(f, complete, &err);
+    if (s != SS_OK)
+        print_error("%s\n", err.message);
+    assert_int_equal(s, SS_OK);
+}
+
+/* The blocks written out of order: trials [0, 3), [7, 18) and [19, 24),
+ * leaving the gaps [3, 7) and [18, 19). */
+static const uint64_t blocks[][2] = {{7, 9}, {0, 3}, {19, 5}, {16, 2}};
+#define N_BLOCKS 4
+
+static bool in_blocks(uint64_t t)
+{
+    for (size_t b = 0; b < N_BLOCKS; b++)
+        if (t >= blocks[b][0] && t < blocks[b][0] + blocks[b][1])
+            return true;
+    return false;
+}
+
+static void write_blocks(ss_h5 *f)
+{
+    for (size_t b = 0; b < N_BLOCKS; b++)
+        write_trials(f, blocks[b][0], blocks[b][1]);
+}
+
+/* The results file at fx->path with the blocks written, closed
+ * unfinished. */
+static void write_partial_file(const fixture *fx)
+{
+    ss_h5 *f = create(fx->path, fx->grid);
+    write_blocks(f);
+    close_file(f, false);
+}
+
+/* ---- files ----------------------------------------------------------- */
+
+static int setup(void **state)
+{
+    fixture *fx = calloc(1, sizeof *fx);
+    if (!fx)
+        return -1;
+    const char *tmp = getenv("TMPDIR");
+    snprintf(fx->dir, sizeof fx->dir, "%s/synsweep-h5io.XXXXXX",
+             tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(fx->dir)) {
+        free(fx);
+        return -1;
+    }
+    snprintf(fx->path, sizeof fx->path, "%s/results.h5", fx->dir);
+    load(spec_text, &fx->spec, &fx->grid);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *fx = *state;
+    ss_grid_free(fx->grid);
+    ss_spec_free(fx->spec);
+    DIR *d = opendir(fx->dir);
+    int rc = d ? 0 : -1;
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char p[600];
+        snprintf(p, sizeof p, "%s/%s", fx->dir, e->d_name);
+        if (unlink(p) != 0)
+            rc = -1;
+    }
+    if (d)
+        closedir(d);
+    if (rmdir(fx->dir) != 0)
+        rc = -1;
+    free(fx);
+    return rc;
+}
+
+static char *in_dir(const fixture *fx, const char *name)
+{
+    static char p[600];
+    snprintf(p, sizeof p, "%s/%s", fx->dir, name);
+    return p;
+}
+
+static size_t entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    closedir(d);
+    return n;
+}
+
+/* A file's bytes and modification time, to show it was left alone. */
+typedef struct {
+    char *bytes;
+    size_t size;
+    struct timespec mtime;
+} snapshot;
+
+static snapshot take(const char *path)
+{
+    snapshot s = {NULL, 0, {0, 0}};
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    s.size = (size_t)st.st_size;
+    s.mtime = st.st_mtim;
+    s.bytes = malloc(s.size ? s.size : 1);
+    assert_non_null(s.bytes);
+    FILE *in = fopen(path, "rb");
+    assert_non_null(in);
+    assert_true(fread(s.bytes, 1, s.size, in) == s.size);
+    fclose(in);
+    return s;
+}
+
+static void assert_unchanged(const char *path, snapshot *before)
+{
+    snapshot now = take(path);
+    assert_true(now.size == before->size);
+    assert_memory_equal(now.bytes, before->bytes, now.size);
+    assert_true(now.mtime.tv_sec == before->mtime.tv_sec &&
+                now.mtime.tv_nsec == before->mtime.tv_nsec);
+    free(now.bytes);
+    free(before->bytes);
+    before->bytes = NULL;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *out = fopen(path, "w");
+    assert_non_null(out);
+    fputs(text, out);
+    fclose(out);
+}
+
+/* ---- reading back with HDF5 ------------------------------------------- */
+
+/* Reads all of dataset name as mem_type into buf (room for N_TRIALS or
+ * max values) and its dims; returns its rank, -1 when there is no such
+ * dataset. */
+static int read_all(const char *path, const char *name, hid_t mem_type,
+                    void *buf, size_t max, hsize_t *dims)
+{
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(file >= 0);
+    int rank = -1;
+    if (H5Lexists(file, name, H5P_DEFAULT) > 0) {
+        hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
+        hid_t space = H5Dget_space(d);
+        assert_true(d >= 0 && space >= 0);
+        rank = H5Sget_simple_extent_ndims(space);
+        assert_true(rank >= 1 && rank <= 8);
+        H5Sget_simple_extent_dims(space, dims, NULL);
+        assert_true((size_t)H5Sget_simple_extent_npoints(space) <= max);
+        assert_true(H5Dread(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                            buf) >= 0);
+        H5Sclose(space);
+        H5Dclose(d);
+    }
+    H5Fclose(file);
+    return rank;
+}
+
+/* The element of an array of the given dims (row-major) at idx. */
+static size_t offset_of(int rank, const hsize_t *dims, const uint64_t *idx)
+{
+    size_t off = 0;
+    for (int d = 0; d < rank; d++) {
+        assert_true(idx[d] < dims[d]);
+        off = off * dims[d] + idx[d];
+    }
+    return off;
+}
+
+static bool compressed(const char *path, const char *name)
+{
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
+    hid_t plist = H5Dget_create_plist(d);
+    assert_true(file >= 0 && d >= 0 && plist >= 0);
+    bool filtered = H5Pget_nfilters(plist) > 0;
+    H5Pclose(plist);
+    H5Dclose(d);
+    H5Fclose(file);
+    return filtered;
+}
+
+/* Every trial of the 24-trial grid is at its row-major place in every
+ * dataset: written ones (is_written) with their row, the others NaN, not
+ * done, status 0. The metrics the spec leaves out have no dataset. */
+static void assert_contents(const char *path, const ss_grid *grid,
+                            bool (*is_written)(uint64_t))
+{
+    double metric[N_SELECTED][N_TRIALS];
+    uint8_t done[N_TRIALS], status[N_TRIALS];
+    hsize_t dims[8], other[8];
+    assert_int_equal(read_all(path, "done", H5T_NATIVE_UINT8, done, N_TRIALS,
+                              dims),
+                     3);
+    for (int d = 0; d < 3; d++)
+        assert_true(dims[d] == spec_shape[d]);
+    assert_int_equal(read_all(path, "status", H5T_NATIVE_UINT8, status,
+                              N_TRIALS, other),
+                     3);
+    assert_memory_equal(other, dims, sizeof dims[0] * 3);
+    for (size_t k = 0; k < N_SELECTED; k++) {
+        const char *name = ss_metric_info_of(selected[k])->name;
+        assert_int_equal(read_all(path, name, H5T_NATIVE_DOUBLE, metric[k],
+                                  N_TRIALS, other),
+                         3);
+        assert_memory_equal(other, dims, sizeof dims[0] * 3);
+    }
+    for (int i = 0; i < SS_METRIC_COUNT; i++) {
+        bool asked = false;
+        for (size_t k = 0; k < N_SELECTED; k++)
+            asked |= selected[k] == (ss_metric_id)i;
+        if (!asked)
+            assert_int_equal(read_all(path,
+                                      ss_metric_info_of((ss_metric_id)i)->name,
+                                      H5T_NATIVE_DOUBLE, NULL, 0, other),
+                             -1);
+    }
+    for (uint64_t t = 0; t < N_TRIALS; t++) {
+        uint64_t idx[3];
+        ss_grid_index(grid, t, idx);
+        size_t at = offset_of(3, dims, idx);
+        bool written = is_written(t);
+        assert_int_equal(done[at], written ? 1 : 0);
+        assert_int_equal(status[at], written && diverges(t) ? 1 : 0);
+        for (size_t k = 0; k < N_SELECTED; k++) {
+            double want = written ? value_of(t, k) : NAN;
+            double got = metric[k][at];
+            if (isnan(want))
+                assert_true(isnan(got));
+            else
+                assert_memory_equal(&got, &want, sizeof got);
+        }
+    }
+}
+
+static bool none(uint64_t t)
+{
+    (void)t;
+    return false;
+}
+
+static bool all(uint64_t t)
+{
+    (void)t;
+    return true;
+}
+
+/* ---- create ----------------------------------------------------------- */
+
+static void h5io_create_makes_grid_shaped_datasets_nan_and_not_done(
+    void **state)
+{
+    fixture *fx = *state;
+    ss_h5 *f = create(fx->path, fx->grid);
+    assert_true(ss_h5_chunk_trials(f) >= 1);
+    close_file(f, false);
+    assert_true(H5Fis_hdf5(fx->path) > 0);
+    assert_contents(fx->path, fx->grid, none);
+    /* nothing beside it: the file made beside the path was renamed */
+    assert_int_equal(entries(fx->dir), 1);
+}
+
+static void h5io_create_refuses_existing_file_without_force(void **state)
+{
+    fixture *fx = *state;
+    /* an existing results file with some trials done */
+    write_partial_file(fx);
+    snapshot before = take(fx->path);
+
+    ss_h5 *again = (ss_h5 *)&again; /* must come back NULL */
+    ss_error err;
+    assert_int_equal(ss_h5_create(fx->path, fx->grid, "fast", NULL, false,
+                                  &again, &err),
+                     SS_ERR_USAGE);
+    assert_null(again);
+    assert_non_null(strstr(err.message, fx->path));
+    assert_non_null(strstr(err.message, "--force"));
+    assert_unchanged(fx->path, &before);
+    assert_int_equal(entries(fx->dir), 1);
+
+    /* a plain file is refused the same way */
+    char *text = in_dir(fx, "notes.txt");
+    write_text(text, "not a results file\n");
+    before = take(text);
+    assert_int_equal(
+        ss_h5_create(text, fx->grid, "fast", NULL, false, &again, &err),
+        SS_ERR_USAGE);
+    assert_null(again);
+    assert_unchanged(text, &before);
+    assert_int_equal(entries(fx->dir), 2);
+}
+
+static void h5io_create_with_force_replaces_existing_file(void **state)
+{
+    fixture *fx = *state;
+    write_partial_file(fx);
+    ss_h5 *f;
+    assert_contents(fx->path, fx->grid, in_blocks);
+
+    ss_error err;
+    assert_int_equal(
+        ss_h5_create(fx->path, fx->grid, "fast", NULL, true, &f, &err), SS_OK);
+    close_file(f, false);
+    assert_contents(fx->path, fx->grid, none);
+
+    /* over a plain file too */
+    char *text = in_dir(fx, "notes.h5");
+    write_text(text, "not a results file\n");
+    assert_int_equal(ss_h5_create(text, fx->grid, "fast", NULL, true, &f, &err),
+                     SS_OK);
+    close_file(f, false);
+    assert_true(H5Fis_hdf5(text) > 0);
+    assert_contents(text, fx->grid, none);
+    assert_int_equal(entries(fx->dir), 2);
+}
+
+/* ---- writing blocks --------------------------------------------------- */
+
+static void h5io_write_block_puts_each_value_at_its_trial_position(
+    void **state)
+{
+    fixture *fx = *state;
+    write_partial_file(fx);
+    assert_contents(fx->path, fx->grid, in_blocks);
+    assert_false(compressed(fx->path, "g1"));
+}
+
+/* ---- resume ----------------------------------------------------------- */
+
+static bool in_blocks_or_gaps(uint64_t t)
+{
+    return in_blocks(t) || (t >= 3 && t < 7) || t == 18;
+}
+
+static void h5io_resume_counts_done_and_walks_the_gaps_in_order(
+    void **state)
+{
+    fixture *fx = *state;
+    write_partial_file(fx);
+    ss_h5 *f;
+
+    uint64_t done = 0;
+    ss_error err;
+    assert_int_equal(
+        ss_h5_open_resume(fx->path, fx->grid, "fast", &f, &done, &err), SS_OK);
+    assert_non_null(f);
+    assert_true(done == 3 + 9 + 5 + 2);
+
+    /* the gaps, in increasing order, and nothing else */
+    static const uint64_t gaps[][2] = {{3, 4}, {18, 1}};
+    size_t found = 0;
+    uint64_t from = 0, first = 0, n = 0;
+    for (;;) {
+        assert_int_equal(ss_h5_next_todo(f, from, &first, &n, &err), SS_OK);
+        if (n == 0)
+            break;
+        assert_true(found < 2);
+        assert_true(first == gaps[found][0] && n == gaps[found][1]);
+        found++;
+        from = first + n;
+    }
+    assert_int_equal(found, 2);
+    /* from inside a gap: the rest of it */
+    assert_int_equal(ss_h5_next_todo(f, 5, &first, &n, &err), SS_OK);
+    assert_true(first == 5 && n == 2);
+    /* from the last trial on: nothing, *first untouched */
+    first = 99;
+    assert_int_equal(ss_h5_next_todo(f, 19, &first, &n, &err), SS_OK);
+    assert_true(n == 0 && first == 99);
+
+    /* filling the gaps completes the sweep */
+    write_trials(f, 18, 1);
+    write_trials(f, 3, 4);
+    close_file(f, true);
+    assert_contents(fx->path, fx->grid, in_blocks_or_gaps);
+    assert_true(compressed(fx->path, "g1"));
+}
+
+/* More trials than the window next_todo reads the done mask in: a gap
+ * that straddles two windows is one run. */
+static void h5io_next_todo_joins_a_gap_across_its_read_window(void **state)
+{
+    fixture *fx = *state;
+    static const char text[] = "model: stp_train\n"
+                               "repeats: 70000\n"
+                               "metrics: [g1]\n";
+    ss_spec *spec;
+    ss_grid *grid;
+    load(text, &spec, &grid);
+    ss_h5 *f = create(fx->path, grid);
+    enum { block = 8192 };
+    ss_metrics *rows = calloc(block, sizeof *rows);
+    assert_non_null(rows);
+    for (size_t i = 0; i < block; i++)
+        make_row(i, &rows[i]);
+    ss_error err;
+    /* done: [0, 65530) and [65540, 69999) */
+    static const uint64_t runs[][2] = {{0, 65530}, {65540, 69999}};
+    for (size_t r = 0; r < 2; r++)
+        for (uint64_t t = runs[r][0]; t < runs[r][1]; t += block) {
+            uint64_t n = runs[r][1] - t < block ? runs[r][1] - t : block;
+            assert_int_equal(ss_h5_write_block(f, t, n, rows, &err), SS_OK);
+        }
+    free(rows);
+    close_file(f, false);
+
+    uint64_t done = 0, first = 0, n = 0;
+    assert_int_equal(ss_h5_open_resume(fx->path, grid, "fast", &f, &done,
+                                       &err),
+                     SS_OK);
+    assert_true(done == 65530 + (69999 - 65540));
+    assert_int_equal(ss_h5_next_todo(f, 0, &first, &n, &err), SS_OK);
+    assert_true(first == 65530 && n == 10);
+    assert_int_equal(ss_h5_next_todo(f, 65540, &first, &n, &err), SS_OK);
+    assert_true(first == 69999 && n == 1);
+    assert_int_equal(ss_h5_next_todo(f, 70000, &first, &n, &err), SS_OK);
+    assert_true(n == 0);
+    close_file(f, false);
+    ss_grid_free(grid);
+    ss_spec_free(spec);
+}
+
+static void sha256_hex(const char *text, char *hex)
+{
+    SHA256Data((const uint8_t *)text, strlen(text), hex);
+}
+
+static void h5io_resume_refuses_other_spec_seed_or_kernel(void **state)
+{
+    fixture *fx = *state;
+    write_partial_file(fx);
+    ss_h5 *f;
+    snapshot before = take(fx->path);
+    char file_sha[SHA256_DIGEST_STRING_LENGTH],
+        other_sha[SHA256_DIGEST_STRING_LENGTH];
+    sha256_hex(spec_text, file_sha);
+
+    ss_error err;
+    uint64_t done = 0;
+    ss_spec *spec;
+    ss_grid *grid;
+
+    /* the same sweep written otherwise: another spec text */
+    char other_text[sizeof spec_text + 64];
+    snprintf(other_text, sizeof other_text, "%s# the same, reworded\n",
+             spec_text);
+    sha256_hex(other_text, other_sha);
+    load(other_text, &spec, &grid);
+    f = (ss_h5 *)&f;
+    assert_int_equal(ss_h5_open_resume(fx->path, grid, "fast", &f, &done,
+                                       &err),
+                     SS_ERR_USAGE);
+    assert_null(f);
+    /* both SHA-256s, shortened to 12 digits */
+    file_sha[12] = other_sha[12] = '\0';
+    assert_non_null(strstr(err.message, file_sha));
+    assert_non_null(strstr(err.message, other_sha));
+    assert_non_null(strstr(err.message, "SHA-256"));
+    ss_grid_free(grid);
+    ss_spec_free(spec);
+
+    /* another RNG seed */
+    char *seeded = strdup(spec_text);
+    assert_non_null(seeded);
+    char *seed = strstr(seeded, "seed: 7");
+    assert_non_null(seed);
+    seed[6] = '8';
+    load(seeded, &spec, &grid);
+    f = (ss_h5 *)&f;
+    assert_int_equal(ss_h5_open_resume(fx->path, grid, "fast", &f, &done,
+                                       &err),
+                     SS_ERR_USAGE);
+    assert_null(f);
+    assert_non_null(strstr(err.message, "seed 7"));
+    assert_non_null(strstr(err.message, "seed 8"));
+    ss_grid_free(grid);
+    ss_spec_free(spec);
+    free(seeded);
+
+    /* another kernel */
+    f = (ss_h5 *)&f;
+    assert_int_equal(ss_h5_open_resume(fx->path, fx->grid, "reference", &f,
+                                       &done, &err),
+                     SS_ERR_USAGE);
+    assert_null(f);
+    assert_non_null(strstr(err.message, "fast"));
+    assert_non_null(strstr(err.message, "reference"));
+
+    assert_unchanged(fx->path, &before);
+}
+
+/* ---- foreign files ---------------------------------------------------- */
+
+static void assert_resume_refused(const fixture *fx, const char *path,
+                                  const char *needle)
+{
+    snapshot before = take(path);
+    ss_h5 *f = (ss_h5 *)&f;
+    uint64_t done = 0;
+    ss_error err;
+    assert_int_equal(
+        ss_h5_open_resume(path, fx->grid, "fast", &f, &done, &err),
+        SS_ERR_IO);
+    assert_null(f);
+    assert_non_null(strstr(err.message, path));
+    if (needle && !strstr(err.message, needle)) {
+        print_error("'%s' does not say '%s'\n", err.message, needle);
+        fail();
+    }
+    assert_unchanged(path, &before);
+}
+
+static void h5io_resume_refuses_foreign_files_and_leaves_them_alone(
+    void **state)
+{
+    fixture *fx = *state;
+    /* a plain text file */
+    char *text = in_dir(fx, "notes.txt");
+    write_text(text, "model: stp_train\nlayout: synsweep-results-1\n");
+    assert_resume_refused(fx, text, "HDF5");
+
+    /* an HDF5 file with a `done` of the grid's shape but no layout */
+    char plain[600];
+    snprintf(plain, sizeof plain, "%s", in_dir(fx, "plain.h5"));
+    hid_t file = H5Fcreate(plain, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(file >= 0);
+    hsize_t dims[3] = {4, 2, 3};
+    hid_t space = H5Screate_simple(3, dims, NULL);
+    hid_t d = H5Dcreate2(file, "done", H5T_STD_U8LE, space, H5P_DEFAULT,
+                         H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(space >= 0 && d >= 0);
+    H5Dclose(d);
+    H5Sclose(space);
+    H5Fclose(file);
+    assert_resume_refused(fx, plain, "layout");
+
+    /* a results file of another layout number */
+    write_partial_file(fx);
+    file = H5Fopen(fx->path, H5F_ACC_RDWR, H5P_DEFAULT);
+    assert_true(file >= 0);
+    assert_true(H5Adelete(file, "layout") >= 0);
+    hid_t type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, H5T_VARIABLE);
+    space = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(file, "layout", type, space, H5P_DEFAULT,
+                         H5P_DEFAULT);
+    const char *layout = "synsweep-results-2";
+    assert_true(a >= 0 && H5Awrite(a, type, &layout) >= 0);
+    H5Aclose(a);
+    H5Sclose(space);
+    H5Tclose(type);
+    H5Fclose(file);
+    assert_resume_refused(fx, fx->path, "synsweep-results-2");
+}
+
+/* ---- closing complete, and info ---------------------------------------- */
+
+/* What info must report for the trials is_written marks, computed from
+ * the rows written. */
+static void assert_info(const fixture *fx, bool (*is_written)(uint64_t))
+{
+    ss_h5_info *info = malloc(sizeof *info);
+    assert_non_null(info);
+    ss_error err;
+    assert_int_equal(ss_h5_read_info(fx->path, info, &err), SS_OK);
+
+    uint64_t done = 0, diverged = 0;
+    for (uint64_t t = 0; t < N_TRIALS; t++) {
+        done += is_written(t);
+        diverged += is_written(t) && diverges(t);
+    }
+    assert_true(info->trials == N_TRIALS);
+    assert_true(info->done == done);
+    assert_true(info->diverged == diverged);
+    assert_true(info->seed == 7);
+    assert_string_equal(info->model, "stp_train");
+    assert_string_equal(info->name, "h5io_test");
+    char sha[SHA256_DIGEST_STRING_LENGTH];
+    sha256_hex(spec_text, sha);
+    assert_string_equal(info->spec_sha256, sha);
+    assert_true(info->version[0] != '\0');
+
+    static const char *names[] = {"rate", "regime", "repeat"};
+    static const char *first[] = {"5", "0", "0"}, *last[] = {"40", "1", "2"};
+    assert_int_equal(info->rank, 3);
+    for (size_t d = 0; d < 3; d++) {
+        assert_string_equal(info->dims[d].name, names[d]);
+        assert_true(info->dims[d].size == spec_shape[d]);
+        assert_string_equal(info->dims[d].first, first[d]);
+        assert_string_equal(info->dims[d].last, last[d]);
+    }
+
+    assert_int_equal(info->n_metrics, N_SELECTED);
+    for (size_t k = 0; k < N_SELECTED; k++) {
+        const ss_h5_metric_summary *s = &info->metrics[k];
+        const ss_metric_info *mi = ss_metric_info_of(selected[k]);
+        assert_string_equal(s->name, mi->name);
+        assert_string_equal(s->units, mi->unit);
+        double sum = 0, lo = INFINITY, hi = -INFINITY;
+        uint64_t finite = 0;
+        for (uint64_t t = 0; t < N_TRIALS; t++) {
+            double v = value_of(t, k);
+            if (!is_written(t) || isnan(v))
+                continue;
+            finite++;
+            sum += v;
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+        }
+        assert_true(s->finite == finite);
+        assert_close(s->min, lo, 0, 0);
+        assert_close(s->max, hi, 0, 0);
+        assert_close(s->mean, sum / (double)finite, 1e-13, 0);
+    }
+    free(info);
+}
+
+static void h5io_close_complete_compacts_keeping_every_value(void **state)
+{
+    fixture *fx = *state;
+    ss_h5 *f = create(fx->path, fx->grid);
+    write_trials(f, 12, 12);
+    write_trials(f, 0, 5);
+    write_trials(f, 5, 7);
+    close_file(f, true);
+    for (size_t k = 0; k < N_SELECTED; k++)
+        assert_true(
+            compressed(fx->path, ss_metric_info_of(selected[k])->name));
+    assert_true(compressed(fx->path, "done"));
+    assert_contents(fx->path, fx->grid, all);
+    /* the temporary copy is gone */
+    assert_int_equal(entries(fx->dir), 1);
+    assert_info(fx, all);
+}
+
+/* Writes one trial's g1 and status straight into the file, leaving done
+ * alone: what a writer killed between its data and its done flags
+ * leaves. */
+static void write_behind_done(const fixture *fx, uint64_t trial, double g1,
+                              uint8_t status)
+{
+    uint64_t idx[3];
+    ss_grid_index(fx->grid, trial, idx);
+    hsize_t start[3] = {idx[0], idx[1], idx[2]}, count[3] = {1, 1, 1};
+    hid_t file = H5Fopen(fx->path, H5F_ACC_RDWR, H5P_DEFAULT);
+    assert_true(file >= 0);
+    hid_t one = H5Screate(H5S_SCALAR);
+    static const char *names[] = {"g1", "status"};
+    for (size_t k = 0; k < 2; k++) {
+        hid_t d = H5Dopen2(file, names[k], H5P_DEFAULT);
+        hid_t space = H5Dget_space(d);
+        assert_true(d >= 0 && space >= 0 &&
+                    H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL,
+                                        count, NULL) >= 0);
+        assert_true(k == 0 ? H5Dwrite(d, H5T_NATIVE_DOUBLE, one, space,
+                                      H5P_DEFAULT, &g1) >= 0
+                           : H5Dwrite(d, H5T_NATIVE_UINT8, one, space,
+                                      H5P_DEFAULT, &status) >= 0);
+        H5Sclose(space);
+        H5Dclose(d);
+    }
+    H5Sclose(one);
+    H5Fclose(file);
+}
+
+static void h5io_info_summarises_only_done_trials(void **state)
+{
+    fixture *fx = *state;
+    write_partial_file(fx);
+    /* trials 5 and 6 are not done: what they hold does not count */
+    write_behind_done(fx, 5, 1e9, SS_TRIAL_OK);
+    write_behind_done(fx, 6, -1e9, SS_TRIAL_DIVERGED);
+    assert_info(fx, in_blocks);
+}
+
+static void h5io_info_refuses_a_file_that_is_no_results_file(void **state)
+{
+    fixture *fx = *state;
+    char *text = in_dir(fx, "notes.txt");
+    write_text(text, "not HDF5\n");
+    ss_h5_info *info = malloc(sizeof *info);
+    assert_non_null(info);
+    ss_error err;
+    assert_int_equal(ss_h5_read_info(text, info, &err), SS_ERR_IO);
+    assert_non_null(strstr(err.message, text));
+    free(info);
+}
+
+/* ---- the size estimate ------------------------------------------------ */
+
+/* Creates the file of spec text, checks the estimate bounds its size and
+ * removes it. */
+static void check_estimate(const fixture *fx, const char *text)
+{
+    ss_spec *spec;
+    ss_grid *grid;
+    load(text, &spec, &grid);
+    ss_h5 *f = create(fx->path, grid);
+    close_file(f, false);
+    struct stat st;
+    assert_int_equal(stat(fx->path, &st), 0);
+    double estimate = ss_h5_estimate_bytes(grid);
+    if (!(estimate >= (double)st.st_size)) {
+        print_error("estimate %.0f < %lld bytes of the created file\n",
+                    estimate, (long long)st.st_size);
+        fail();
+    }
+    unlink(fx->path);
+    ss_grid_free(grid);
+    ss_spec_free(spec);
+}
+
+/* The estimate bounds the files of small grids: a few axes, a thousand
+ * repeats. It does not bound larger ones (see h5io.h: the padding of
+ * partial chunks, the repeat coordinate and the chunk index are left
+ * out), so none is tried. */
+static void h5io_estimate_bounds_the_file_of_a_small_grid(void **state)
+{
+    fixture *fx = *state;
+    check_estimate(fx, spec_text);
+    check_estimate(fx, "model: lif_cond\n"
+                       "sweep:\n"
+                       "  I_inj: [100, 200]\n"
+                       "  input: [poisson, regular]\n"
+                       "derived:\n"
+                       "  I_sigma: 0.5 * I_inj\n");
+    check_estimate(fx, "model: stp_train\n"
+                       "repeats: 1000\n");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+        T(h5io_create_makes_grid_shaped_datasets_nan_and_not_done),
+        T(h5io_create_refuses_existing_file_without_force),
+        T(h5io_create_with_force_replaces_existing_file),
+        T(h5io_write_block_puts_each_value_at_its_trial_position),
+        T(h5io_resume_counts_done_and_walks_the_gaps_in_order),
+        T(h5io_next_todo_joins_a_gap_across_its_read_window),
+        T(h5io_resume_refuses_other_spec_seed_or_kernel),
+        T(h5io_resume_refuses_foreign_files_and_leaves_them_alone),
+        T(h5io_close_complete_compacts_keeping_every_value),
+        T(h5io_info_summarises_only_done_trials),
+        T(h5io_info_refuses_a_file_that_is_no_results_file),
+        T(h5io_estimate_bounds_the_file_of_a_small_grid),
+#undef T
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
