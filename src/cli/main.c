@@ -23,6 +23,8 @@
 #include "synsweep/status.h"
 #include "synsweep/version.h"
 
+#include "signals.h"
+
 static int report(const ss_error *err)
 {
     if (err->file[0] && err->line > 0)
@@ -385,7 +387,8 @@ static const char run_usage[] =
     "(default: the spec's file name with .h5, in the current directory).\n"
     "  -o FILE     results file\n"
     "  -j N        threads (default: all cores)\n"
-    "  --kernel K  fast (default) or reference (the seed's loops, slower)\n"
+    "  --kernel K  fast (default) or reference (the tutorial's loops,\n"
+    "              slower)\n"
     "  --resume    go on with the unfinished FILE of this spec: run only the\n"
     "              trials not done yet\n"
     "  --force     overwrite FILE if it exists\n"
@@ -508,7 +511,7 @@ static int cmd_run(int argc, char **argv, const char *command_line)
                    (unsigned long long)total,
                    (unsigned long long)(total - already));
     }
-    ss_run_catch_signals();
+    opt.stop = cli_catch_signals();
     file_sink sink = {file, 0.0};
     ss_run_result result;
     double t0 = now_seconds();
@@ -524,10 +527,10 @@ static int cmd_run(int argc, char **argv, const char *command_line)
     if (st == SS_ERR_INTR) {
         uint64_t done = already + result.written;
         fprintf(stderr,
-                "synsweep: %s: stopped; %llu of %llu trials are done and "
-                "written to %s\n"
+                "synsweep: interrupted by %s: stopped; %llu of %llu trials "
+                "are done and written to %s\n"
                 "  resume with: synsweep run %s -o %s --resume%s%s\n",
-                err.message, (unsigned long long)done,
+                cli_signal_name(result.signal), (unsigned long long)done,
                 (unsigned long long)total, out_path, spec_path, out_path,
                 kernel == SS_KERNEL_FAST ? "" : " --kernel ",
                 kernel == SS_KERNEL_FAST ? "" : ss_kernel_name(kernel));
@@ -565,7 +568,7 @@ static const char trace_usage[] =
     "Runs trial I of the sweep SPEC (the index along the grid, row-major,\n"
     "repeats last) and writes its full time series to the HDF5 file FILE.\n"
     "With the fast kernel (default) the trial's presynaptic trains are the\n"
-    "ones the sweep drew, stepped bin by bin as the seed does.\n";
+    "ones the sweep drew, stepped bin by bin as the tutorial does.\n";
 
 static int cmd_trace(int argc, char **argv, const char *command_line)
 {
