@@ -1,11 +1,6 @@
-#define _POSIX_C_SOURCE 200809L
-
 #include "synsweep/run.h"
 
-#include <signal.h>
 #include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
 #include <omp.h>
 
@@ -57,30 +52,10 @@ static ss_status run_trials(const ss_grid *grid, ss_kernel kernel,
     return st;
 }
 
-/* The only mutable global: the signal that asked the run to stop. */
-static volatile sig_atomic_t stop_signal = 0;
-
-static void on_signal(int sig)
+/* The stop flag's value: 0 while the run may go on. */
+static int stop_value(const ss_run_options *opt)
 {
-    if (stop_signal == SIGINT && sig == SIGINT) {
-        /* a second ^C: the user means it; the file stays readable */
-        static const char msg[] = "\nsynsweep: stopped at once\n";
-        ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
-        (void)ignored;
-        _exit(128 + SIGINT);
-    }
-    stop_signal = sig;
-}
-
-void ss_run_catch_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESTART; /* the writes in flight finish */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    return opt && opt->stop ? (int)*opt->stop : 0;
 }
 
 int ss_run_threads(const ss_run_options *opt)
@@ -117,7 +92,7 @@ static ss_status run_block(const ss_grid *grid, const ss_run_options *opt,
         ss_model_ws *w = ws[omp_get_thread_num()];
 #pragma omp for schedule(dynamic, 1)
         for (uint64_t i = 0; i < n; i += group) {
-            if (stop_signal)
+            if (stop_value(opt))
                 continue; /* hand out nothing more */
             uint64_t count = n - i < group ? n - i : group;
             ss_error e;
@@ -169,6 +144,9 @@ ss_status ss_run(const ss_grid *grid, const ss_run_options *opt,
                  ss_run_sink sink, void *sink_ctx, ss_run_result *result,
                  ss_error *err)
 {
+    ss_run_result unused;
+    if (!result)
+        result = &unused;
     const int threads = ss_run_threads(opt);
     const ss_kernel kernel = opt ? opt->kernel : SS_KERNEL_FAST;
     ss_run_todo todo = opt && opt->todo ? opt->todo : all_trials;
@@ -203,7 +181,8 @@ ss_status ss_run(const ss_grid *grid, const ss_run_options *opt,
     uint64_t prev_first = 0, prev_n = 0, computed = 0;
     uint64_t range_first = 0, range_n = 0, next = 0;
     int cur = 0;
-    while (st == SS_OK && !stop_signal) {
+    int stopped = 0; /* the stop flag's value once the run has seen it */
+    while (st == SS_OK && !(stopped = stop_value(opt))) {
         if (range_n == 0) {
             if ((st = todo(todo_ctx, next, &range_first, &range_n, err)) !=
                 SS_OK)
@@ -218,9 +197,11 @@ ss_status ss_run(const ss_grid *grid, const ss_run_options *opt,
         st = run_block(grid, opt, kernel, ws, threads, first, n, rows[cur],
                        sink, sink_ctx, prev_first, prev_n, rows[1 - cur],
                        computed, start, &last_report, err);
-        if (st == SS_OK)
+        if (st == SS_OK) {
             result->written += prev_n;
-        if (stop_signal)
+            prev_n = 0;
+        }
+        if ((stopped = stop_value(opt)))
             break; /* this block is incomplete: dropped */
         if (omp_get_wtime() - t0 < BLOCK_SECONDS && block < max_block)
             block = block * 2 < max_block ? block * 2 : max_block;
@@ -232,9 +213,8 @@ ss_status ss_run(const ss_grid *grid, const ss_run_options *opt,
         range_n -= n;
         next = range_first;
     }
-    if (st == SS_OK && prev_n > 0 && !(stop_signal && result->written ==
-                                                          computed)) {
-        /* the last complete block, also when a signal stopped the run */
+    if (st == SS_OK && prev_n > 0) {
+        /* the last complete block, also when the stop flag ended the run */
         st = sink(sink_ctx, prev_first, prev_n, rows[1 - cur], err);
         if (st == SS_OK)
             result->written += prev_n;
@@ -244,10 +224,12 @@ ss_status ss_run(const ss_grid *grid, const ss_run_options *opt,
                               omp_get_wtime() - start};
         opt->progress(&pr, opt->progress_ctx);
     }
-    if (st == SS_OK && stop_signal) {
-        result->signal = stop_signal;
-        st = ss_error_set(err, SS_ERR_INTR, "interrupted by %s",
-                          stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+    if (st == SS_OK && !stopped)
+        stopped = stop_value(opt); /* set while the last block was written */
+    if (st == SS_OK && stopped) {
+        result->signal = stopped;
+        st = ss_error_set(err, SS_ERR_INTR, "interrupted by signal %d",
+                          stopped);
     }
 
 out:

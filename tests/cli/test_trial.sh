@@ -100,7 +100,8 @@ expect_error 2 "unknown model 'lif'" trial lif
 expect_error 2 "--seed must be a whole number" trial lif_cond --seed -4
 expect_error 2 "--repeat must be a whole number" trial lif_cond --repeat x
 expect_error 2 "--set needs a value" trial lif_cond --set
-expect_error 2 "unexpected argument '--sett'" trial lif_cond --sett a=1
+expect_error 2 "unknown option '--sett'" trial lif_cond --sett a=1
+expect_error 2 "unexpected argument 'extra'" trial lif_cond extra
 expect_error 2 "unknown command 'trail'" trail lif_cond
 expect_error 2 "trial needs a MODEL" trial
 expect_error 2 "--kernel takes fast or reference (got 'quick')" trial lif_cond --kernel quick

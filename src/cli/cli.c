@@ -1,0 +1,131 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One word of a command, taken into words or handed to on_value. */
+static int take(const cli_syntax *syntax, const cli_arg *arg,
+                cli_words *words, cli_on_value on_value, void *ctx)
+{
+    switch (arg->key) {
+    case CLI_ARGUMENT:
+        if (!words->argument) {
+            words->argument = arg->value;
+            return CLI_CONTINUE;
+        }
+        if (syntax->too_many)
+            return cli_usage_error(syntax->command, "%s", syntax->too_many);
+        return cli_usage_error(syntax->command, "unexpected argument '%s'",
+                               arg->value);
+    case OPT_KERNEL:
+        words->kernel = ss_kernel_from_name(arg->value);
+        if (words->kernel != SS_KERNEL_COUNT)
+            return CLI_CONTINUE;
+        return cli_usage_error(syntax->command,
+                               "%s takes fast or reference (got '%s')",
+                               arg->name, arg->value);
+    default:
+        if (!arg->value && arg->key < OPT_COUNT) { /* a flag */
+            words->flag[arg->key] = true;
+            return CLI_CONTINUE;
+        }
+        return on_value(ctx, arg);
+    }
+}
+
+int cli_parse(const cli_syntax *syntax, int argc, char **argv,
+              cli_words *words, cli_on_value on_value, void *ctx)
+{
+    memset(words, 0, sizeof *words);
+    words->kernel = SS_KERNEL_FAST;
+    cli_parser p;
+    cli_parser_init(&p, argc - 1, argv + 1, syntax->options,
+                    syntax->n_options);
+    for (;;) {
+        cli_arg arg;
+        int rc = cli_next(&p, &arg);
+        if (rc == CLI_ERROR)
+            return cli_usage_error(syntax->command, "%s", p.error);
+        if (rc == CLI_END)
+            break;
+        if (rc == OPT_HELP) {
+            fputs(syntax->usage, stdout);
+            if (syntax->more_help)
+                syntax->more_help();
+            return 0;
+        }
+        if ((rc = take(syntax, &arg, words, on_value, ctx)) != CLI_CONTINUE)
+            return rc;
+    }
+    if (!words->argument && syntax->missing)
+        return cli_usage_error(syntax->command, "%s", syntax->missing);
+    return CLI_CONTINUE;
+}
+
+int cli_run_on_path(const char *command, const char *usage, const char *what,
+                    int argc, char **argv, int (*run)(const char *path))
+{
+    static const cli_option help_only[] = {CLI_OPT_HELP};
+    char one[64];
+    snprintf(one, sizeof one, "%s takes one %s", command, what);
+    const cli_syntax syntax = {command, usage, NULL, CLI_TABLE(help_only),
+                               one, one};
+    cli_words w;
+    int rc = cli_parse(&syntax, argc, argv, &w, NULL, NULL);
+    return rc == CLI_CONTINUE ? run(w.argument) : rc;
+}
+
+int cli_usage_error(const char *command, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "synsweep: error: ");
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'synsweep %s%s--help'.\n", command ? command : "",
+            command ? " " : "");
+    return ss_status_exit_code(SS_ERR_USAGE);
+}
+
+int cli_report(const ss_error *err)
+{
+    if (err->file[0] && err->line > 0)
+        fprintf(stderr, "%s:%d:%d: error: %s\n", err->file, err->line,
+                err->column, err->message);
+    else
+        fprintf(stderr, "synsweep: error: %s\n", err->message);
+    if (err->hint[0])
+        fprintf(stderr, "  hint: %s\n", err->hint);
+    return ss_status_exit_code(err->code);
+}
+
+bool cli_parse_u64(const char *text, uint64_t *out)
+{
+    if (!text || !*text || *text == '-')
+        return false;
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (*end != '\0' || errno == ERANGE)
+        return false;
+    *out = (uint64_t)v;
+    return true;
+}
+
+int cli_load_sweep(const char *path, ss_spec **spec, ss_grid **grid)
+{
+    ss_error err;
+    ss_error_clear(&err);
+    *grid = NULL;
+    if (ss_spec_load_file(path, spec, &err) != SS_OK)
+        return cli_report(&err);
+    if (ss_grid_create(*spec, grid, &err) != SS_OK) {
+        ss_spec_free(*spec);
+        *spec = NULL;
+        return cli_report(&err);
+    }
+    return 0;
+}

@@ -1,0 +1,266 @@
+#define _POSIX_C_SOURCE 200809L
+/* synsweep run: a sweep run into one results file, or estimated. */
+#include "cli.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "synsweep/metrics.h"
+#include "synsweep/run.h"
+#include "signals.h"
+
+static const char run_usage[] =
+    "usage: synsweep run SPEC [-o FILE] [-j N] [--kernel fast|reference]\n"
+    "                         [--resume | --force] [--dry-run] [-q]\n"
+    "Runs every trial of the sweep SPEC and writes one HDF5 results file\n"
+    "(default: the spec's file name with .h5, in the current directory).\n"
+    "  -o, --output FILE  results file\n"
+    "  -j, --jobs N       threads (default: all cores)\n"
+    "  --kernel K         fast (default) or reference (the tutorial's\n"
+    "                     loops, slower)\n"
+    "  --resume           go on with the unfinished FILE of this spec: run\n"
+    "                     only the trials not done yet\n"
+    "  --force            overwrite FILE if it exists\n"
+    "  --dry-run          print the grid and estimates of run time and file\n"
+    "                     size\n"
+    "  -q, --quiet        no progress line, no summary\n"
+    "  -h, --help         this text\n"
+    "  --                 ends the options: a SPEC may start with '-'\n";
+
+static const cli_option run_options[] = {
+    CLI_OPT_HELP,
+    CLI_OPT_OUTPUT,
+    {OPT_JOBS, 'j', "jobs", true, 0},
+    CLI_OPT_KERNEL,
+    {OPT_RESUME, 0, "resume", false, OPT_FORCE},
+    CLI_OPT_FORCE,
+    {OPT_DRY_RUN, 0, "dry-run", false, 0},
+    {OPT_QUIET, 'q', "quiet", false, 0},
+};
+
+static const cli_syntax run_syntax = {"run", run_usage, NULL,
+                                     CLI_TABLE(run_options),
+                                     "run needs a SPEC", NULL};
+
+typedef struct run_args {
+    cli_words w; /* SPEC, --kernel, --resume, --force, --dry-run, --quiet */
+    const char *out_path;
+    int threads;
+} run_args;
+
+static int run_value(void *ctx, const cli_arg *arg)
+{
+    run_args *r = ctx;
+    uint64_t j;
+    if (arg->key == OPT_OUTPUT) {
+        r->out_path = arg->value;
+    } else if (!cli_parse_u64(arg->value, &j) || j < 1 || j > 4096) {
+        return cli_usage_error("run",
+                               "%s takes a thread count 1..4096 (got '%s')",
+                               arg->name, arg->value);
+    } else {
+        r->threads = (int)j; /* -j */
+    }
+    return CLI_CONTINUE;
+}
+
+static void format_duration(double s, char *buf, size_t size)
+{
+    if (!isfinite(s) || s < 0) {
+        snprintf(buf, size, "?");
+        return;
+    }
+    unsigned long t = (unsigned long)(s + 0.5);
+    snprintf(buf, size, "%lu:%02lu:%02lu", t / 3600, t / 60 % 60, t % 60);
+}
+
+static void print_progress(const ss_run_progress *p, void *ctx)
+{
+    (void)ctx;
+    double rate = p->elapsed > 0 ? (double)p->done / p->elapsed : 0;
+    char eta[32];
+    format_duration(rate > 0 ? (double)(p->total - p->done) / rate : NAN, eta,
+                    sizeof eta);
+    fprintf(stderr, "\r%llu/%llu trials  %5.1f%%  %.0f trials/s  ETA %s   ",
+            (unsigned long long)p->done, (unsigned long long)p->total,
+            100.0 * (double)p->done / (double)p->total, rate, eta);
+    fflush(stderr);
+}
+
+typedef struct file_sink {
+    ss_h5 *file;
+    double seconds; /* spent writing */
+} file_sink;
+
+static double now_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static ss_status write_to_file(void *ctx, uint64_t first, uint64_t n,
+                               const ss_metrics *rows, ss_error *err)
+{
+    file_sink *sink = ctx;
+    double t0 = now_seconds();
+    ss_status st = ss_h5_write_block(sink->file, first, n, rows, err);
+    sink->seconds += now_seconds() - t0;
+    return st;
+}
+
+static ss_status next_todo(void *ctx, uint64_t from, uint64_t *first,
+                           uint64_t *n, ss_error *err)
+{
+    return ss_h5_next_todo(ctx, from, first, n, err);
+}
+
+/* FILE.yaml -> FILE.h5 in the current directory. */
+static void default_output(const char *spec_path, char *buf, size_t size)
+{
+    const char *base = strrchr(spec_path, '/');
+    base = base ? base + 1 : spec_path;
+    const char *dot = strrchr(base, '.');
+    int len = dot && dot != base ? (int)(dot - base) : (int)strlen(base);
+    snprintf(buf, size, "%.*s.h5", len, base);
+}
+
+/* --dry-run: the grid, and estimates of the run time and the file size. */
+static int dry_run(const run_args *r, const ss_spec *spec,
+                   const ss_grid *grid)
+{
+    ss_error err;
+    ss_error_clear(&err);
+    cli_print_grid(spec, grid);
+    double per_trial;
+    if (ss_run_time_trials(grid, r->w.kernel, 8, &per_trial, &err) != SS_OK)
+        return cli_report(&err);
+    ss_run_options opt = {.threads = r->threads};
+    int n_threads = ss_run_threads(&opt);
+    uint64_t total = ss_grid_trials(grid);
+    size_t metrics = 0;
+    for (int i = 0; i < SS_METRIC_COUNT; i++)
+        metrics += ss_metric_used_by((ss_metric_id)i, ss_spec_model(spec)) &&
+                   ss_spec_metric_selected(spec, (ss_metric_id)i);
+    char eta[32];
+    format_duration(per_trial * (double)total / n_threads, eta, sizeof eta);
+    printf("time    ~%s on %d thread%s (%.3g ms per trial)\n", eta, n_threads,
+           n_threads == 1 ? "" : "s", per_trial * 1e3);
+    printf("output  %s, at most %.3g MB before compression\n", r->out_path,
+           (double)total * (8.0 * metrics + 1) / 1e6);
+    return 0;
+}
+
+/* What a signal left: how many trials are done and how to go on. */
+static int print_stopped(const run_args *r, const ss_run_result *result,
+                         uint64_t done, uint64_t total)
+{
+    const bool fast = r->w.kernel == SS_KERNEL_FAST;
+    fprintf(stderr,
+            "synsweep: interrupted by %s: stopped; %llu of %llu trials are "
+            "done and written to %s\n"
+            "  resume with: synsweep run %s -o %s --resume%s%s\n",
+            cli_signal_name(result->signal), (unsigned long long)done,
+            (unsigned long long)total, r->out_path, r->w.argument, r->out_path,
+            fast ? "" : " --kernel ", fast ? "" : ss_kernel_name(r->w.kernel));
+    return 128 + result->signal;
+}
+
+/* Creates (or, with --resume, opens) the file, runs the trials into it
+ * and closes it; the exit status. */
+static int run_into_file(const run_args *r, const ss_grid *grid,
+                         const char *command_line)
+{
+    ss_error err;
+    ss_error_clear(&err);
+    ss_run_options opt = {.threads = r->threads, .kernel = r->w.kernel};
+    const uint64_t total = ss_grid_trials(grid);
+    const char *kernel = ss_kernel_name(r->w.kernel);
+    const bool resume = r->w.flag[OPT_RESUME], quiet = r->w.flag[OPT_QUIET];
+    ss_h5 *file;
+    uint64_t already = 0;
+    double t_create = now_seconds();
+    ss_status open_st =
+        resume ? ss_h5_open_resume(r->out_path, grid, kernel, &file, &already,
+                                   &err)
+               : ss_h5_create(r->out_path, grid, kernel, command_line,
+                              r->w.flag[OPT_FORCE], &file, &err);
+    if (open_st != SS_OK)
+        return cli_report(&err);
+    bool show = !quiet && isatty(STDERR_FILENO);
+    opt.progress = show ? print_progress : NULL;
+    opt.block = ss_h5_chunk_trials(file);
+    if (resume) {
+        opt.todo = next_todo;
+        opt.todo_ctx = file;
+        opt.todo_trials = total - already;
+        if (!quiet)
+            printf("resuming %s: %llu of %llu trials done, %llu to run\n",
+                   r->out_path, (unsigned long long)already,
+                   (unsigned long long)total,
+                   (unsigned long long)(total - already));
+    }
+    opt.stop = cli_catch_signals();
+    file_sink sink = {file, 0.0};
+    ss_run_result result;
+    double t0 = now_seconds();
+    ss_status st = ss_run(grid, &opt, write_to_file, &sink, &result, &err);
+    double t1 = now_seconds();
+    if (show)
+        fprintf(stderr, "\n");
+    ss_error close_err;
+    ss_status close_st = ss_h5_close(file, st == SS_OK, &close_err);
+    double t_closed = now_seconds();
+    if (st == SS_ERR_INTR)
+        return print_stopped(r, &result, already + result.written, total);
+    if (st != SS_OK)
+        return cli_report(&err);
+    if (close_st != SS_OK) {
+        /* every trial is in the file; only compressing it failed */
+        fprintf(stderr, "synsweep: warning: %s\n", close_err.message);
+    }
+    if (quiet)
+        return 0;
+
+    double secs = t1 - t0, all = t_closed - t_create;
+    /* creating the file, writing blocks, compressing it at the end */
+    double writing = (t0 - t_create) + sink.seconds + (t_closed - t1);
+    int threads = ss_run_threads(&opt);
+    printf("ran %llu trials in %.2f s (%.0f trials/s) on %d thread%s, "
+           "%s kernel; the file took %.1f%% of %.2f s\n",
+           (unsigned long long)result.written, secs,
+           secs > 0 ? (double)result.written / secs : 0.0, threads,
+           threads == 1 ? "" : "s", kernel,
+           all > 0 ? 100.0 * writing / all : 0.0, all);
+    ss_h5_info *info = malloc(sizeof *info);
+    if (info && ss_h5_read_info(r->out_path, info, &err) == SS_OK)
+        cli_print_info(info, r->out_path);
+    free(info);
+    return 0;
+}
+
+int cli_cmd_run(int argc, char **argv, const char *command_line)
+{
+    run_args r = {.out_path = NULL};
+    int rc = cli_parse(&run_syntax, argc, argv, &r.w, run_value, &r);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    char default_path[4096];
+    if (!r.out_path) {
+        default_output(r.w.argument, default_path, sizeof default_path);
+        r.out_path = default_path;
+    }
+    ss_spec *spec;
+    ss_grid *grid;
+    if ((rc = cli_load_sweep(r.w.argument, &spec, &grid)) != 0)
+        return rc;
+    rc = r.w.flag[OPT_DRY_RUN] ? dry_run(&r, spec, grid)
+                   : run_into_file(&r, grid, command_line);
+    ss_grid_free(grid);
+    ss_spec_free(spec);
+    return rc;
+}

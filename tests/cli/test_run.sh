@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Golden checks of `synsweep run`'s command line: usage errors are one line
+# `synsweep: error: ...` then `Try 'synsweep run --help'.`, exit status 2,
+# nothing on stdout and nothing read or written; every form of the options
+# works; `--` ends the options.
+set -u
+bin=${1:?usage: test_run.sh path/to/synsweep}
+bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/synsweep-cli-run.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 1
+cat >small.yaml <<'YAML'
+model: stp_train
+repeats: 2
+sweep:
+  rate: [10, 20, 40]
+YAML
+
+# usage_error MESSAGE ARGS...: `synsweep ARGS` exits 2 with exactly the two
+# lines of a usage error on stderr, nothing on stdout, and leaves the
+# directory as it was.
+usage_error() {
+    local message=$1
+    shift
+    local before out err rc
+    before=$(ls -A)
+    out=$("$bin" "$@" 2>"$tmp/.err")
+    rc=$?
+    err=$(cat "$tmp/.err")
+    rm -f "$tmp/.err"
+    local want
+    want=$(printf "synsweep: error: %s\nTry 'synsweep run --help'." "$message")
+    if [ "$rc" -ne 2 ]; then
+        bad "$* exited $rc, expected 2 (stderr: $err)"
+    elif [ "$err" != "$want" ]; then
+        bad "$*: stderr is '$err', expected '$want'"
+    elif [ -n "$out" ]; then
+        bad "$*: printed '$out' on stdout"
+    elif [ "$(ls -A)" != "$before" ]; then
+        bad "$*: changed the directory"
+    else
+        ok
+    fi
+}
+
+usage_error "unknown option '--bogus'" run small.yaml --bogus
+usage_error "unknown option '--bogus'" run small.yaml --bogus=1
+usage_error "unknown option '-x' in '-qx'" run small.yaml -qx
+usage_error "unknown option '-weird.yaml'" run -weird.yaml
+usage_error "--resume and --force do not go together" run small.yaml --resume --force
+# refused before the spec is read: it need not exist
+usage_error "--resume and --force do not go together" run --force missing.yaml --resume
+usage_error "-j takes a thread count 1..4096 (got '0')" run small.yaml -j0
+usage_error "-j takes a thread count 1..4096 (got '0')" run small.yaml -j 0
+usage_error "--jobs takes a thread count 1..4096 (got '4097')" run small.yaml --jobs=4097
+usage_error "--jobs takes a thread count 1..4096 (got 'two')" run small.yaml --jobs two
+usage_error "-o needs a value" run small.yaml -o
+usage_error "--output needs a value" run small.yaml --output
+usage_error "--quiet takes no value (got '--quiet=yes')" run small.yaml --quiet=yes
+usage_error "--kernel takes fast or reference (got 'quick')" run small.yaml --kernel quick
+usage_error "unexpected argument 'other.yaml'" run small.yaml other.yaml
+usage_error "run needs a SPEC" run -q
+usage_error "run needs a SPEC" run
+
+# run_ok FILE ARGS...: `synsweep ARGS` succeeds and writes FILE.
+run_ok() {
+    local file=$1
+    shift
+    rm -f -- "$file"
+    if ! "$bin" "$@" >"$tmp/.out" 2>&1; then
+        bad "$* failed: $(cat "$tmp/.out")"
+    elif [ ! -f "$file" ]; then
+        bad "$*: no $file"
+    else
+        ok
+    fi
+}
+
+run_ok a.h5 run small.yaml -o a.h5 -j 2 -q
+run_ok b.h5 run small.yaml -ob.h5 -j2 --quiet
+run_ok c.h5 run --output c.h5 --jobs 1 small.yaml -q
+run_ok d.h5 run --output=d.h5 --jobs=2 -qj1 small.yaml
+run_ok e.h5 run -q --kernel=reference -o e.h5 small.yaml
+# the default name, from the spec's
+run_ok small.h5 run small.yaml -q
+# `--` ends the options: a spec whose name starts with '-'
+cp small.yaml ./-weird.yaml
+run_ok -weird.h5 run -q -- -weird.yaml
+run_ok w.h5 run -o w.h5 -q -- -weird.yaml
+# resume of a finished file: nothing left to run
+out=$("$bin" run small.yaml -o a.h5 --resume 2>&1)
+case "$out" in
+"resuming a.h5: 6 of 6 trials done, 0 to run"*) ok ;;
+*) bad "--resume: $out" ;;
+esac
+
+# --help anywhere prints the usage, whatever else is there
+"$bin" run --help | grep -q -- '-o, --output FILE' && ok || bad "run --help"
+"$bin" run small.yaml -h | grep -q -- '-j, --jobs N' && ok || bad "run -h"
+"$bin" run --help | grep -q "the tutorial's" && ok || bad "run --help: kernel"
+for c in validate info trial trace; do
+    "$bin" $c --help | grep -q "^usage: synsweep $c" && ok || bad "$c --help"
+    "$bin" $c -h | grep -q "^usage: synsweep $c" && ok || bad "$c -h"
+done
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
