@@ -119,14 +119,16 @@ static ss_status next_todo(void *ctx, uint64_t from, uint64_t *first,
     return ss_h5_next_todo(ctx, from, first, n, err);
 }
 
-/* FILE.yaml -> FILE.h5 in the current directory. */
-static void default_output(const char *spec_path, char *buf, size_t size)
+/* FILE.yaml -> FILE.h5 in the current directory; false if it does not fit
+ * in size bytes. */
+static bool default_output(const char *spec_path, char *buf, size_t size)
 {
-    const char *base = strrchr(spec_path, '/');
-    base = base ? base + 1 : spec_path;
-    const char *dot = strrchr(base, '.');
-    int len = dot && dot != base ? (int)(dot - base) : (int)strlen(base);
-    snprintf(buf, size, "%.*s.h5", len, base);
+    static const char ext[] = ".h5";
+    size_t len = ss_spec_file_stem(spec_path, buf, size);
+    if (len + sizeof ext > size)
+        return false;
+    memcpy(buf + len, ext, sizeof ext);
+    return true;
 }
 
 /* --dry-run: the grid, and estimates of the run time and the file size. */
@@ -142,16 +144,12 @@ static int dry_run(const run_args *r, const ss_spec *spec,
     ss_run_options opt = {.threads = r->threads};
     int n_threads = ss_run_threads(&opt);
     uint64_t total = ss_grid_trials(grid);
-    size_t metrics = 0;
-    for (int i = 0; i < SS_METRIC_COUNT; i++)
-        metrics += ss_metric_used_by((ss_metric_id)i, ss_spec_model(spec)) &&
-                   ss_spec_metric_selected(spec, (ss_metric_id)i);
     char eta[32];
     format_duration(per_trial * (double)total / n_threads, eta, sizeof eta);
     printf("time    ~%s on %d thread%s (%.3g ms per trial)\n", eta, n_threads,
            n_threads == 1 ? "" : "s", per_trial * 1e3);
-    printf("output  %s, at most %.3g MB before compression\n", r->out_path,
-           (double)total * (8.0 * metrics + 1) / 1e6);
+    printf("output  %s, about %.3g MB before compression\n", r->out_path,
+           ss_h5_estimate_bytes(grid) / 1e6);
     return 0;
 }
 
@@ -251,7 +249,9 @@ int cli_cmd_run(int argc, char **argv, const char *command_line)
         return rc;
     char default_path[4096];
     if (!r.out_path) {
-        default_output(r.w.argument, default_path, sizeof default_path);
+        if (!default_output(r.w.argument, default_path, sizeof default_path))
+            return cli_usage_error("run", "the spec's name is too long for "
+                                   "an output name; give one with -o");
         r.out_path = default_path;
     }
     ss_spec *spec;
