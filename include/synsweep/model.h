@@ -56,7 +56,8 @@ ss_kernel ss_kernel_from_name(const char *name);
 /* Runs n (1 .. SS_MODEL_LANES) trials of model m with the fast kernels:
  * trial k has parameters p[k] and stream s[k]; out[k] gets its metrics.
  * The trials must share the number of time bins (SS_ERR_PARAM otherwise).
- * Traces are not kept. */
+ * Traces are not kept: the fast kernels have scratch of their own in ws
+ * and leave its traces and spikes as they were. */
 ss_status ss_model_run_fast(ss_model m, size_t n, const ss_params *p,
                             const ss_rng_stream *s, ss_model_ws *ws,
                             ss_metrics *out, ss_error *err);
@@ -74,9 +75,12 @@ ss_status ss_model_run_traced(ss_kernel k, ss_model m, const ss_params *p,
                               const ss_rng_stream *s, ss_model_ws *ws,
                               ss_metrics *out, ss_error *err);
 
-/* Time series of the last trial run in ws by ss_model_run, each of
- * ss_model_trace_length points (time = index * dt): NULL when that model
- * does not make it. Valid until the next run with ws. */
+/* Time series of the last traced trial in ws: the last run by
+ * ss_model_run, ss_model_run_traced, or ss_model_run_kernel with the
+ * reference kernel. Runs of the fast kernels (ss_model_run_fast,
+ * ss_model_run_kernel with SS_KERNEL_FAST) trace nothing and change
+ * nothing of it: after them these still give the last traced trial's
+ * data, at the same addresses. */
 typedef enum ss_trace {
     SS_TRACE_V,       /* membrane potential, mV (the seed's v) */
     SS_TRACE_FMP,     /* free membrane potential, mV */
@@ -89,9 +93,15 @@ typedef enum ss_trace {
     SS_TRACE_COUNT
 } ss_trace;
 
+/* Points of each trace (0 before any traced trial). */
 size_t ss_model_trace_length(const ss_model_ws *ws);
+/* Trace t, ss_model_trace_length points (time = index * dt), or NULL when
+ * the last traced trial's model does not make it (or no trial was traced).
+ * Owned by ws: valid until the next traced run with ws or
+ * ss_model_ws_free; read-only. */
 const double *ss_model_trace(const ss_model_ws *ws, ss_trace t);
-/* Output spike bins of the last trial (spike time = bin * dt). */
+/* Output spike bins of the last traced trial (spike time = bin * dt), *n
+ * of them (0 for stp_train); owned by ws and valid as ss_model_trace. */
 const size_t *ss_model_spikes(const ss_model_ws *ws, size_t *n);
 
 #endif

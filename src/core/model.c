@@ -43,7 +43,8 @@ static int grow(double **a, size_t n)
     return 0;
 }
 
-ss_status ss__ws_reserve(ss_model_ws *ws, size_t Lt, ss_error *err)
+/* Grows the reference kernels' traces and scratch to Lt bins. */
+static ss_status ws_reserve(ss_model_ws *ws, size_t Lt, ss_error *err)
 {
     if (Lt <= ws->cap)
         return SS_OK;
@@ -318,7 +319,7 @@ ss_status ss__model_run_on(ss_model m, const ss_params *p,
     if (st != SS_OK)
         return st;
     size_t Lt = ss_params_time_bins(m, p);
-    if ((st = ss__ws_reserve(ws, Lt, err)) != SS_OK)
+    if ((st = ws_reserve(ws, Lt, err)) != SS_OK)
         return st;
     ws->Lt = Lt;
     ws->n_spikes = 0;

@@ -20,10 +20,14 @@
 
 #include "lanes.h"
 
+/* The fast kernels' own scratch: they never write the reference kernels'
+ * traces or scratch, so ss_model_trace keeps the last reference run's. */
 struct ss_fast_scratch {
     size_t cap;         /* bins the arrays hold */
     double *in_E, *in_I; /* per bin and lane: spike counts or increments */
     double *current;     /* per bin and lane: injected current */
+    double *noise;       /* cap bins: one lane's current, before the above */
+    double *isi;         /* cap bins: one lane's interspike intervals */
     size_t *spikes;      /* per lane, cap bins: output spike bins */
     size_t n_spikes[L];  /* of the last run */
     size_t Lt;
@@ -37,14 +41,22 @@ const size_t *ss__fast_spikes(const ss_model_ws *ws, size_t lane, size_t *n)
     return f ? f->spikes + lane * f->Lt : NULL;
 }
 
+/* Frees the arrays, not f. */
+static void fast_arrays_free(struct ss_fast_scratch *f)
+{
+    free(f->in_E);
+    free(f->in_I);
+    free(f->current);
+    free(f->noise);
+    free(f->isi);
+    free(f->spikes);
+}
+
 void ss__fast_free(struct ss_fast_scratch *f)
 {
     if (!f)
         return;
-    free(f->in_E);
-    free(f->in_I);
-    free(f->current);
-    free(f->spikes);
+    fast_arrays_free(f);
     free(f);
 }
 
@@ -63,16 +75,16 @@ static ss_status fast_reserve(ss_model_ws *ws, size_t Lt, ss_error *err)
         f->lanes = ss__lane_kernels();
     if (Lt <= f->cap)
         return SS_OK;
-    free(f->in_E);
-    free(f->in_I);
-    free(f->current);
-    free(f->spikes);
+    fast_arrays_free(f);
     f->in_E = aligned_array(Lt * L, sizeof(double));
     f->in_I = aligned_array(Lt * L, sizeof(double));
     f->current = aligned_array(Lt * L, sizeof(double));
+    f->noise = malloc(Lt * sizeof *f->noise);
+    f->isi = malloc(Lt * sizeof *f->isi);
     f->spikes = malloc(Lt * L * sizeof *f->spikes);
     f->cap = 0;
-    if (!f->in_E || !f->in_I || !f->current || !f->spikes)
+    if (!f->in_E || !f->in_I || !f->current || !f->noise || !f->isi ||
+        !f->spikes)
         return ss_error_set(err, SS_ERR_NOMEM,
                             "cannot allocate the workspace for %zu bins", Lt);
     memset(f->in_E, 0, Lt * L * sizeof *f->in_E);
@@ -316,10 +328,7 @@ static ss_status run_lif(ss_model m, size_t n, const ss_params *p,
                          ss_model_ws *ws, ss_metrics *out, ss_error *err)
 {
     const size_t Lt = ss_params_time_bins(m, &p[0]);
-    /* the reference scratch too: a noise current and the ISIs go there */
     ss_status st = fast_reserve(ws, Lt, err);
-    if (st == SS_OK)
-        st = ss__ws_reserve(ws, Lt, err);
     if (st != SS_OK)
         return st;
     struct ss_fast_scratch *f = ws->fast;
@@ -389,7 +398,7 @@ static ss_status run_lif(ss_model m, size_t n, const ss_params *p,
                             &uI, &RI);
         }
         if (c.noise) {
-            double *I = ws->trace[SS_TRACE_I];
+            double *I = f->noise;
             ss_input_current(I, Lt, q->I_inj, q->I_sigma, q->dt, &s[l]);
             for (size_t it = 0; it < Lt; it++)
                 f->current[it * L + l] = I[it];
@@ -414,7 +423,7 @@ static ss_status run_lif(ss_model m, size_t n, const ss_params *p,
         x[SS_MET_n_spikes] = (double)ns;
         x[SS_MET_firing_rate] = 1e3 * (double)ns / q->T;
         x[SS_MET_cv_isi] =
-            ss_stats_cv_isi(f->spikes + l * Lt, ns, q->dt, ws->syn_u);
+            ss_stats_cv_isi(f->spikes + l * Lt, ns, q->dt, f->isi);
         double mf = lane_of(sums.fmp, l) / bins;
         double var = lane_of(sums.fmp_sq, l) / bins - mf * mf;
         x[SS_MET_fmp_mean] = q->V_init + mf;
