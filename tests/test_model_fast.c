@@ -10,6 +10,7 @@
 #include "fixtures/seed_poisson_stats.h"
 #include "lanes.h"
 #include "model_internal.h"
+#include "rng_internal.h"
 #include "synsweep/input.h"
 #include "synsweep/model.h"
 
@@ -387,7 +388,7 @@ static void fast_lane_variants_agree_bit_for_bit(void **state)
         sets[n_sets++] = (ss__lane_set){ss__membrane_avx512,
                                         ss__log_lanes_avx512};
 #endif
-    /* logs: against the scalar ss_rng_log */
+    /* logs: against the scalar ss__rng_log */
     ss_rng_stream st;
     ss_rng_stream_init(&st, 4, 4, 4);
     ss_rng_seq q;
@@ -399,7 +400,7 @@ static void fast_lane_variants_agree_bit_for_bit(void **state)
         for (size_t k = 0; k < n_sets; k++) {
             sets[k].log(x, y);
             for (size_t l = 0; l < SS_MODEL_LANES; l++)
-                assert_true(y[l] == ss_rng_log(x[l]));
+                assert_true(y[l] == ss__rng_log(x[l]));
         }
     }
     /* the time loop: the same sums and spikes */

@@ -83,11 +83,10 @@ void ss_metrics_clear(ss_metrics *out);
 size_t ss_metrics_format(ss_model m, const ss_metrics *met, bool json,
                          char *buf, size_t size);
 
-/* Sum, mean and population standard deviation (ddof = 0) computed as
- * numpy computes np.sum, np.mean and np.std of a contiguous float64 array:
- * pairwise summation with numpy's blocking, the two-pass formula for the
- * variance. So they agree with the seed's numbers to the last bit or so. */
-double ss_stats_sum(const double *x, size_t n);
+/* Mean and population standard deviation (ddof = 0) computed as numpy
+ * computes np.mean and np.std of a contiguous float64 array: pairwise
+ * summation with numpy's blocking, the two-pass formula for the variance.
+ * So they agree with the seed's numbers to the last bit or so. */
 double ss_stats_mean(const double *x, size_t n);
 double ss_stats_std(const double *x, size_t n, double mean);
 

@@ -41,22 +41,13 @@ void ss_rng_stream_init(ss_rng_stream *s, uint64_t seed, uint64_t point_key,
 void ss_rng_seq_init(ss_rng_seq *q, const ss_rng_stream *s,
                      uint64_t substream);
 
-/* Skips n words (cheap: no generator call until the next read). */
-void ss_rng_seq_skip(ss_rng_seq *q, uint64_t n);
-
+/* The next 64-bit word, as defined above. Public: the words are the stream
+ * itself, what every variate below is made of. */
 uint64_t ss_rng_next_u64(ss_rng_seq *q);
 /* Uniform double in [0, 1) with 53 random bits. */
 double ss_rng_uniform(ss_rng_seq *q);
 /* Standard normal (Marsaglia's polar method, with this module's own log so
  * the numbers do not change with the C library). */
 double ss_rng_normal(ss_rng_seq *q);
-
-/* The pieces the variates are made of, exposed for tests. */
-void ss_rng_philox4x64(const uint64_t ctr[4], const uint64_t key[2],
-                       uint64_t out[4]);
-double ss_rng_u01(uint64_t word);
-/* Natural log of a positive finite x, from IEEE arithmetic alone
- * (accurate to a few ulp). */
-double ss_rng_log(double x);
 
 #endif

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "model_internal.h"
+#include "rng_internal.h"
 #include "synsweep/input.h"
 
 #include "lanes.h"
@@ -151,7 +152,7 @@ static double log1m(double p)
     double w = 1.0 - p;
     if (w == 1.0)
         return -p;
-    return ss_rng_log(w) * (-p / (w - 1.0));
+    return ss__rng_log(w) * (-p / (w - 1.0));
 }
 
 /* 1 / log(1 - p), what gaps scale log U by (0 for p = 1). */
