@@ -1,6 +1,6 @@
 /* The fast kernels against the reference kernels: the same dynamics on the
  * same presynaptic spikes, and presynaptic spikes drawn with the
- * distribution of the seed's per-bin Bernoulli process. */
+ * distribution of the tutorial's per-bin Bernoulli process. */
 #include "testutil.h"
 
 #include <stdlib.h>
@@ -447,11 +447,11 @@ static void fast_lane_variants_agree_bit_for_bit(void **state)
     free(spikes);
 }
 
-/* The gaps drawn by the fast kernels have the distribution of the seed's
- * per-bin Bernoulli(p) process: each train's spike count is Binomial(Lt,
- * p), the spikes fall uniformly over the bins, and the gaps are geometric.
- * Chi-square tests at a fixed seed; each threshold is the 0.1% point of
- * its chi-square distribution. */
+/* The gaps drawn by the fast kernels have the distribution of the
+ * tutorial's per-bin Bernoulli(p) process: each train's spike count is
+ * Binomial(Lt, p), the spikes fall uniformly over the bins, and the gaps are
+ * geometric. Chi-square tests at a fixed seed; each threshold is the 0.1%
+ * point of its chi-square distribution. */
 static void fast_gaps_follow_the_bernoulli_process(void **state)
 {
     (void)state;
@@ -554,9 +554,9 @@ static void fast_gaps_follow_the_bernoulli_process(void **state)
     }
 }
 
-/* The fast kernels' Poisson-driven statistics agree with the seed's code
- * over as many seeds, within 4 combined standard errors. */
-static void fast_poisson_statistics_agree_with_seed(void **state)
+/* The fast kernels' Poisson-driven statistics agree with the tutorial's
+ * code over as many seeds, within 4 combined standard errors. */
+static void fast_poisson_statistics_agree_with_tutorial(void **state)
 {
     (void)state;
     size_t n = sizeof fx_poisson_cases / sizeof fx_poisson_cases[0];
@@ -588,8 +588,8 @@ static void fast_poisson_statistics_agree_with_seed(void **state)
                 sample_add(&ge, x[SS_MET_gE_mean]);
             }
         }
-        print_message("%-14s rate %.3f (seed %.3f)  fmp %.3f+-%.3f\n", c->name,
-                      sample_mean(&rate), c->firing_rate_mean,
+        print_message("%-14s rate %.3f (tutorial %.3f)  fmp %.3f+-%.3f\n",
+                      c->name, sample_mean(&rate), c->firing_rate_mean,
                       sample_mean(&fm), sample_mean(&fs));
         assert_agree(sample_mean(&rate), sample_se(&rate), c->firing_rate_mean,
                      c->firing_rate_se, 4);
@@ -613,7 +613,7 @@ int main(void)
         cmocka_unit_test(fast_runs_leave_the_reference_traces_alone),
         cmocka_unit_test(fast_lane_variants_agree_bit_for_bit),
         cmocka_unit_test(fast_gaps_follow_the_bernoulli_process),
-        cmocka_unit_test(fast_poisson_statistics_agree_with_seed),
+        cmocka_unit_test(fast_poisson_statistics_agree_with_tutorial),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -111,7 +111,7 @@ static void one_train(double *train, size_t Lt, const ss_params *p,
 }
 
 /* dynamic_syn: one Tsodyks-Markram synapse driven by train[0..Lt).
- * Order per step as the seed: u first, then R with the new u, then g with
+ * Order per step as the tutorial: u first, then R with the new u, then g with
  * R at it and the new u; the train is read at it + 1, so a spike in bin 0
  * is never delivered. */
 static void dynamic_syn(double g_bar, double tau_syn, double U0, double tau_d,

@@ -258,8 +258,8 @@ static void static_population(double *in, size_t lane, size_t Lt,
 
 /* One Tsodyks-Markram synapse, updated at its spikes only: adds its
  * conductance increments g_bar R u into in[bin * L + lane]. Between spikes
- * the seed's Euler steps scale u by (1 - dt/tau_f) and 1 - R by
- * (1 - dt/tau_d) per bin; the spike step is the seed's, in its order. */
+ * the tutorial's Euler steps scale u by (1 - dt/tau_f) and 1 - R by
+ * (1 - dt/tau_d) per bin; the spike step is the tutorial's, in its order. */
 static void stp_synapse(double *in, size_t lane, size_t Lt, train_source *t,
                         double g_bar, double U0, double a_d, double a_f,
                         const powers *keep_u, const powers *keep_1mR)
@@ -268,7 +268,7 @@ static void stp_synapse(double *in, size_t lane, size_t Lt, train_source *t,
     int64_t last = 0; /* the bin (u, R) belong to */
     for (int64_t b; (b = source_next(t)) < (int64_t)Lt;) {
         if (b == 0)
-            continue; /* the seed reads the train at it + 1 */
+            continue; /* the tutorial reads the train at it + 1 */
         uint64_t quiet = (uint64_t)(b - 1 - last);
         u *= powers_of(keep_u, quiet);
         R = 1.0 - (1.0 - R) * powers_of(keep_1mR, quiet);
@@ -364,7 +364,7 @@ static ss_status run_lif(ss_model m, size_t n, const ss_params *p,
         const ss_params *q = &p[l];
         const int kind = (int)q->input;
         const size_t trains = (size_t)q->n_exc + (size_t)q->n_inh;
-        /* the seed's per-bin factors: u by 1 - dt/tau_f, 1 - R by
+        /* the tutorial's per-bin factors: u by 1 - dt/tau_f, 1 - R by
          * 1 - dt/tau_d, between a synapse's spikes */
         const double a_fE = q->dt / q->tau_f_E, a_dE = q->dt / q->tau_d_E,
                      a_fI = q->dt / q->tau_f_I, a_dI = q->dt / q->tau_d_I;
