@@ -23,8 +23,18 @@ build() { # build SRC DIR
 git worktree add --detach "$work/old-src" "$ref" >/dev/null 2>&1
 build "$work/old-src" "$work/old-build"
 build . "$work/new-build"
-old=$work/old-build/synsweep
-new=$work/new-build/synsweep
+# the program sits at the build's top, or in src/cli/ since the layers'
+# folders
+program() { # program BUILD_DIR
+    local p
+    for p in "$1/synsweep" "$1/src/cli/synsweep"; do
+        [[ -x $p ]] && { echo "$p"; return; }
+    done
+    echo "no synsweep program in $1" >&2
+    exit 1
+}
+old=$(program "$work/old-build")
+new=$(program "$work/new-build")
 
 mkdir -p "$work/out"
 n=0
