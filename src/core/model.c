@@ -277,6 +277,18 @@ static ss_status run_lif(ss_model m, const ss_params *p,
     return SS_OK;
 }
 
+ss_status ss__stp_train_isi(const ss_params *p, size_t Lt, size_t *isi,
+                           ss_error *err)
+{
+    *isi = ss_input_regular_isi(p->rate, p->dt);
+    if (*isi == 0 || 9 * *isi >= Lt)
+        return ss_error_set(err, SS_ERR_PARAM,
+                            "rate %.17g Hz with dt %.17g ms leaves no room "
+                            "for 10 spikes",
+                            p->rate, p->dt);
+    return SS_OK;
+}
+
 /* my_illus_STD: one synapse (g_bar, tau_syn) driven for 10 periods of the
  * rate; g1 = g[isi], g10 = g[9 isi] with isi = int((1e3/rate)/dt). */
 static ss_status run_stp_train(const ss_params *p, const ss_rng_stream *s,
@@ -284,12 +296,10 @@ static ss_status run_stp_train(const ss_params *p, const ss_rng_stream *s,
                                ss_metrics *out, ss_error *err)
 {
     const size_t Lt = ws->Lt;
-    const size_t isi_num = ss_input_regular_isi(p->rate, p->dt);
-    if (isi_num == 0 || 9 * isi_num >= Lt)
-        return ss_error_set(err, SS_ERR_PARAM,
-                            "rate %.17g Hz with dt %.17g ms leaves no room "
-                            "for 10 spikes",
-                            p->rate, p->dt);
+    size_t isi_num;
+    ss_status st = ss__stp_train_isi(p, Lt, &isi_num, err);
+    if (st != SS_OK)
+        return st;
     double *train = ws->trace[SS_TRACE_TRAIN], *u = ws->trace[SS_TRACE_U],
            *R = ws->trace[SS_TRACE_R], *g = ws->trace[SS_TRACE_GE];
     one_train(train, Lt, p, p->rate, s, SS_SUBSTREAM_EXC(0), given, 0);

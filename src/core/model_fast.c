@@ -447,12 +447,10 @@ static ss_status run_stp_train(const ss_params *p, const ss_rng_stream *s,
                                ss_error *err)
 {
     const size_t Lt = ss_params_time_bins(SS_MODEL_STP_TRAIN, p);
-    const size_t isi = ss_input_regular_isi(p->rate, p->dt);
-    if (isi == 0 || 9 * isi >= Lt)
-        return ss_error_set(err, SS_ERR_PARAM,
-                            "rate %.17g Hz with dt %.17g ms leaves no room "
-                            "for 10 spikes",
-                            p->rate, p->dt);
+    size_t isi;
+    ss_status st = ss__stp_train_isi(p, Lt, &isi, err);
+    if (st != SS_OK)
+        return st;
     const double a_f = p->dt / p->tau_f, a_d = p->dt / p->tau_d,
                  a_s = p->dt / p->tau_syn;
     train_source t;
@@ -518,31 +516,36 @@ void ss__train_buf_free(ss__train_buf *b)
     memset(b, 0, sizeof *b);
 }
 
-/* Makes room for n + 1 entries. */
+/* a, an array of *cap entries of size bytes, with room for n + 1: a
+ * itself, or a grown copy (*cap updated), or NULL (a untouched) when out
+ * of memory. */
+static void *grow_array(void *a, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return a;
+    size_t want = *cap ? 2 * *cap : 1024;
+    if (want < n + 1)
+        want = n + 1;
+    void *p = realloc(a, want * size);
+    if (p)
+        *cap = want;
+    return p;
+}
+
 static int grow_offsets(ss__train_buf *b, size_t n)
 {
-    if (n < b->offset_cap)
-        return 0;
-    size_t cap = n + 1 > 2 * b->offset_cap ? n + 1 : 2 * b->offset_cap;
-    size_t *p = realloc(b->offset, cap * sizeof *p);
-    if (!p)
-        return -1;
-    b->offset = p;
-    b->offset_cap = cap;
-    return 0;
+    size_t *p = grow_array(b->offset, &b->offset_cap, n, sizeof *p);
+    if (p)
+        b->offset = p;
+    return p ? 0 : -1;
 }
 
 static int grow_bins(ss__train_buf *b, size_t n)
 {
-    if (n < b->bins_cap)
-        return 0;
-    size_t cap = b->bins_cap ? 2 * b->bins_cap : 1024;
-    uint32_t *p = realloc(b->bins, cap * sizeof *p);
-    if (!p)
-        return -1;
-    b->bins = p;
-    b->bins_cap = cap;
-    return 0;
+    uint32_t *p = grow_array(b->bins, &b->bins_cap, n, sizeof *p);
+    if (p)
+        b->bins = p;
+    return p ? 0 : -1;
 }
 
 ss_status ss__draw_trains(ss_model m, const ss_params *p,

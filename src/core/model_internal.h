@@ -24,6 +24,12 @@ struct ss_model_ws {
 /* Frees the fast kernels' scratch; NULL is fine. */
 void ss__fast_free(struct ss_fast_scratch *f);
 
+/* stp_train's spike period, isi = int((1e3/rate)/dt) bins (my_illus_STD's
+ * isi_num), when its grid of Lt bins reaches bin 9 isi, where both kernels
+ * read g10; SS_ERR_PARAM otherwise. */
+ss_status ss__stp_train_isi(const ss_params *p, size_t Lt, size_t *isi,
+                           ss_error *err);
+
 /* Presynaptic spikes given explicitly, for one trial: train j (excitatory
  * trains first, then inhibitory) fires at bins[offset[j] .. offset[j+1]),
  * in increasing order. Lets tests drive both kernels with the same input. */
