@@ -5,7 +5,7 @@
 #include "synsweep/input.h"
 #include "synsweep/params.h"
 
-static void input_regular_isi_truncates_as_the_seed(void **state)
+static void input_regular_isi_truncates_as_the_tutorial(void **state)
 {
     (void)state;
     /* int((1e3/rate)/dt) */
@@ -163,7 +163,7 @@ static void input_current_noise_follows_my_gwn(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(input_regular_isi_truncates_as_the_seed),
+        cmocka_unit_test(input_regular_isi_truncates_as_the_tutorial),
         cmocka_unit_test(input_regular_train_fires_every_isi_from_bin_zero),
         cmocka_unit_test(input_poisson_train_is_bernoulli_of_its_substream),
         cmocka_unit_test(input_add_trains_sums_the_single_trains),

@@ -8,8 +8,8 @@
 #include "fixture_params.h"
 #include "synsweep/model.h"
 
-/* The seed's deterministic numbers are matched to this relative error. */
-#define SEED_RTOL 1e-12
+/* The tutorial's deterministic numbers are matched to this relative error. */
+#define TUTORIAL_RTOL 1e-12
 
 static ss_model_ws *ws;
 
@@ -41,7 +41,7 @@ static ss_metrics run_trial(ss_model m, const ss_params *p, uint64_t seed,
     return met;
 }
 
-static void model_ref_matches_seed_stp_train(void **state)
+static void model_ref_matches_tutorial_stp_train(void **state)
 {
     (void)state;
     size_t n = sizeof fx_stp_cases / sizeof fx_stp_cases[0];
@@ -52,18 +52,18 @@ static void model_ref_matches_seed_stp_train(void **state)
         params_from_fixture(SS_MODEL_STP_TRAIN, c->params, &p);
         ss_metrics m = run_trial(SS_MODEL_STP_TRAIN, &p, 0, 0);
         assert_int_equal(ss_model_trace_length(ws), c->Lt);
-        assert_close(m.value[SS_MET_g1], c->g1, SEED_RTOL, 0);
-        assert_close(m.value[SS_MET_g10], c->g10, SEED_RTOL, 0);
-        assert_close(m.value[SS_MET_g_ratio], c->g_ratio, SEED_RTOL, 0);
-        assert_close(m.value[SS_MET_u1], c->u1, SEED_RTOL, 0);
-        assert_close(m.value[SS_MET_R1], c->R1, SEED_RTOL, 0);
-        assert_close(m.value[SS_MET_u10], c->u10, SEED_RTOL, 0);
-        assert_close(m.value[SS_MET_R10], c->R10, SEED_RTOL, 0);
+        assert_close(m.value[SS_MET_g1], c->g1, TUTORIAL_RTOL, 0);
+        assert_close(m.value[SS_MET_g10], c->g10, TUTORIAL_RTOL, 0);
+        assert_close(m.value[SS_MET_g_ratio], c->g_ratio, TUTORIAL_RTOL, 0);
+        assert_close(m.value[SS_MET_u1], c->u1, TUTORIAL_RTOL, 0);
+        assert_close(m.value[SS_MET_R1], c->R1, TUTORIAL_RTOL, 0);
+        assert_close(m.value[SS_MET_u10], c->u10, TUTORIAL_RTOL, 0);
+        assert_close(m.value[SS_MET_R10], c->R10, TUTORIAL_RTOL, 0);
         assert_true(isnan(m.value[SS_MET_firing_rate]));
     }
 }
 
-static void model_ref_matches_seed_lif(void **state)
+static void model_ref_matches_tutorial_lif(void **state)
 {
     (void)state;
     size_t n = sizeof fx_lif_cases / sizeof fx_lif_cases[0];
@@ -80,36 +80,36 @@ static void model_ref_matches_seed_lif(void **state)
         size_t n_sp;
         const size_t *bins = ss_model_spikes(ws, &n_sp);
         if ((int)n_sp != c->n_spikes)
-            print_error("%s: %zu spikes, seed %d\n", c->name, n_sp,
+            print_error("%s: %zu spikes, the tutorial %d\n", c->name, n_sp,
                         c->n_spikes);
         assert_int_equal(n_sp, c->n_spikes);
         for (size_t k = 0; k < n_sp; k++)
-            assert_close((double)bins[k] * p.dt, c->spike_times[k], SEED_RTOL,
-                         0);
+            assert_close((double)bins[k] * p.dt, c->spike_times[k],
+                         TUTORIAL_RTOL, 0);
         spiking += n_sp > 3;
 
         assert_close(m.value[SS_MET_n_spikes], c->n_spikes, 0, 0);
-        assert_close(m.value[SS_MET_firing_rate], c->firing_rate, SEED_RTOL,
+        assert_close(m.value[SS_MET_firing_rate], c->firing_rate, TUTORIAL_RTOL,
                      0);
-        assert_close(m.value[SS_MET_cv_isi], c->cv_isi, SEED_RTOL, 0);
-        assert_close(m.value[SS_MET_v_mean], c->v_mean, SEED_RTOL, 0);
-        assert_close(m.value[SS_MET_fmp_mean], c->fmp_mean, SEED_RTOL, 0);
-        assert_close(m.value[SS_MET_fmp_std], c->fmp_std, SEED_RTOL, 0);
-        assert_close(m.value[SS_MET_gE_mean], c->gE_mean, SEED_RTOL, 0);
-        assert_close(m.value[SS_MET_gI_mean], c->gI_mean, SEED_RTOL, 0);
+        assert_close(m.value[SS_MET_cv_isi], c->cv_isi, TUTORIAL_RTOL, 0);
+        assert_close(m.value[SS_MET_v_mean], c->v_mean, TUTORIAL_RTOL, 0);
+        assert_close(m.value[SS_MET_fmp_mean], c->fmp_mean, TUTORIAL_RTOL, 0);
+        assert_close(m.value[SS_MET_fmp_std], c->fmp_std, TUTORIAL_RTOL, 0);
+        assert_close(m.value[SS_MET_gE_mean], c->gE_mean, TUTORIAL_RTOL, 0);
+        assert_close(m.value[SS_MET_gI_mean], c->gI_mean, TUTORIAL_RTOL, 0);
 
         const double *v = ss_model_trace(ws, SS_TRACE_V);
         assert_non_null(v);
         double v_mean = ss_stats_mean(v, (size_t)c->Lt);
         assert_close(ss_stats_std(v, (size_t)c->Lt, v_mean), c->v_std,
-                     SEED_RTOL, 0);
+                     TUTORIAL_RTOL, 0);
     }
     assert_true(spiking >= 5); /* spike times and CV are really exercised */
 }
 
-/* Poisson-driven trials over many seeds agree with the seed's code over as
- * many seeds: each metric's mean within 4 combined standard errors. */
-static void model_ref_poisson_statistics_agree_with_seed(void **state)
+/* Poisson-driven trials over many seeds agree with the tutorial's code over
+ * as many seeds: each metric's mean within 4 combined standard errors. */
+static void model_ref_poisson_statistics_agree_with_tutorial(void **state)
 {
     (void)state;
     size_t n = sizeof fx_poisson_cases / sizeof fx_poisson_cases[0];
@@ -131,7 +131,7 @@ static void model_ref_poisson_statistics_agree_with_seed(void **state)
             sample_add(&ge, m.value[SS_MET_gE_mean]);
             sample_add(&gi, m.value[SS_MET_gI_mean]);
         }
-        print_message("%-14s rate %.3f (seed %.3f)  cv %.3f (%.3f)  "
+        print_message("%-14s rate %.3f (tutorial %.3f)  cv %.3f (%.3f)  "
                       "fmp %.3f+-%.3f (%.3f+-%.3f)\n",
                       c->name, sample_mean(&rate), c->firing_rate_mean,
                       cv.n ? sample_mean(&cv) : NAN, c->cv_isi_mean,
@@ -155,7 +155,7 @@ static void model_ref_poisson_statistics_agree_with_seed(void **state)
     }
 }
 
-static void model_ref_poisson_stp_train_agrees_with_seed(void **state)
+static void model_ref_poisson_stp_train_agrees_with_tutorial(void **state)
 {
     (void)state;
     size_t n = sizeof fx_stp_poisson_cases / sizeof fx_stp_poisson_cases[0];
@@ -338,10 +338,10 @@ static void model_traces_have_the_grid_length(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(model_ref_matches_seed_stp_train),
-        cmocka_unit_test(model_ref_matches_seed_lif),
-        cmocka_unit_test(model_ref_poisson_statistics_agree_with_seed),
-        cmocka_unit_test(model_ref_poisson_stp_train_agrees_with_seed),
+        cmocka_unit_test(model_ref_matches_tutorial_stp_train),
+        cmocka_unit_test(model_ref_matches_tutorial_lif),
+        cmocka_unit_test(model_ref_poisson_statistics_agree_with_tutorial),
+        cmocka_unit_test(model_ref_poisson_stp_train_agrees_with_tutorial),
         cmocka_unit_test(model_ref_mean_conductance_follows_campbell),
         cmocka_unit_test(model_ref_white_noise_fmp_is_the_ar1_process),
         cmocka_unit_test(model_same_stream_same_bits_any_order),

@@ -1,6 +1,6 @@
 /* The fast kernels against the reference kernels: the same dynamics on the
  * same presynaptic spikes, and presynaptic spikes drawn with the
- * distribution of the seed's per-bin Bernoulli process. */
+ * distribution of the tutorial's per-bin Bernoulli process. */
 #include "testutil.h"
 
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 #include "fixtures/seed_poisson_stats.h"
 #include "lanes.h"
 #include "model_internal.h"
+#include "rng_internal.h"
 #include "synsweep/input.h"
 #include "synsweep/model.h"
 
@@ -254,6 +255,124 @@ static void fast_lanes_do_not_mix(void **state)
     }
 }
 
+/* A trace and the output spikes, as ss_model_trace and ss_model_spikes
+ * gave them after a run. */
+typedef struct kept_traces {
+    size_t Lt, n_spikes;
+    const double *at[SS_TRACE_COUNT];
+    double *copy[SS_TRACE_COUNT];
+    const size_t *spikes_at;
+    size_t *spikes;
+} kept_traces;
+
+static void keep_traces(const ss_model_ws *ws, kept_traces *k)
+{
+    k->Lt = ss_model_trace_length(ws);
+    for (int t = 0; t < SS_TRACE_COUNT; t++) {
+        k->at[t] = ss_model_trace(ws, (ss_trace)t);
+        k->copy[t] = NULL;
+        if (k->at[t]) {
+            k->copy[t] = malloc(k->Lt * sizeof *k->copy[t]);
+            memcpy(k->copy[t], k->at[t], k->Lt * sizeof *k->copy[t]);
+        }
+    }
+    k->spikes_at = ss_model_spikes(ws, &k->n_spikes);
+    k->spikes = malloc((k->n_spikes + 1) * sizeof *k->spikes);
+    memcpy(k->spikes, k->spikes_at, k->n_spikes * sizeof *k->spikes);
+}
+
+/* ws still shows exactly what k kept, at the same addresses. */
+static void check_traces_kept(const ss_model_ws *ws, const kept_traces *k)
+{
+    assert_int_equal(ss_model_trace_length(ws), k->Lt);
+    for (int t = 0; t < SS_TRACE_COUNT; t++) {
+        const double *x = ss_model_trace(ws, (ss_trace)t);
+        assert_ptr_equal(x, k->at[t]);
+        if (x)
+            assert_memory_equal(x, k->copy[t], k->Lt * sizeof *x);
+    }
+    size_t n;
+    const size_t *bins = ss_model_spikes(ws, &n);
+    assert_int_equal(n, k->n_spikes);
+    assert_ptr_equal(bins, k->spikes_at);
+    assert_memory_equal(bins, k->spikes, n * sizeof *bins);
+}
+
+static void free_kept_traces(kept_traces *k)
+{
+    for (int t = 0; t < SS_TRACE_COUNT; t++)
+        free(k->copy[t]);
+    free(k->spikes);
+}
+
+/* The fast kernels keep to their own scratch: after fast runs of other
+ * trials in the same workspace, some on a longer time grid, the traces and
+ * spikes are still those of the last reference run, bit for bit. */
+static void fast_runs_leave_the_reference_traces_alone(void **state)
+{
+    (void)state;
+    for (int m = SS_MODEL_LIF_COND; m <= SS_MODEL_STP_TRAIN; m++) {
+        const ss_model model = (ss_model)m;
+        ss_model_ws *ws = ss_model_ws_create();
+        assert_non_null(ws);
+        ss_params p;
+        ss_params_defaults(model, &p);
+        if (model == SS_MODEL_STP_TRAIN) {
+            p.rate = 23.85;
+            p.input = SS_INPUT_POISSON;
+        } else {
+            p.T = 238.5;
+            p.I_inj = 123.85;
+            p.I_sigma = 2.385; /* a noise current, traced as SS_TRACE_I */
+        }
+        ss_rng_stream s;
+        ss_model_trial_stream(model, &p, 5, 0, false, &s);
+        ss_metrics ref;
+        assert_int_equal(ss_model_run_traced(SS_KERNEL_REFERENCE, model, &p,
+                                             &s, ws, &ref, NULL),
+                         SS_OK);
+        kept_traces k;
+        keep_traces(ws, &k);
+        assert_non_null(k.at[model == SS_MODEL_STP_TRAIN ? SS_TRACE_GE
+                                                         : SS_TRACE_I]);
+
+        /* other trials, side by side, then one alone on a longer grid */
+        ss_params q[SS_MODEL_LANES];
+        ss_rng_stream qs[SS_MODEL_LANES];
+        ss_metrics out[SS_MODEL_LANES];
+        for (size_t l = 0; l < SS_MODEL_LANES; l++) {
+            q[l] = p;
+            if (model == SS_MODEL_STP_TRAIN)
+                q[l].U0 = 0.1 + 0.07 * (double)l;
+            else
+                q[l].exc_rate = 4.5 + 2.385 * (double)l;
+            ss_model_trial_stream(model, &q[l], 6, l, false, &qs[l]);
+        }
+        assert_int_equal(ss_model_run_fast(model, SS_MODEL_LANES, q, qs, ws,
+                                           out, NULL),
+                         SS_OK);
+        check_traces_kept(ws, &k);
+        if (model == SS_MODEL_STP_TRAIN)
+            q[0].rate = 2.385;
+        else
+            q[0].T = 3 * p.T;
+        assert_int_equal(ss_model_run_kernel(SS_KERNEL_FAST, model, &q[0],
+                                             &qs[0], ws, out, NULL),
+                         SS_OK);
+        check_traces_kept(ws, &k);
+
+        /* and the next reference run is the same trial's again */
+        ss_metrics again;
+        assert_int_equal(ss_model_run_traced(SS_KERNEL_REFERENCE, model, &p,
+                                             &s, ws, &again, NULL),
+                         SS_OK);
+        assert_same_metrics(again, ref);
+        check_traces_kept(ws, &k);
+        free_kept_traces(&k);
+        ss_model_ws_free(ws);
+    }
+}
+
 /* Every instruction-set variant of the lane kernels gives the same bits:
  * results do not depend on the machine. */
 static void fast_lane_variants_agree_bit_for_bit(void **state)
@@ -269,7 +388,7 @@ static void fast_lane_variants_agree_bit_for_bit(void **state)
         sets[n_sets++] = (ss__lane_set){ss__membrane_avx512,
                                         ss__log_lanes_avx512};
 #endif
-    /* logs: against the scalar ss_rng_log */
+    /* logs: against the scalar ss__rng_log */
     ss_rng_stream st;
     ss_rng_stream_init(&st, 4, 4, 4);
     ss_rng_seq q;
@@ -281,7 +400,7 @@ static void fast_lane_variants_agree_bit_for_bit(void **state)
         for (size_t k = 0; k < n_sets; k++) {
             sets[k].log(x, y);
             for (size_t l = 0; l < SS_MODEL_LANES; l++)
-                assert_true(y[l] == ss_rng_log(x[l]));
+                assert_true(y[l] == ss__rng_log(x[l]));
         }
     }
     /* the time loop: the same sums and spikes */
@@ -328,11 +447,11 @@ static void fast_lane_variants_agree_bit_for_bit(void **state)
     free(spikes);
 }
 
-/* The gaps drawn by the fast kernels have the distribution of the seed's
- * per-bin Bernoulli(p) process: each train's spike count is Binomial(Lt,
- * p), the spikes fall uniformly over the bins, and the gaps are geometric.
- * Chi-square tests at a fixed seed; each threshold is the 0.1% point of
- * its chi-square distribution. */
+/* The gaps drawn by the fast kernels have the distribution of the
+ * tutorial's per-bin Bernoulli(p) process: each train's spike count is
+ * Binomial(Lt, p), the spikes fall uniformly over the bins, and the gaps are
+ * geometric. Chi-square tests at a fixed seed; each threshold is the 0.1%
+ * point of its chi-square distribution. */
 static void fast_gaps_follow_the_bernoulli_process(void **state)
 {
     (void)state;
@@ -435,9 +554,9 @@ static void fast_gaps_follow_the_bernoulli_process(void **state)
     }
 }
 
-/* The fast kernels' Poisson-driven statistics agree with the seed's code
- * over as many seeds, within 4 combined standard errors. */
-static void fast_poisson_statistics_agree_with_seed(void **state)
+/* The fast kernels' Poisson-driven statistics agree with the tutorial's
+ * code over as many seeds, within 4 combined standard errors. */
+static void fast_poisson_statistics_agree_with_tutorial(void **state)
 {
     (void)state;
     size_t n = sizeof fx_poisson_cases / sizeof fx_poisson_cases[0];
@@ -469,8 +588,8 @@ static void fast_poisson_statistics_agree_with_seed(void **state)
                 sample_add(&ge, x[SS_MET_gE_mean]);
             }
         }
-        print_message("%-14s rate %.3f (seed %.3f)  fmp %.3f+-%.3f\n", c->name,
-                      sample_mean(&rate), c->firing_rate_mean,
+        print_message("%-14s rate %.3f (tutorial %.3f)  fmp %.3f+-%.3f\n",
+                      c->name, sample_mean(&rate), c->firing_rate_mean,
                       sample_mean(&fm), sample_mean(&fs));
         assert_agree(sample_mean(&rate), sample_se(&rate), c->firing_rate_mean,
                      c->firing_rate_se, 4);
@@ -491,9 +610,10 @@ int main(void)
         cmocka_unit_test(fast_equals_reference_on_the_same_trains),
         cmocka_unit_test(fast_equals_reference_without_randomness),
         cmocka_unit_test(fast_lanes_do_not_mix),
+        cmocka_unit_test(fast_runs_leave_the_reference_traces_alone),
         cmocka_unit_test(fast_lane_variants_agree_bit_for_bit),
         cmocka_unit_test(fast_gaps_follow_the_bernoulli_process),
-        cmocka_unit_test(fast_poisson_statistics_agree_with_seed),
+        cmocka_unit_test(fast_poisson_statistics_agree_with_tutorial),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

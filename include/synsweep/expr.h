@@ -1,6 +1,8 @@
 /* Arithmetic expressions of the spec's `derived` section:
  * numbers, names, + - * / ^ (right-associative power), unary minus and
- * parentheses. Parsed once, evaluated per trial. Pure: no I/O. */
+ * parentheses. Parsed once, evaluated per trial. Pure: no I/O, no global
+ * state; a parsed expression is read-only, so several threads may
+ * evaluate it at once. */
 #ifndef SYNSWEEP_EXPR_H
 #define SYNSWEEP_EXPR_H
 
@@ -8,6 +10,8 @@
 
 #include "synsweep/status.h"
 
+/* A parsed expression: opaque, owns all it holds (it keeps no pointer to
+ * the text, the callbacks or ctx). */
 typedef struct ss_expr ss_expr;
 
 /* Parses text. Each name is looked up with resolve(name, ctx), which
@@ -15,21 +19,24 @@ typedef struct ss_expr ss_expr;
  * for an unknown name. On a syntax error or an unknown name returns
  * SS_ERR_SPEC with err->column set to the 1-based column of the offending
  * character within text (err->line left 0) and, for an unknown name,
- * err->hint from suggest(name, ctx) when that returns non-NULL.
- * On failure *out is NULL and nothing leaks. */
+ * err->hint from suggest(name, ctx) when that returns non-NULL (copied);
+ * SS_ERR_NOMEM when out of memory. resolve and suggest are called during
+ * the parse only. On success the caller owns *out: free with
+ * ss_expr_free. On failure *out is NULL and nothing leaks. */
 ss_status ss_expr_parse(const char *text,
                         int (*resolve)(const char *name, void *ctx),
                         const char *(*suggest)(const char *name, void *ctx),
                         void *ctx, ss_expr **out, ss_error *err);
 
-/* NULL is fine. */
+/* Frees e; NULL is fine. */
 void ss_expr_free(ss_expr *e);
 
-/* The value with slot i holding vars[i]. IEEE semantics (x/0 is inf). */
+/* The value with slot i holding vars[i] (vars must cover every slot the
+ * expression reads). IEEE semantics (x/0 is inf). No allocation. */
 double ss_expr_eval(const ss_expr *e, const double *vars);
 
 /* The distinct slots the expression reads, in first-use order; returns
- * their number and writes at most max of them. */
+ * their number and writes at most max of them into slots (the caller's). */
 size_t ss_expr_slots(const ss_expr *e, int *slots, size_t max);
 
 #endif

@@ -1,5 +1,6 @@
 /* What one trial yields: the table of metrics (name, unit, which models
- * produce it) and the summary statistics they are computed with. */
+ * produce it) and the summary statistics they are computed with. No global
+ * state: every function may run on any thread at once, on its own data. */
 #ifndef SYNSWEEP_METRICS_H
 #define SYNSWEEP_METRICS_H
 
@@ -56,6 +57,7 @@ typedef enum ss_trial_status {
     SS_TRIAL_STATUS_COUNT
 } ss_trial_status;
 
+/* The status's name (a static string), "?" for no status. */
 const char *ss_trial_status_name(ss_trial_status s);
 
 /* One trial's metrics; those its model does not produce are NaN. A trial
@@ -67,33 +69,40 @@ typedef struct ss_metrics {
 } ss_metrics;
 
 /* Marks out diverged (all metrics NaN) if any metric of model m that
- * summarises the dynamics is not finite. Returns out->status. */
+ * summarises the dynamics is not finite. Returns out->status. The kernels
+ * call it on every trial they run. */
 ss_trial_status ss_metrics_check_finite(ss_model m, ss_metrics *out);
 
+/* The table's row of metric id (static, never freed), NULL for no
+ * metric. */
 const ss_metric_info *ss_metric_info_of(ss_metric_id id);
 /* Returns SS_METRIC_COUNT when name is no metric. */
 ss_metric_id ss_metric_find(const char *name);
+/* Whether model m produces metric id (false for no metric or model). */
 bool ss_metric_used_by(ss_metric_id id, ss_model m);
 
-/* Sets every metric to NaN. */
+/* Sets every metric to NaN and the status to SS_TRIAL_OK. */
 void ss_metrics_clear(ss_metrics *out);
 
-/* Writes model m's metrics into buf as "name\tvalue\n" lines or, with json,
- * one JSON object (NaN as null). Returns the length snprintf would give. */
+/* Writes model m's metrics, then the status, into buf (the caller's, size
+ * bytes) as "name\tvalue\n" lines or, with json, one JSON object (NaN as
+ * null). Returns the length snprintf would give: the text is whole when
+ * that is < size. */
 size_t ss_metrics_format(ss_model m, const ss_metrics *met, bool json,
                          char *buf, size_t size);
 
-/* Sum, mean and population standard deviation (ddof = 0) computed as
- * numpy computes np.sum, np.mean and np.std of a contiguous float64 array:
+/* Mean and population standard deviation (ddof = 0) of x[0..n) computed
+ * as numpy computes np.mean and np.std of a contiguous float64 array:
  * pairwise summation with numpy's blocking, the two-pass formula for the
- * variance. So they agree with the seed's numbers to the last bit or so. */
-double ss_stats_sum(const double *x, size_t n);
+ * variance. So they agree with the tutorial's numbers to the last bit or
+ * so. NaN when n is 0; std takes the mean ss_stats_mean gave. */
 double ss_stats_mean(const double *x, size_t n);
 double ss_stats_std(const double *x, size_t n, double mean);
 
 /* CV of the interspike intervals of spikes at bins idx[0..n) with step dt:
  * np.std(isi) / np.mean(isi) with isi = np.diff(np.array(idx) * dt), as
- * the seed; NaN with fewer than 4 spikes. scratch holds n doubles. */
+ * the tutorial; NaN with fewer than 4 spikes. scratch, the caller's, holds
+ * n doubles and is overwritten. */
 double ss_stats_cv_isi(const size_t *idx, size_t n, double dt,
                        double *scratch);
 

@@ -1,5 +1,7 @@
 /* The one table of every model parameter: name, unit, default per model,
- * valid range. Validation, defaults, HDF5 units and help text all read it. */
+ * valid range. Validation, defaults, HDF5 units and help text all read it.
+ * The table is constant: every function may run on any thread at once, on
+ * its own data. Strings returned point into static tables (never freed). */
 #ifndef SYNSWEEP_PARAMS_H
 #define SYNSWEEP_PARAMS_H
 
@@ -137,43 +139,54 @@ typedef struct ss_param_info {
 /* Longest time grid a trial may have (bins); keeps workspaces bounded. */
 #define SS_MAX_BINS 10000000.0
 
+/* The model's name ("lif_cond", ...), "?" for no model. */
 const char *ss_model_name(ss_model m);
 /* Returns SS_MODEL_COUNT when name is no model. */
 ss_model ss_model_from_name(const char *name);
 
+/* The table's row of parameter id (static), NULL for no parameter. */
 const ss_param_info *ss_param_info_of(ss_param_id id);
 /* Returns SS_PARAM_COUNT when name is no parameter. */
 ss_param_id ss_param_find(const char *name);
+/* Whether model m uses parameter id (false for no parameter or model). */
 bool ss_param_used_by(ss_param_id id, ss_model m);
 
+/* Reads and writes p's field of parameter id (id < SS_PARAM_COUNT). */
 double ss_params_get(const ss_params *p, ss_param_id id);
 void ss_params_put(ss_params *p, ss_param_id id, double value);
 
-/* Fills p with model m's defaults (parameters m does not use become 0). */
+/* Fills p (the caller's) with model m's defaults (parameters m does not
+ * use become 0). */
 void ss_params_defaults(ss_model m, ss_params *p);
 
-/* Writes "[lo, hi]", "(0, 1]" or "poisson | regular" into buf. */
+/* Writes "[lo, hi]", "(0, 1]" or "poisson | regular" into buf (the
+ * caller's, size bytes, truncated as snprintf does); id < SS_PARAM_COUNT. */
 void ss_param_format_range(ss_param_id id, char *buf, size_t size);
-/* Writes a value as the user would type it: a number, or a choice's name. */
+/* Writes a value as the user would type it: a number (exactly, %.17g), or
+ * a choice's name; into buf as ss_param_format_range. */
 void ss_param_format_value(ss_param_id id, double value, char *buf,
                            size_t size);
 
 /* Parses text (a number, or a choice's name) as parameter id's value and
- * checks it against the parameter's kind and range. */
+ * checks it against the parameter's kind and range. Sets *out only on
+ * SS_OK; SS_ERR_PARAM with the reason in err (may be NULL) otherwise. */
 ss_status ss_param_parse(ss_param_id id, const char *text, double *out,
                          ss_error *err);
-/* Checks one value against the parameter's kind and range. */
+/* Checks one value against the parameter's kind and range: SS_OK, or
+ * SS_ERR_PARAM with the reason in err (may be NULL). */
 ss_status ss_param_check(ss_param_id id, double value, ss_error *err);
 
 /* Applies "NAME=VALUE" to p for model m: unknown names, names m does not
  * use, bad numbers and out-of-range values are SS_ERR_PARAM, with the
- * nearest valid name as the hint. */
+ * nearest valid name as the hint in err (may be NULL); p is then
+ * unchanged. */
 ss_status ss_params_assign(ss_model m, ss_params *p, const char *assignment,
                            ss_error *err);
 
 /* Checks every parameter m uses, then the rules that tie several together:
  * p = rate * dt / 1000 <= 1 for each presynaptic rate, and a time grid of
- * 1 .. SS_MAX_BINS bins. */
+ * 1 .. SS_MAX_BINS bins. SS_OK, or SS_ERR_PARAM with the first failure in
+ * err (may be NULL). */
 ss_status ss_params_validate(ss_model m, const ss_params *p, ss_error *err);
 /* As ss_params_validate, and names in *culprit (if not NULL) the parameter
  * the failure is about (for the rate rules, the rate; for the time grid, T
@@ -186,16 +199,18 @@ size_t ss_name_distance(const char *a, const char *b);
 /* Whether a name at that distance is close enough to suggest. */
 bool ss_name_close(const char *name, size_t distance);
 /* The candidate closest to name, or NULL when none is close enough: the
- * "did you mean" of every error about a name. */
+ * "did you mean" of every error about a name. Returns one of candidates'
+ * pointers (not a copy). */
 const char *ss_nearest_name(const char *name, const char *const *candidates,
                             size_t n);
 
 /* The model's valid parameter name closest to name (edit distance), or NULL
- * when nothing is close. */
+ * when nothing is close. The name is the table's (static). */
 const char *ss_params_nearest_name(ss_model m, const char *name);
 
 /* Lt, the number of points of np.arange(0, T, dt); for stp_train T is
- * my_illus_STD's 10 * 1000 / rate. */
+ * my_illus_STD's 10 * 1000 / rate. At least 1; SS_MAX_BINS + 1 for any
+ * longer grid (which ss_params_validate rejects). */
 size_t ss_params_time_bins(ss_model m, const ss_params *p);
 
 /* The trial's parameter point: the values of the parameters m uses, in

@@ -30,33 +30,33 @@ typedef struct ss_rng_seq {
 } ss_rng_seq;
 
 /* Hashes a parameter point (exact doubles, -0 taken as +0) into the 64-bit
- * key word that, with the seed, keys a trial's stream. */
+ * key word that, with the seed, keys a trial's stream. Reads values[0..n);
+ * pure, any thread. */
 uint64_t ss_rng_point_key(const double *values, size_t n);
 
-/* The stream of (seed, point key, repeat). For common random numbers
- * across grid points, pass point_key = 0. */
+/* Fills *s with the stream of (seed, point key, repeat). For common random
+ * numbers across grid points, pass point_key = 0. Pure, any thread. */
 void ss_rng_stream_init(ss_rng_stream *s, uint64_t seed, uint64_t point_key,
                         uint64_t repeat);
 
+/* Fills *q with a reader of substream `substream` of *s, at its first word.
+ * Copies what it needs: s need not outlive q. */
 void ss_rng_seq_init(ss_rng_seq *q, const ss_rng_stream *s,
                      uint64_t substream);
 
-/* Skips n words (cheap: no generator call until the next read). */
-void ss_rng_seq_skip(ss_rng_seq *q, uint64_t n);
+/* Reading a stream. Each call reads the next words of q and advances it
+ * (q is the caller's, not shared between threads); the bits returned are
+ * part of the reproducibility contract, on any compiler or C library. */
 
+/* The next 64-bit word, as defined above. Public: the words are the stream
+ * itself, what every variate below is made of. */
 uint64_t ss_rng_next_u64(ss_rng_seq *q);
-/* Uniform double in [0, 1) with 53 random bits. */
+/* Uniform double in [0, 1) with 53 random bits: (word >> 11) * 2^-53 of
+ * the next word. */
 double ss_rng_uniform(ss_rng_seq *q);
 /* Standard normal (Marsaglia's polar method, with this module's own log so
- * the numbers do not change with the C library). */
+ * the numbers do not change with the C library); the pair's second normal
+ * is kept in q for the next call. */
 double ss_rng_normal(ss_rng_seq *q);
-
-/* The pieces the variates are made of, exposed for tests. */
-void ss_rng_philox4x64(const uint64_t ctr[4], const uint64_t key[2],
-                       uint64_t out[4]);
-double ss_rng_u01(uint64_t word);
-/* Natural log of a positive finite x, from IEEE arithmetic alone
- * (accurate to a few ulp). */
-double ss_rng_log(double x);
 
 #endif

@@ -8,7 +8,7 @@ size_t ss_input_regular_isi(double rate, double dt)
 {
     if (!(rate > 0))
         return 0;
-    return (size_t)((1e3 / rate) / dt); /* int() truncates, as the seed */
+    return (size_t)((1e3 / rate) / dt); /* int() truncates, as the tutorial */
 }
 
 void ss_input_train(double *train, size_t Lt, int kind, double rate,

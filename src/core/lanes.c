@@ -38,10 +38,10 @@ static inline unsigned mask_bits(vl mask)
  * step's spike mask; the spikes are read out once per tile. */
 #define TILE 64
 
-/* The seed's per-step order for each lane: the refractory clamp (counter
+/* The tutorial's per-step order for each lane: the refractory clamp (counter
  * tref/dt), else the threshold test (spike, reset), then g at it + 1, then
  * the Euler step of v (and of the threshold-free fmp) with g at it + 1 and
- * v, I at it. The step is the seed's
+ * v, I at it. The step is the tutorial's
  *   v + k (-(v - E_L) - gE/g_L (v - VE) - gI/g_L (v - VI) + I/g_L)
  * regrouped as A v + B, with A and B free of v: the chain from one v to the
  * next is one multiply and one add, and both runs share A and B. */

@@ -45,8 +45,8 @@ typedef struct lane_sums {
     size_t n_spikes[L];
 } lane_sums;
 
-/* log x of the lanes, for x in (0, 1] normal: ss_rng_log's arithmetic in
- * every lane, so each lane gives ss_rng_log's bits. */
+/* log x of the lanes, for x in (0, 1] normal: ss__rng_log's arithmetic in
+ * every lane, so each lane gives ss__rng_log's bits. */
 static inline __attribute__((always_inline)) vd vlog(vd x)
 {
     const vl exp_mask = (vl){0} + 0x7ff, mant = (vl){0} + 0x000fffffffffffffLL,
@@ -76,7 +76,7 @@ static inline __attribute__((always_inline)) vd vlog(vd x)
 
 /* The kernels of lanes.c, one definition per instruction set: the time
  * loop of L trials (it reads in_E and in_I and leaves them zero), and the
- * logs of L values (ss_rng_log's bits in each lane). */
+ * logs of L values (ss__rng_log's bits in each lane). */
 #define SS_MEMBRANE_ARGS                                                     \
     const lanes *c, double *in_E, double *in_I, const double *current,       \
         size_t *spikes, lane_sums *out

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "metrics_internal.h"
+
 static const ss_metric_info metric_table[SS_METRIC_COUNT] = {
 #define SS_X_INFO(name, unit, models, long_name)                             \
     {#name, unit, models, long_name},
@@ -109,7 +111,7 @@ size_t ss_metrics_format(ss_model m, const ss_metrics *met, bool json,
     return used;
 }
 
-double ss_stats_sum(const double *x, size_t n)
+double ss__stats_sum(const double *x, size_t n)
 {
     /* numpy's pairwise_sum: 8 accumulators up to 128 values, halves (cut
      * at a multiple of 8) above. */
@@ -135,15 +137,15 @@ double ss_stats_sum(const double *x, size_t n)
     }
     size_t n2 = n / 2;
     n2 -= n2 % 8;
-    return ss_stats_sum(x, n2) + ss_stats_sum(x + n2, n - n2);
+    return ss__stats_sum(x, n2) + ss__stats_sum(x + n2, n - n2);
 }
 
 double ss_stats_mean(const double *x, size_t n)
 {
-    return n ? ss_stats_sum(x, n) / (double)n : NAN;
+    return n ? ss__stats_sum(x, n) / (double)n : NAN;
 }
 
-/* Sum of squared deviations, pairwise like ss_stats_sum; the squares are
+/* Sum of squared deviations, pairwise like ss__stats_sum; the squares are
  * made on the fly instead of in a temporary array. */
 static double sum_sq_dev(const double *x, size_t n, double mean)
 {

@@ -43,7 +43,8 @@ static int grow(double **a, size_t n)
     return 0;
 }
 
-ss_status ss__ws_reserve(ss_model_ws *ws, size_t Lt, ss_error *err)
+/* Grows the reference kernels' traces and scratch to Lt bins. */
+static ss_status ws_reserve(ss_model_ws *ws, size_t Lt, ss_error *err)
 {
     if (Lt <= ws->cap)
         return SS_OK;
@@ -110,7 +111,7 @@ static void one_train(double *train, size_t Lt, const ss_params *p,
 }
 
 /* dynamic_syn: one Tsodyks-Markram synapse driven by train[0..Lt).
- * Order per step as the seed: u first, then R with the new u, then g with
+ * Order per step as the tutorial: u first, then R with the new u, then g with
  * R at it and the new u; the train is read at it + 1, so a spike in bin 0
  * is never delivered. */
 static void dynamic_syn(double g_bar, double tau_syn, double U0, double tau_d,
@@ -276,6 +277,18 @@ static ss_status run_lif(ss_model m, const ss_params *p,
     return SS_OK;
 }
 
+ss_status ss__stp_train_isi(const ss_params *p, size_t Lt, size_t *isi,
+                           ss_error *err)
+{
+    *isi = ss_input_regular_isi(p->rate, p->dt);
+    if (*isi == 0 || 9 * *isi >= Lt)
+        return ss_error_set(err, SS_ERR_PARAM,
+                            "rate %.17g Hz with dt %.17g ms leaves no room "
+                            "for 10 spikes",
+                            p->rate, p->dt);
+    return SS_OK;
+}
+
 /* my_illus_STD: one synapse (g_bar, tau_syn) driven for 10 periods of the
  * rate; g1 = g[isi], g10 = g[9 isi] with isi = int((1e3/rate)/dt). */
 static ss_status run_stp_train(const ss_params *p, const ss_rng_stream *s,
@@ -283,12 +296,10 @@ static ss_status run_stp_train(const ss_params *p, const ss_rng_stream *s,
                                ss_metrics *out, ss_error *err)
 {
     const size_t Lt = ws->Lt;
-    const size_t isi_num = ss_input_regular_isi(p->rate, p->dt);
-    if (isi_num == 0 || 9 * isi_num >= Lt)
-        return ss_error_set(err, SS_ERR_PARAM,
-                            "rate %.17g Hz with dt %.17g ms leaves no room "
-                            "for 10 spikes",
-                            p->rate, p->dt);
+    size_t isi_num;
+    ss_status st = ss__stp_train_isi(p, Lt, &isi_num, err);
+    if (st != SS_OK)
+        return st;
     double *train = ws->trace[SS_TRACE_TRAIN], *u = ws->trace[SS_TRACE_U],
            *R = ws->trace[SS_TRACE_R], *g = ws->trace[SS_TRACE_GE];
     one_train(train, Lt, p, p->rate, s, SS_SUBSTREAM_EXC(0), given, 0);
@@ -318,7 +329,7 @@ ss_status ss__model_run_on(ss_model m, const ss_params *p,
     if (st != SS_OK)
         return st;
     size_t Lt = ss_params_time_bins(m, p);
-    if ((st = ss__ws_reserve(ws, Lt, err)) != SS_OK)
+    if ((st = ws_reserve(ws, Lt, err)) != SS_OK)
         return st;
     ws->Lt = Lt;
     ws->n_spikes = 0;

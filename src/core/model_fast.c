@@ -16,14 +16,19 @@
 #include <string.h>
 
 #include "model_internal.h"
+#include "rng_internal.h"
 #include "synsweep/input.h"
 
 #include "lanes.h"
 
+/* The fast kernels' own scratch: they never write the reference kernels'
+ * traces or scratch, so ss_model_trace keeps the last reference run's. */
 struct ss_fast_scratch {
     size_t cap;         /* bins the arrays hold */
     double *in_E, *in_I; /* per bin and lane: spike counts or increments */
     double *current;     /* per bin and lane: injected current */
+    double *noise;       /* cap bins: one lane's current, before the above */
+    double *isi;         /* cap bins: one lane's interspike intervals */
     size_t *spikes;      /* per lane, cap bins: output spike bins */
     size_t n_spikes[L];  /* of the last run */
     size_t Lt;
@@ -37,14 +42,22 @@ const size_t *ss__fast_spikes(const ss_model_ws *ws, size_t lane, size_t *n)
     return f ? f->spikes + lane * f->Lt : NULL;
 }
 
+/* Frees the arrays, not f. */
+static void fast_arrays_free(struct ss_fast_scratch *f)
+{
+    free(f->in_E);
+    free(f->in_I);
+    free(f->current);
+    free(f->noise);
+    free(f->isi);
+    free(f->spikes);
+}
+
 void ss__fast_free(struct ss_fast_scratch *f)
 {
     if (!f)
         return;
-    free(f->in_E);
-    free(f->in_I);
-    free(f->current);
-    free(f->spikes);
+    fast_arrays_free(f);
     free(f);
 }
 
@@ -63,16 +76,16 @@ static ss_status fast_reserve(ss_model_ws *ws, size_t Lt, ss_error *err)
         f->lanes = ss__lane_kernels();
     if (Lt <= f->cap)
         return SS_OK;
-    free(f->in_E);
-    free(f->in_I);
-    free(f->current);
-    free(f->spikes);
+    fast_arrays_free(f);
     f->in_E = aligned_array(Lt * L, sizeof(double));
     f->in_I = aligned_array(Lt * L, sizeof(double));
     f->current = aligned_array(Lt * L, sizeof(double));
+    f->noise = malloc(Lt * sizeof *f->noise);
+    f->isi = malloc(Lt * sizeof *f->isi);
     f->spikes = malloc(Lt * L * sizeof *f->spikes);
     f->cap = 0;
-    if (!f->in_E || !f->in_I || !f->current || !f->spikes)
+    if (!f->in_E || !f->in_I || !f->current || !f->noise || !f->isi ||
+        !f->spikes)
         return ss_error_set(err, SS_ERR_NOMEM,
                             "cannot allocate the workspace for %zu bins", Lt);
     memset(f->in_E, 0, Lt * L * sizeof *f->in_E);
@@ -139,7 +152,7 @@ static double log1m(double p)
     double w = 1.0 - p;
     if (w == 1.0)
         return -p;
-    return ss_rng_log(w) * (-p / (w - 1.0));
+    return ss__rng_log(w) * (-p / (w - 1.0));
 }
 
 /* 1 / log(1 - p), what gaps scale log U by (0 for p = 1). */
@@ -245,8 +258,8 @@ static void static_population(double *in, size_t lane, size_t Lt,
 
 /* One Tsodyks-Markram synapse, updated at its spikes only: adds its
  * conductance increments g_bar R u into in[bin * L + lane]. Between spikes
- * the seed's Euler steps scale u by (1 - dt/tau_f) and 1 - R by
- * (1 - dt/tau_d) per bin; the spike step is the seed's, in its order. */
+ * the tutorial's Euler steps scale u by (1 - dt/tau_f) and 1 - R by
+ * (1 - dt/tau_d) per bin; the spike step is the tutorial's, in its order. */
 static void stp_synapse(double *in, size_t lane, size_t Lt, train_source *t,
                         double g_bar, double U0, double a_d, double a_f,
                         const powers *keep_u, const powers *keep_1mR)
@@ -255,7 +268,7 @@ static void stp_synapse(double *in, size_t lane, size_t Lt, train_source *t,
     int64_t last = 0; /* the bin (u, R) belong to */
     for (int64_t b; (b = source_next(t)) < (int64_t)Lt;) {
         if (b == 0)
-            continue; /* the seed reads the train at it + 1 */
+            continue; /* the tutorial reads the train at it + 1 */
         uint64_t quiet = (uint64_t)(b - 1 - last);
         u *= powers_of(keep_u, quiet);
         R = 1.0 - (1.0 - R) * powers_of(keep_1mR, quiet);
@@ -316,10 +329,7 @@ static ss_status run_lif(ss_model m, size_t n, const ss_params *p,
                          ss_model_ws *ws, ss_metrics *out, ss_error *err)
 {
     const size_t Lt = ss_params_time_bins(m, &p[0]);
-    /* the reference scratch too: a noise current and the ISIs go there */
     ss_status st = fast_reserve(ws, Lt, err);
-    if (st == SS_OK)
-        st = ss__ws_reserve(ws, Lt, err);
     if (st != SS_OK)
         return st;
     struct ss_fast_scratch *f = ws->fast;
@@ -354,7 +364,7 @@ static ss_status run_lif(ss_model m, size_t n, const ss_params *p,
         const ss_params *q = &p[l];
         const int kind = (int)q->input;
         const size_t trains = (size_t)q->n_exc + (size_t)q->n_inh;
-        /* the seed's per-bin factors: u by 1 - dt/tau_f, 1 - R by
+        /* the tutorial's per-bin factors: u by 1 - dt/tau_f, 1 - R by
          * 1 - dt/tau_d, between a synapse's spikes */
         const double a_fE = q->dt / q->tau_f_E, a_dE = q->dt / q->tau_d_E,
                      a_fI = q->dt / q->tau_f_I, a_dI = q->dt / q->tau_d_I;
@@ -389,7 +399,7 @@ static ss_status run_lif(ss_model m, size_t n, const ss_params *p,
                             &uI, &RI);
         }
         if (c.noise) {
-            double *I = ws->trace[SS_TRACE_I];
+            double *I = f->noise;
             ss_input_current(I, Lt, q->I_inj, q->I_sigma, q->dt, &s[l]);
             for (size_t it = 0; it < Lt; it++)
                 f->current[it * L + l] = I[it];
@@ -414,7 +424,7 @@ static ss_status run_lif(ss_model m, size_t n, const ss_params *p,
         x[SS_MET_n_spikes] = (double)ns;
         x[SS_MET_firing_rate] = 1e3 * (double)ns / q->T;
         x[SS_MET_cv_isi] =
-            ss_stats_cv_isi(f->spikes + l * Lt, ns, q->dt, ws->syn_u);
+            ss_stats_cv_isi(f->spikes + l * Lt, ns, q->dt, f->isi);
         double mf = lane_of(sums.fmp, l) / bins;
         double var = lane_of(sums.fmp_sq, l) / bins - mf * mf;
         x[SS_MET_fmp_mean] = q->V_init + mf;
@@ -437,12 +447,10 @@ static ss_status run_stp_train(const ss_params *p, const ss_rng_stream *s,
                                ss_error *err)
 {
     const size_t Lt = ss_params_time_bins(SS_MODEL_STP_TRAIN, p);
-    const size_t isi = ss_input_regular_isi(p->rate, p->dt);
-    if (isi == 0 || 9 * isi >= Lt)
-        return ss_error_set(err, SS_ERR_PARAM,
-                            "rate %.17g Hz with dt %.17g ms leaves no room "
-                            "for 10 spikes",
-                            p->rate, p->dt);
+    size_t isi;
+    ss_status st = ss__stp_train_isi(p, Lt, &isi, err);
+    if (st != SS_OK)
+        return st;
     const double a_f = p->dt / p->tau_f, a_d = p->dt / p->tau_d,
                  a_s = p->dt / p->tau_syn;
     train_source t;
@@ -508,31 +516,36 @@ void ss__train_buf_free(ss__train_buf *b)
     memset(b, 0, sizeof *b);
 }
 
-/* Makes room for n + 1 entries. */
+/* a, an array of *cap entries of size bytes, with room for n + 1: a
+ * itself, or a grown copy (*cap updated), or NULL (a untouched) when out
+ * of memory. */
+static void *grow_array(void *a, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return a;
+    size_t want = *cap ? 2 * *cap : 1024;
+    if (want < n + 1)
+        want = n + 1;
+    void *p = realloc(a, want * size);
+    if (p)
+        *cap = want;
+    return p;
+}
+
 static int grow_offsets(ss__train_buf *b, size_t n)
 {
-    if (n < b->offset_cap)
-        return 0;
-    size_t cap = n + 1 > 2 * b->offset_cap ? n + 1 : 2 * b->offset_cap;
-    size_t *p = realloc(b->offset, cap * sizeof *p);
-    if (!p)
-        return -1;
-    b->offset = p;
-    b->offset_cap = cap;
-    return 0;
+    size_t *p = grow_array(b->offset, &b->offset_cap, n, sizeof *p);
+    if (p)
+        b->offset = p;
+    return p ? 0 : -1;
 }
 
 static int grow_bins(ss__train_buf *b, size_t n)
 {
-    if (n < b->bins_cap)
-        return 0;
-    size_t cap = b->bins_cap ? 2 * b->bins_cap : 1024;
-    uint32_t *p = realloc(b->bins, cap * sizeof *p);
-    if (!p)
-        return -1;
-    b->bins = p;
-    b->bins_cap = cap;
-    return 0;
+    uint32_t *p = grow_array(b->bins, &b->bins_cap, n, sizeof *p);
+    if (p)
+        b->bins = p;
+    return p ? 0 : -1;
 }
 
 ss_status ss__draw_trains(ss_model m, const ss_params *p,

@@ -6,9 +6,12 @@
 
 struct ss_fast_scratch;
 
+/* Everything but `fast` belongs to the reference kernels (model.c) and
+ * holds the last traced trial; the fast kernels (model_fast.c) touch only
+ * `fast`, so their runs leave the traces as they were. */
 struct ss_model_ws {
     size_t cap; /* bins every array below holds */
-    size_t Lt;  /* bins of the last trial */
+    size_t Lt;  /* bins of the last traced trial */
     double *trace[SS_TRACE_COUNT];
     bool made[SS_TRACE_COUNT];
     /* scratch: one synapse's train and state, the inhibitory counts */
@@ -18,9 +21,14 @@ struct ss_model_ws {
     struct ss_fast_scratch *fast; /* the fast kernels' own, made on use */
 };
 
-/* Grows the reference scratch to Lt bins. */
-ss_status ss__ws_reserve(ss_model_ws *ws, size_t Lt, ss_error *err);
+/* Frees the fast kernels' scratch; NULL is fine. */
 void ss__fast_free(struct ss_fast_scratch *f);
+
+/* stp_train's spike period, isi = int((1e3/rate)/dt) bins (my_illus_STD's
+ * isi_num), when its grid of Lt bins reaches bin 9 isi, where both kernels
+ * read g10; SS_ERR_PARAM otherwise. */
+ss_status ss__stp_train_isi(const ss_params *p, size_t Lt, size_t *isi,
+                           ss_error *err);
 
 /* Presynaptic spikes given explicitly, for one trial: train j (excitatory
  * trains first, then inhibitory) fires at bins[offset[j] .. offset[j+1]),

@@ -5,7 +5,9 @@
 
 #include <Random123/philox.h>
 
-void ss_rng_philox4x64(const uint64_t ctr[4], const uint64_t key[2],
+#include "rng_internal.h"
+
+void ss__rng_philox4x64(const uint64_t ctr[4], const uint64_t key[2],
                        uint64_t out[4])
 {
     philox4x64_ctr_t c = {{ctr[0], ctr[1], ctr[2], ctr[3]}};
@@ -27,7 +29,7 @@ uint64_t ss_rng_point_key(const double *values, size_t n)
         uint64_t ctr[4] = {bits, (uint64_t)i, (uint64_t)n,
                            UINT64_C(0x7053574550504f49)};
         uint64_t out[4];
-        ss_rng_philox4x64(ctr, h, out);
+        ss__rng_philox4x64(ctr, h, out);
         h[0] = out[0];
         h[1] = out[1];
     }
@@ -57,7 +59,7 @@ void ss_rng_seq_init(ss_rng_seq *q, const ss_rng_stream *s,
     q->spare = 0.0;
 }
 
-void ss_rng_seq_skip(ss_rng_seq *q, uint64_t n)
+void ss__rng_seq_skip(ss_rng_seq *q, uint64_t n)
 {
     q->pos += n;
 }
@@ -67,23 +69,23 @@ uint64_t ss_rng_next_u64(ss_rng_seq *q)
     uint64_t b = q->pos / 4;
     if (!q->block_valid || q->ctr[0] != b) {
         q->ctr[0] = b;
-        ss_rng_philox4x64(q->ctr, q->key, q->block);
+        ss__rng_philox4x64(q->ctr, q->key, q->block);
         q->block_valid = 1;
     }
     return q->block[q->pos++ % 4];
 }
 
-double ss_rng_u01(uint64_t word)
+double ss__rng_u01(uint64_t word)
 {
     return (double)(word >> 11) * 0x1.0p-53;
 }
 
 double ss_rng_uniform(ss_rng_seq *q)
 {
-    return ss_rng_u01(ss_rng_next_u64(q));
+    return ss__rng_u01(ss_rng_next_u64(q));
 }
 
-double ss_rng_log(double x)
+double ss__rng_log(double x)
 {
     /* x = m 2^k with m in [sqrt(1/2), sqrt(2)); log m = 2 atanh(s) with
      * s = (m - 1) / (m + 1), |s| < 0.172, summed as an odd series. The
@@ -133,7 +135,7 @@ double ss_rng_normal(ss_rng_seq *q)
         y = 2.0 * ss_rng_uniform(q) - 1.0;
         r2 = x * x + y * y;
     } while (r2 >= 1.0 || r2 == 0.0);
-    double scale = sqrt(-2.0 * ss_rng_log(r2) / r2);
+    double scale = sqrt(-2.0 * ss__rng_log(r2) / r2);
     q->spare = y * scale;
     q->has_spare = 1;
     return x * scale;
