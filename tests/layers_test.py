@@ -59,6 +59,19 @@ def includes(path):
     return include_re.findall(path.read_text(errors="replace"))
 
 
+def check_public_include(where, layer, module, name):
+    """where (of module, in layer) includes the public header name."""
+    stem = pathlib.Path(name).stem
+    used = HEADER_LAYER.get(stem)
+    if used is None:
+        fail(f"{where}: includes {name}, a header of no known layer")
+    elif used not in MAY_USE[layer]:
+        fail(f"{where}: the {layer} layer includes {name} "
+             f"of the {used} layer")
+    if stem != module:
+        deps[module].add(stem)
+
+
 # --- every file of src/ sits in a known layer and uses only what it may --
 deps = collections.defaultdict(set)   # module -> modules it includes
 files = sorted(p for p in src.rglob("*") if p.suffix in (".c", ".h"))
@@ -72,15 +85,7 @@ for path in files:
         continue
     for kind, name in includes(path):
         if kind == '"' and name.startswith("synsweep/"):
-            stem = pathlib.Path(name).stem
-            used = HEADER_LAYER.get(stem)
-            if used is None:
-                fail(f"{rel}: includes {name}, a header of no known layer")
-            elif used not in MAY_USE[layer]:
-                fail(f"{rel}: the {layer} layer includes {name} "
-                     f"of the {used} layer")
-            if stem != module_of(path):
-                deps[module_of(path)].add(stem)
+            check_public_include(rel, layer, module_of(path), name)
         elif kind == '"':
             # private headers: only from the same folder
             if not (path.parent / name).exists():
@@ -107,12 +112,8 @@ for path in sorted(include.glob("*.h")):
         continue
     for kind, name in includes(path):
         if kind == '"' and name.startswith("synsweep/"):
-            stem = pathlib.Path(name).stem
-            used = HEADER_LAYER.get(stem)
-            if used not in MAY_USE[own]:
-                fail(f"include/synsweep/{path.name}: includes {name}")
-            if stem != path.stem:
-                deps[path.stem].add(stem)
+            check_public_include(f"include/synsweep/{path.name}", own,
+                                 path.stem, name)
         elif kind == "<" and name in FOREIGN:
             fail(f"include/synsweep/{path.name}: exposes <{name}>")
 
