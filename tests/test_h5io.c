@@ -821,9 +821,11 @@ static void h5io_info_refuses_a_file_that_is_no_results_file(void **state)
 
 /* ---- the size estimate ------------------------------------------------ */
 
-/* Creates the file of spec text, checks the estimate bounds its size and
- * removes it. */
-static void check_estimate(const fixture *fx, const char *text)
+/* Creates the file of spec text (uncompressed, every chunk allocated, as
+ * a sweep writes it), checks the estimate bounds its size, and, for a
+ * file of a megabyte and more, by no more than max_ratio; removes it. */
+static void check_estimate(const fixture *fx, const char *text,
+                           double max_ratio)
 {
     ss_spec *spec;
     ss_grid *grid;
@@ -833,8 +835,15 @@ static void check_estimate(const fixture *fx, const char *text)
     struct stat st;
     assert_int_equal(stat(fx->path, &st), 0);
     double estimate = ss_h5_estimate_bytes(grid);
-    if (!(estimate >= (double)st.st_size)) {
-        print_error("estimate %.0f < %lld bytes of the created file\n",
+    double ratio = estimate / (double)st.st_size;
+    if (getenv("SYNSWEEP_PRINT_ESTIMATES"))
+        print_message("%12llu trials: file %12lld B, estimate %14.0f B, "
+                      "ratio %.3f\n",
+                      (unsigned long long)ss_grid_trials(grid),
+                      (long long)st.st_size, estimate, ratio);
+    if (!(estimate >= (double)st.st_size) ||
+        (st.st_size >= 1000000 && ratio > max_ratio)) {
+        print_error("estimate %.0f for %lld bytes of the created file\n",
                     estimate, (long long)st.st_size);
         fail();
     }
@@ -843,22 +852,48 @@ static void check_estimate(const fixture *fx, const char *text)
     ss_spec_free(spec);
 }
 
-/* The estimate bounds the files of small grids: a few axes, a thousand
- * repeats. It does not bound larger ones (see h5io.h: the padding of
- * partial chunks, the repeat coordinate and the chunk index are left
- * out), so none is tried. */
-static void h5io_estimate_bounds_the_file_of_a_small_grid(void **state)
+/* The estimate bounds the uncompressed file: one trial, a few axes with a
+ * zip, a string axis and a derived parameter, ten axes of two points,
+ * thousands and millions of repeats (partial last chunks, a large repeat
+ * coordinate, chunk indexes of many nodes), and is close on large ones. */
+static void h5io_estimate_bounds_the_created_file(void **state)
 {
     fixture *fx = *state;
-    check_estimate(fx, spec_text);
+    check_estimate(fx, "model: lif_cond\n", 1.3);
+    check_estimate(fx, spec_text, 1.3);
     check_estimate(fx, "model: lif_cond\n"
                        "sweep:\n"
                        "  I_inj: [100, 200]\n"
                        "  input: [poisson, regular]\n"
                        "derived:\n"
-                       "  I_sigma: 0.5 * I_inj\n");
-    check_estimate(fx, "model: stp_train\n"
-                       "repeats: 1000\n");
+                       "  I_sigma: 0.5 * I_inj\n", 1.3);
+    check_estimate(fx, "model: lif_cond\n"
+                       "sweep:\n"
+                       "  I_inj: [100, 200]\n"
+                       "  tau_m: [10, 20]\n"
+                       "  g_L: [10, 20]\n"
+                       "  V_th: [-55, -50]\n"
+                       "  V_reset: [-75, -70]\n"
+                       "  E_L: [-75, -70]\n"
+                       "  gE_bar: [2.4, 3]\n"
+                       "  gI_bar: [2.4, 3]\n"
+                       "  tau_syn_E: [2, 3]\n"
+                       "  tau_syn_I: [5, 6]\n", 1.3);
+    check_estimate(fx, "model: stp_train\nrepeats: 1000\n", 1.3);
+    check_estimate(fx, "model: lif_cond\nrepeats: 20000\n", 1.3);
+    check_estimate(fx, "model: lif_cond\n"
+                       "repeats: 80\n"
+                       "sweep:\n"
+                       "  exc_rate: {linspace: [1, 100, 100]}\n"
+                       "  inh_rate: [1, 2, 5, 10, 20]\n", 1.3);
+    check_estimate(fx, "model: lif_cond\n"
+                       "repeats: 7\n"
+                       "sweep:\n"
+                       "  exc_rate: {linspace: [1, 100, 3001]}\n"
+                       "  inh_rate: [1, 2, 5, 10, 20]\n"
+                       "derived:\n"
+                       "  I_sigma: 0.01 * exc_rate\n", 1.3);
+    check_estimate(fx, "model: stp_train\nrepeats: 2000000\n", 1.3);
 }
 
 int main(void)
@@ -876,7 +911,7 @@ int main(void)
         T(h5io_close_complete_compacts_keeping_every_value),
         T(h5io_info_summarises_only_done_trials),
         T(h5io_info_refuses_a_file_that_is_no_results_file),
-        T(h5io_estimate_bounds_the_file_of_a_small_grid),
+        T(h5io_estimate_bounds_the_created_file),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

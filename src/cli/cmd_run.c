@@ -148,8 +148,8 @@ static int dry_run(const run_args *r, const ss_spec *spec,
     format_duration(per_trial * (double)total / n_threads, eta, sizeof eta);
     printf("time    ~%s on %d thread%s (%.3g ms per trial)\n", eta, n_threads,
            n_threads == 1 ? "" : "s", per_trial * 1e3);
-    printf("output  %s, about %.3g MB before compression\n", r->out_path,
-           ss_h5_estimate_bytes(grid) / 1e6);
+    printf("output  %s, at most %.2f MB before compression\n", r->out_path,
+           ceil(ss_h5_estimate_bytes(grid) / 1e4) / 100);
     return 0;
 }
 

@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "h5io_util.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,22 +24,39 @@ void ss__h5_quiet(void)
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
 
-/* Bytes free for an unprivileged writer in the directory of path. */
-double ss__h5_free_bytes(const char *path)
+void ss__h5_dir_of(const char *path, char *dir, size_t size)
 {
-    char dir[4300];
-    snprintf(dir, sizeof dir, "%s", path);
+    snprintf(dir, size, "%s", path);
     char *slash = strrchr(dir, '/');
     if (!slash)
-        snprintf(dir, sizeof dir, ".");
+        snprintf(dir, size, ".");
     else if (slash == dir)
         dir[1] = '\0';
     else
         *slash = '\0';
+}
+
+/* Bytes free for an unprivileged writer in the directory of path. */
+double ss__h5_free_bytes(const char *path)
+{
+    char dir[4300];
+    ss__h5_dir_of(path, dir, sizeof dir);
     struct statvfs vfs;
     if (statvfs(dir, &vfs) != 0)
         return INFINITY; /* unknown: let the write tell */
     return (double)vfs.f_bavail * (double)vfs.f_frsize;
+}
+
+ss_status ss__h5_disk_full(ss_error *err, const char *path, double need,
+                            const char *what)
+{
+    char dir[4300];
+    ss__h5_dir_of(path, dir, sizeof dir);
+    return ss_error_set(err, SS_ERR_IO,
+                        "%s: disk full: it needs about %.2f MB and the disk "
+                        "has %.2f MB free at %s (%s)",
+                        path, need / 1e6, ss__h5_free_bytes(path) / 1e6, dir,
+                        what);
 }
 
 hid_t ss__h5_string_type(void)
@@ -135,7 +153,8 @@ uint64_t ss__h5_attr_read_u64(hid_t obj, const char *name)
     return v;
 }
 
-/* A 1-D dataset of n values of mem_type (contiguous). */
+/* A 1-D dataset of n values of mem_type (contiguous); data NULL: not
+ * written yet. */
 hid_t ss__h5_dataset_1d(hid_t file, const char *name, hid_t file_type,
                         hid_t mem_type, uint64_t n, const void *data)
 {
@@ -145,7 +164,7 @@ hid_t ss__h5_dataset_1d(hid_t file, const char *name, hid_t file_type,
         return -1;
     hid_t d = H5Dcreate2(file, name, file_type, space, H5P_DEFAULT,
                          H5P_DEFAULT, H5P_DEFAULT);
-    if (d >= 0 && n > 0 &&
+    if (d >= 0 && n > 0 && data &&
         H5Dwrite(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
         H5Dclose(d);
         d = -1;
@@ -231,8 +250,8 @@ int ss__h5_write_run(hid_t d, hid_t mem_type, size_t rank,
 
 /* Chunks that each hold a contiguous run of trials: whole trailing
  * dimensions, then part of one. Returns the trials per chunk. */
-static uint64_t chunk_shape(size_t rank, const uint64_t *shape,
-                            hsize_t *chunk)
+uint64_t ss__h5_chunk_shape(size_t rank, const uint64_t *shape,
+                            uint64_t *chunk)
 {
     uint64_t product = 1;
     size_t d = rank;
@@ -269,7 +288,10 @@ hid_t ss__h5_create_nd(hid_t file, const char *name, hid_t type,
     if (space < 0 || dcpl < 0 || dapl < 0)
         goto done;
     if (rank > 0) {
-        uint64_t per_chunk = chunk_shape(rank, shape, chunk);
+        uint64_t chunk64[SS_GRID_MAX_AXES + 1];
+        uint64_t per_chunk = ss__h5_chunk_shape(rank, shape, chunk64);
+        for (size_t k = 0; k < rank; k++)
+            chunk[k] = chunk64[k];
         if (chunk_trials)
             *chunk_trials = per_chunk;
         if (H5Pset_chunk(dcpl, (int)rank, chunk) < 0)
@@ -314,13 +336,25 @@ ss_status ss__h5_refuse_existing(const char *path, bool force, ss_error *err)
 
 hid_t ss__h5_index_dataset(hid_t file, const char *name, uint64_t n)
 {
-    int64_t *idx = malloc((n ? n : 1) * sizeof *idx);
+    /* written a block at a time: the repeat coordinate of 10^7 repeats
+     * needs no 80 MB buffer */
+    uint64_t block = n < SS__H5_SCAN_BLOCK ? n : SS__H5_SCAN_BLOCK;
+    int64_t *idx = malloc((block ? block : 1) * sizeof *idx);
     if (!idx)
         return -1;
-    for (uint64_t i = 0; i < n; i++)
-        idx[i] = (int64_t)i;
-    hid_t d =
-        ss__h5_dataset_1d(file, name, H5T_STD_I64LE, H5T_NATIVE_INT64, n, idx);
+    hid_t d = ss__h5_dataset_1d(file, name, H5T_STD_I64LE, H5T_NATIVE_INT64,
+                                n, NULL);
+    uint64_t shape[1] = {n};
+    for (uint64_t first = 0; d >= 0 && first < n; first += block) {
+        uint64_t k = n - first < block ? n - first : block;
+        for (uint64_t i = 0; i < k; i++)
+            idx[i] = (int64_t)(first + i);
+        if (ss__h5_write_run(d, H5T_NATIVE_INT64, 1, shape, first, k, idx) <
+            0) {
+            H5Dclose(d);
+            d = -1;
+        }
+    }
     free(idx);
     return d;
 }

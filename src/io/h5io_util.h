@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <errno.h>
+
 #include <hdf5.h>
 
 #include "synsweep/h5io.h"
@@ -56,6 +58,18 @@ void ss__h5_quiet(void);
  * (INFINITY when unknown). */
 double ss__h5_free_bytes(const char *path);
 
+/* The directory of path ("." for a bare name) into dir. */
+void ss__h5_dir_of(const char *path, char *dir, size_t size);
+
+/* True when e, the errno of a failed write, says the disk is full. */
+#define SS__H5_DISK_FULL(e) ((e) == ENOSPC || (e) == EDQUOT)
+
+/* SS_ERR_IO "PATH: disk full: it needs about N MB and the disk has M MB
+ * free at DIR (what)": a write to path failed for want of space; need is
+ * the file's estimated size. */
+ss_status ss__h5_disk_full(ss_error *err, const char *path, double need,
+                           const char *what);
+
 bool ss__h5_path_exists(const char *path);
 
 /* SS_ERR_USAGE "'path' exists; use --force to overwrite it" when path
@@ -77,11 +91,18 @@ void ss__h5_attr_read_string(hid_t obj, const char *name, char *buf,
 /* Reads an integer attribute; 0 when it is missing. */
 uint64_t ss__h5_attr_read_u64(hid_t obj, const char *name);
 
-/* A 1-D contiguous dataset of n values of mem_type; close it. */
+/* A 1-D contiguous dataset of n values of mem_type (data NULL: left to
+ * the caller to write); close it. */
 hid_t ss__h5_dataset_1d(hid_t file, const char *name, hid_t file_type,
                         hid_t mem_type, uint64_t n, const void *data);
-/* A 1-D int64 dataset 0..n-1; close it. */
+/* A 1-D int64 dataset 0..n-1, written in blocks; close it. */
 hid_t ss__h5_index_dataset(hid_t file, const char *name, uint64_t n);
+
+/* The chunk shape of ss__h5_create_nd for a dataset of the given shape
+ * (rank > 0): whole trailing dimensions, then part of one, about 16384
+ * elements. Returns the elements per chunk. */
+uint64_t ss__h5_chunk_shape(size_t rank, const uint64_t *shape,
+                            uint64_t *chunk);
 
 /* An N-D dataset of one value per trial, filled with *fill (a double for a
  * float type, else a uint8_t). Compressed, its chunks are allocated as

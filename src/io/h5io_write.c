@@ -370,6 +370,7 @@ ss_status ss__h5_create_file(const char *path, const ss_grid *grid,
     }
 
     ss_status st = SS_OK;
+    int e = 0; /* errno of the failure */
     coords c;
     memset(&c, 0, sizeof c);
     for (size_t a = 0; a < SS_GRID_MAX_AXES + 1; a++)
@@ -378,8 +379,12 @@ ss_status ss__h5_create_file(const char *path, const ss_grid *grid,
     errno = 0;
     f->file = H5Fcreate(path, flags, H5P_DEFAULT, H5P_DEFAULT);
     if (f->file < 0) {
-        st = ss_error_set(err, SS_ERR_IO, "cannot create '%s': %s", path,
-                          errno ? strerror(errno) : "HDF5 error");
+        e = errno;
+        st = SS__H5_DISK_FULL(e)
+                 ? ss__h5_disk_full(err, path, ss_h5_estimate_bytes(grid),
+                                    "cannot create it")
+                 : ss_error_set(err, SS_ERR_IO, "cannot create '%s': %s",
+                                path, e ? strerror(e) : "HDF5 error");
         ss__h5_release(f);
         return st;
     }
@@ -442,14 +447,16 @@ ss_status ss__h5_create_file(const char *path, const ss_grid *grid,
     for (size_t k = 0; k < c.n_extra; k++)
         H5Dclose(c.extra[k]);
     if (H5Fflush(f->file, H5F_SCOPE_GLOBAL) < 0) {
+        e = errno;
         st = ss_error_set(err, SS_ERR_IO, "%s: cannot write: %s", path,
-                          strerror(errno));
+                          strerror(e));
         goto fail_closed;
     }
     *out = f;
     return SS_OK;
 
 fail:
+    e = errno;
     for (size_t a = 0; a < SS_GRID_MAX_AXES + 1; a++)
         if (c.scale[a] >= 0)
             H5Dclose(c.scale[a]);
@@ -459,6 +466,12 @@ fail:
 fail_closed:
     ss__h5_release(f);
     unlink(path); /* a half-made file helps nobody */
+    /* "cannot create 'done'" hides why: say the disk is full */
+    if (st == SS_ERR_IO && SS__H5_DISK_FULL(e) && err) {
+        char what[sizeof err->message];
+        snprintf(what, sizeof what, "%s", err->message);
+        ss__h5_disk_full(err, path, ss_h5_estimate_bytes(grid), what);
+    }
     return st;
 }
 
@@ -471,22 +484,109 @@ static void discard(ss_h5 *f)
     unlink(path);
 }
 
-/* The free-space check's estimate; h5io.h says what it counts. */
+/* ---- the size estimate: h5io.h says what it counts ------------------- */
+
+/* Object header, attributes (their strings in the global heap), its
+ * dimension-list references and its entry in the root group. */
+#define DATASET_ALLOWANCE 4096.0
+/* Superblock, root group, the root attributes but the spec text and a
+ * command line of up to 4 KiB. */
+#define FILE_ALLOWANCE 16384.0
+/* One v1 B-tree node indexing chunks: 24 bytes of header, 2K + 1 keys
+ * (chunk size, filter mask, rank + 1 offsets), 2K child addresses; HDF5's
+ * default K is 32. */
+#define BTREE_K 32
+
+static double btree_bytes(size_t rank, double chunks)
+{
+    double node = 24.0 + (2 * BTREE_K + 1) * (8.0 + 8.0 * (double)(rank + 1)) +
+                  2 * BTREE_K * 8.0;
+    /* every node but the root is at least half full */
+    double nodes = 0;
+    do {
+        chunks = ceil(chunks / BTREE_K);
+        nodes += chunks;
+    } while (chunks > 1);
+    return nodes * node;
+}
+
+/* A chunked dataset of the given shape, element size bytes, `copies`
+ * times: its chunks allocated whole (the last one along each dimension
+ * padded) and a chunk index each. Compressed chunks (the derived
+ * coordinates) may grow by deflate's worst case, 0.1% and a few bytes. */
+static double chunked_bytes(size_t rank, const uint64_t *shape, double size,
+                            double copies, bool compressed)
+{
+    if (rank == 0)
+        return copies * size;
+    uint64_t chunk[SS_GRID_MAX_AXES + 1];
+    double per_chunk = (double)ss__h5_chunk_shape(rank, shape, chunk);
+    double chunks = 1;
+    for (size_t d = 0; d < rank; d++)
+        chunks *= ceil((double)shape[d] / (double)chunk[d]);
+    double bytes = chunks * per_chunk * size;
+    if (compressed)
+        bytes += bytes / 512 + 64 * chunks;
+    return copies * (bytes + btree_bytes(rank, chunks));
+}
+
+/* A 1-D coordinate of n values of param (strings for `input`: a heap
+ * reference and a heap object of a short word each). */
+static double member_bytes(const ss_axis_member *m, uint64_t n)
+{
+    return (double)n * (m->param == SS_P_input ? 16.0 + 32.0 : 8.0);
+}
+
 double ss_h5_estimate_bytes(const ss_grid *grid)
 {
     const ss_spec *spec = ss_grid_spec(grid);
-    double per_trial = 2; /* done and status */
+    size_t rank = ss_grid_rank(grid);
+    const uint64_t *shape = ss_grid_shape(grid);
+    double datasets = 0, bytes = 0;
+    size_t names = 0; /* the metrics' `coordinates` attribute */
+
+    for (size_t a = 0; a < ss_spec_axis_count(spec); a++) {
+        const ss_axis *ax = ss_spec_axis(spec, a);
+        bytes += ax->zip ? 8.0 * (double)ax->n
+                         : member_bytes(&ax->members[0], ax->n);
+        datasets++;
+        for (size_t k = 0; ax->zip && k < ax->n_members; k++) {
+            bytes += member_bytes(&ax->members[k], ax->n);
+            names += strlen(ax->members[k].name) + 1;
+            datasets++;
+        }
+    }
+    bytes += 8.0 * (double)ss_spec_repeats(spec); /* the repeat coordinate */
+    datasets++;
+
+    size_t nd = ss_spec_derived_count(spec);
+    for (size_t k = 0; k < nd; k++) {
+        bytes += chunked_bytes(rank - 1, shape, 8, 1, true);
+        names += strlen(ss_param_info_of(ss_spec_derived_param(spec, k))
+                            ->name) + 1;
+        datasets++;
+    }
+
+    int metrics = 0;
     for (int i = 0; i < SS_METRIC_COUNT; i++)
-        per_trial += ss_metric_used_by((ss_metric_id)i, ss_spec_model(spec)) &&
-                             ss_spec_metric_selected(spec, (ss_metric_id)i)
-                         ? 8
-                         : 0;
-    double derived = 8.0 * (double)ss_spec_derived_count(spec) *
-                     (double)ss_spec_point_count(spec);
+        if (ss_metric_used_by((ss_metric_id)i, ss_spec_model(spec)) &&
+            ss_spec_metric_selected(spec, (ss_metric_id)i))
+            metrics++;
+    /* the metrics (float64), status and done (uint8) share one chunk
+     * shape */
+    bytes += chunked_bytes(rank, shape, 8, metrics, false) +
+             chunked_bytes(rank, shape, 1, 2, false);
+    datasets += metrics + 2;
+
     size_t text;
     ss_spec_text(spec, &text);
-    return per_trial * (double)ss_grid_trials(grid) + derived + 65536 +
-           2.0 * (double)text;
+    /* each dataset's attributes and references, the coordinates
+     * attribute of each metric, the spec text (an attribute, in the
+     * global heap) and the fixed parameters' attributes */
+    bytes += datasets * (DATASET_ALLOWANCE + 64.0 * (double)rank) +
+             (double)metrics * (double)names + 2.0 * (double)text +
+             128.0 * SS_PARAM_COUNT + FILE_ALLOWANCE;
+    return bytes;
 }
 
 ss_status ss_h5_create(const char *path, const ss_grid *grid,
@@ -499,11 +599,14 @@ ss_status ss_h5_create(const char *path, const ss_grid *grid,
     if (st != SS_OK)
         return st;
     double need = ss_h5_estimate_bytes(grid), have = ss__h5_free_bytes(path);
-    if (need > have)
+    if (need > have) {
+        char dir[4300];
+        ss__h5_dir_of(path, dir, sizeof dir);
         return ss_error_set(err, SS_ERR_IO,
-                            "cannot create '%s': it needs %.3g MB and the "
-                            "disk has %.3g MB free",
-                            path, need / 1e6, have / 1e6);
+                            "cannot create '%s': it needs %.2f MB and the "
+                            "disk has %.2f MB free at %s: disk full",
+                            path, ceil(need / 1e4) / 100, have / 1e6, dir);
+    }
     char created[64];
     iso_time_now(created, sizeof created);
     /* made beside and renamed when complete: a kill while it is being made
@@ -542,11 +645,26 @@ uint64_t ss_h5_chunk_trials(const ss_h5 *f)
     return f->chunk_trials ? f->chunk_trials : 1;
 }
 
+/* A failed write of dataset name: a full disk said as such. */
+static ss_status write_failed(const ss_h5 *f, ss_error *err,
+                              const char *name)
+{
+    int e = errno;
+    char what[128];
+    snprintf(what, sizeof what, "cannot write '%s'", name);
+    if (SS__H5_DISK_FULL(e))
+        return ss__h5_disk_full(err, f->path, ss_h5_estimate_bytes(f->grid),
+                                what);
+    return ss_error_set(err, SS_ERR_IO, "%s: %s: %s", f->path, what,
+                        e ? strerror(e) : "HDF5 error");
+}
+
 ss_status ss_h5_write_block(ss_h5 *f, uint64_t first, uint64_t n,
                             const ss_metrics *rows, ss_error *err)
 {
     if (n == 0)
         return SS_OK;
+    errno = 0;
     if (n > f->capacity) {
         double *col = realloc(f->column, n * sizeof *col);
         if (col)
@@ -569,22 +687,19 @@ ss_status ss_h5_write_block(ss_h5 *f, uint64_t first, uint64_t n,
             f->column[t] = rows[t].value[i];
         if (ss__h5_write_run(f->metric[i], H5T_NATIVE_DOUBLE, f->rank,
                              f->shape, first, n, f->column) < 0)
-            return ss_error_set(err, SS_ERR_IO, "%s: cannot write '%s'",
-                                f->path,
+            return write_failed(f, err,
                                 ss_metric_info_of((ss_metric_id)i)->name);
     }
     for (uint64_t t = 0; t < n; t++)
         f->flags[t] = (uint8_t)rows[t].status;
     if (ss__h5_write_run(f->status, H5T_NATIVE_UINT8, f->rank, f->shape, first,
                          n, f->flags) < 0)
-        return ss_error_set(err, SS_ERR_IO, "%s: cannot write 'status'",
-                            f->path);
+        return write_failed(f, err, "status");
     /* The data first, the done flags after: a trial is never marked done
      * before its metrics are in the file. */
     if (ss__h5_write_run(f->done, H5T_NATIVE_UINT8, f->rank, f->shape, first,
                          n, f->ones) < 0 ||
         H5Fflush(f->file, H5F_SCOPE_GLOBAL) < 0)
-        return ss_error_set(err, SS_ERR_IO, "%s: cannot write: %s", f->path,
-                            errno ? strerror(errno) : "HDF5 error");
+        return write_failed(f, err, "done");
     return SS_OK;
 }
