@@ -72,11 +72,14 @@ static bool ratio_undefined(uint64_t t)
     return !diverges(t) && t % 5 == 2;
 }
 
-/* Metric k of trial t: distinct across trials and metrics. */
+/* Metric k of trial t: distinct across trials and metrics; g1 is 0 where
+ * g_ratio = g10 / g1 is undefined, as the model makes it. */
 static double value_of(uint64_t t, size_t k)
 {
     if (diverges(t) || (k == 2 && ratio_undefined(t)))
         return NAN;
+    if (k == 0 && ratio_undefined(t))
+        return 0;
     return 2.385 + (double)t + 1000.125 * (double)k +
            0.0009765625 * (double)(t * t);
 }
@@ -705,6 +708,7 @@ static void assert_info(const fixture *fx, bool (*is_written)(uint64_t))
     assert_true(info->trials == N_TRIALS);
     assert_true(info->done == done);
     assert_true(info->diverged == diverged);
+    assert_true(info->impossible == 0);
     assert_true(info->seed == 7);
     assert_string_equal(info->model, "stp_train");
     assert_string_equal(info->name, "h5io_test");
@@ -804,6 +808,54 @@ static void h5io_info_summarises_only_done_trials(void **state)
     write_behind_done(fx, 5, 1e9, SS_TRIAL_OK);
     write_behind_done(fx, 6, -1e9, SS_TRIAL_DIVERGED);
     assert_info(fx, in_blocks);
+}
+
+/* Writes value into dataset name at trial, behind the writer's back. */
+static void write_value_at(const fixture *fx, uint64_t trial,
+                           const char *name, double value)
+{
+    uint64_t idx[3];
+    ss_grid_index(fx->grid, trial, idx);
+    hsize_t start[3] = {idx[0], idx[1], idx[2]}, count[3] = {1, 1, 1};
+    hid_t file = H5Fopen(fx->path, H5F_ACC_RDWR, H5P_DEFAULT);
+    assert_true(file >= 0);
+    hid_t one = H5Screate(H5S_SCALAR);
+    hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
+    hid_t space = H5Dget_space(d);
+    assert_true(d >= 0 && space >= 0 &&
+                H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL,
+                                    count, NULL) >= 0);
+    assert_true(H5Dwrite(d, H5T_NATIVE_DOUBLE, one, space, H5P_DEFAULT,
+                         &value) >= 0);
+    H5Sclose(space);
+    H5Dclose(d);
+    H5Sclose(one);
+    H5Fclose(file);
+}
+
+/* Done over NaN with status ok: g10 NaN (trial 8), g_ratio NaN though g1
+ * is not 0 (trial 9), g1 infinite (trial 10) are impossible; g_ratio NaN
+ * where g1 is 0 (trial 12), NaN in a diverged trial (11) and in a trial
+ * not done (5) are not. */
+static void h5io_info_counts_done_trials_with_impossible_metrics(
+    void **state)
+{
+    fixture *fx = *state;
+    write_partial_file(fx);
+    assert_true(ratio_undefined(12) && diverges(11) && !in_blocks(5));
+    assert_true(!diverges(8) && !diverges(9) && !diverges(10));
+    write_value_at(fx, 8, "g10", NAN);
+    write_value_at(fx, 9, "g_ratio", NAN);
+    write_value_at(fx, 10, "g1", INFINITY);
+    write_value_at(fx, 11, "g10", NAN);
+    write_value_at(fx, 12, "g_ratio", NAN);
+    write_value_at(fx, 5, "g1", NAN);
+    ss_h5_info *info = malloc(sizeof *info);
+    assert_non_null(info);
+    ss_error err;
+    assert_int_equal(ss_h5_read_info(fx->path, info, &err), SS_OK);
+    assert_true(info->impossible == 3);
+    free(info);
 }
 
 static void h5io_info_refuses_a_file_that_is_no_results_file(void **state)
@@ -910,6 +962,7 @@ int main(void)
         T(h5io_resume_refuses_foreign_files_and_leaves_them_alone),
         T(h5io_close_complete_compacts_keeping_every_value),
         T(h5io_info_summarises_only_done_trials),
+        T(h5io_info_counts_done_trials_with_impossible_metrics),
         T(h5io_info_refuses_a_file_that_is_no_results_file),
         T(h5io_estimate_bounds_the_created_file),
 #undef T

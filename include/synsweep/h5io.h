@@ -153,12 +153,17 @@ typedef struct ss_h5_info {
     ss_h5_dim dims[SS_H5_MAX_DIMS];
     uint64_t trials, done;
     uint64_t diverged; /* finished trials whose dynamics blew up */
+    /* trials marked done whose metrics their status rules out: status ok
+     * but a metric that is then always finite is NaN or infinite (all but
+     * cv_isi, and g_ratio where g1 is 0); a damaged file */
+    uint64_t impossible;
     size_t n_metrics;
     ss_h5_metric_summary metrics[SS_METRIC_COUNT];
 } ss_h5_info;
 
 /* Reads the summary of the results file at path into the caller's info
- * (scans every metric once, in bounded blocks). Opens the file read-only
+ * (scans every metric once, in bounded blocks), counting the trials done
+ * whose metrics are impossible for their status (info->impossible). Opens the file read-only
  * and keeps nothing. SS_ERR_IO when path is not a synsweep results file
  * or cannot be read. */
 ss_status ss_h5_read_info(const char *path, ss_h5_info *info, ss_error *err);

@@ -7,7 +7,8 @@
 static const char info_usage[] =
     "usage: synsweep info FILE\n"
     "Summarises a results file: its sweep, axes, trials done, and each\n"
-    "metric's min, mean and max over the finished trials.\n"
+    "metric's min, mean and max over the finished trials. Exits 1 when\n"
+    "trials marked done hold metrics their status rules out.\n"
     "  -h, --help  this text\n";
 
 void cli_print_info(const ss_h5_info *info, const char *path)
@@ -29,6 +30,11 @@ void cli_print_info(const ss_h5_info *info, const char *path)
            info->trials ? 100.0 * (double)info->done / (double)info->trials
                         : 0.0,
            (unsigned long long)info->diverged);
+    if (info->impossible)
+        printf("warning  %llu trial%s marked done with status ok but NaN "
+               "metrics that status rules out: the file is damaged\n",
+               (unsigned long long)info->impossible,
+               info->impossible == 1 ? "" : "s");
     printf("%-12s %-5s %14s %14s %14s %10s\n", "metric", "unit", "min", "mean",
            "max", "finite");
     for (size_t k = 0; k < info->n_metrics; k++) {
@@ -52,8 +58,9 @@ static int info(const char *path)
         return cli_report(&err);
     }
     cli_print_info(info, path);
+    int rc = info->impossible ? 1 : 0;
     free(info);
-    return 0;
+    return rc;
 }
 
 int cli_cmd_info(int argc, char **argv, const char *command_line)

@@ -63,6 +63,22 @@ static herr_t visit_scale(hid_t did, unsigned dim, hid_t dsid, void *ctx)
     return 1; /* the first scale is the dimension's coordinate */
 }
 
+/* Whether a finished trial with status ok may hold a non-finite value of
+ * metric id, g1 being its g1 (NAN when the file has none): cv_isi is NaN
+ * below 4 spikes, g_ratio = g10 / g1 is not finite when g1 is 0; every
+ * other metric of a trial that did not diverge is a finite number. */
+static bool may_be_nan_when_ok(ss_metric_id id, double g1)
+{
+    switch (id) {
+    case SS_MET_cv_isi:
+        return true;
+    case SS_MET_g_ratio:
+        return !(g1 != 0); /* 0, or no g1 to tell */
+    default:
+        return false;
+    }
+}
+
 ss_status ss_h5_read_info(const char *path, ss_h5_info *info, ss_error *err)
 {
     memset(info, 0, sizeof *info);
@@ -77,7 +93,9 @@ ss_status ss_h5_read_info(const char *path, ss_h5_info *info, ss_error *err)
     ss_status st = SS_OK;
     hid_t done = -1, space = -1;
     hid_t metric[SS_METRIC_COUNT];
-    double *values = NULL;
+    ss_metric_id metric_id[SS_METRIC_COUNT];
+    double *values = NULL, *g1 = NULL;
+    uint8_t *impossible = NULL; /* per trial of a block */
     uint8_t *flags = NULL, *statuses = NULL;
     hid_t status = -1;
 
@@ -125,6 +143,7 @@ ss_status ss_h5_read_info(const char *path, ss_h5_info *info, ss_error *err)
         if (H5Lexists(file, mi->name, H5P_DEFAULT) <= 0)
             continue;
         size_t k = info->n_metrics++;
+        metric_id[k] = (ss_metric_id)i;
         metric[k] = H5Dopen2(file, mi->name, H5P_DEFAULT);
         ss_h5_metric_summary *s = &info->metrics[k];
         snprintf(s->name, sizeof s->name, "%s", mi->name);
@@ -139,12 +158,14 @@ ss_status ss_h5_read_info(const char *path, ss_h5_info *info, ss_error *err)
     uint64_t block =
         info->trials < SS__H5_SCAN_BLOCK ? info->trials : SS__H5_SCAN_BLOCK;
     values = malloc(block * sizeof *values);
+    g1 = malloc(block * sizeof *g1);
     flags = malloc(block);
     statuses = malloc(block);
+    impossible = malloc(block);
     status = H5Lexists(file, "status", H5P_DEFAULT) > 0
                  ? H5Dopen2(file, "status", H5P_DEFAULT)
                  : -1;
-    if (!values || !flags || !statuses) {
+    if (!values || !g1 || !flags || !statuses || !impossible) {
         st = ss_error_set(err, SS_ERR_NOMEM, "cannot allocate a block");
         goto out;
     }
@@ -161,6 +182,14 @@ ss_status ss_h5_read_info(const char *path, ss_h5_info *info, ss_error *err)
             for (uint64_t t = 0; ok && t < n; t++)
                 info->diverged += flags[t] && statuses[t] == SS_TRIAL_DIVERGED;
         }
+        memset(impossible, 0, n);
+        for (uint64_t t = 0; t < n; t++)
+            g1[t] = NAN;
+        for (size_t k = 0; ok && k < info->n_metrics; k++)
+            if (metric_id[k] == SS_MET_g1)
+                ok = metric[k] >= 0 &&
+                     ss__h5_read_run(metric[k], H5T_NATIVE_DOUBLE,
+                                     (size_t)rank, shape, first, n, g1) >= 0;
         for (size_t k = 0; ok && k < info->n_metrics; k++) {
             ok = metric[k] >= 0 &&
                  ss__h5_read_run(metric[k], H5T_NATIVE_DOUBLE, (size_t)rank,
@@ -168,6 +197,12 @@ ss_status ss_h5_read_info(const char *path, ss_h5_info *info, ss_error *err)
             ss_h5_metric_summary *s = &info->metrics[k];
             for (uint64_t t = 0; ok && t < n; t++) {
                 double v = values[t];
+                /* done over metrics its status rules out: a file whose
+                 * done mask says more than its data */
+                if (flags[t] && !isfinite(v) && status >= 0 &&
+                    statuses[t] == SS_TRIAL_OK &&
+                    !may_be_nan_when_ok(metric_id[k], g1[t]))
+                    impossible[t] = 1;
                 if (!flags[t] || !isfinite(v))
                     continue;
                 s->finite++;
@@ -183,6 +218,8 @@ ss_status ss_h5_read_info(const char *path, ss_h5_info *info, ss_error *err)
                               path);
             goto out;
         }
+        for (uint64_t t = 0; t < n; t++)
+            info->impossible += impossible[t];
     }
     for (size_t k = 0; k < info->n_metrics; k++)
         if (!info->metrics[k].finite)
@@ -193,8 +230,10 @@ out:
         if (metric[k] >= 0)
             H5Dclose(metric[k]);
     free(values);
+    free(g1);
     free(flags);
     free(statuses);
+    free(impossible);
     if (status >= 0)
         H5Dclose(status);
     if (space >= 0)
