@@ -646,6 +646,35 @@ static void spec_rejects_names_the_results_file_cannot_hold(void **state)
     ss_spec_free(spec);
 }
 
+static void spec_refuses_every_yaml_tag_at_the_tag(void **state)
+{
+    (void)state;
+    const char *hint = "remove the tag: a value's type comes from where it "
+                       "stands in the spec";
+    load_fails("model: stp_train\nfixed: {g_bar: !!str 3}\n", 2, 16,
+               "unsupported YAML tag '!!str': a spec takes no tags", hint);
+    load_fails("model: stp_train\nfixed: {g_bar: !!float 3}\n", 2, 16,
+               "unsupported YAML tag '!!float'", hint);
+    load_fails("model: stp_train\nrepeats: !!int 3\n", 2, 10,
+               "unsupported YAML tag '!!int'", hint);
+    load_fails("model: stp_train\nfixed: !!python/object {g_bar: 3}\n", 2, 8,
+               "unsupported YAML tag '!!python/object'", hint);
+    load_fails("model: stp_train\nsweep: {rate: !!seq [1, 2]}\n", 2, 15,
+               "unsupported YAML tag '!!seq'", hint);
+    load_fails("model: stp_train\nsweep:\n  rate: [1, !local 2]\n", 3, 13,
+               "unsupported YAML tag '!local'", hint);
+    load_fails("model: stp_train\nname: ! x\n", 2, 7,
+               "unsupported YAML tag '!'", hint);
+    load_fails("!!map\nmodel: stp_train\n", 1, 1, "unsupported YAML tag '!!map'",
+               hint);
+    load_fails("%TAG !e! tag:example.com,2000:\n---\nmodel: !e!m stp_train\n",
+               3, 8, "unsupported YAML tag 'tag:example.com,2000:m'", hint);
+    /* a tag's characters in a comment or a quoted value are no tag */
+    ss_spec *spec = load("model: stp_train # !!str\nname: '!!str'\n");
+    assert_string_equal(ss_spec_name(spec), "!!str");
+    ss_spec_free(spec);
+}
+
 static void spec_rejects_wrong_types_at_the_value(void **state)
 {
     (void)state;
@@ -1043,6 +1072,7 @@ int main(void)
         cmocka_unit_test(spec_rejects_each_parameter_set_twice),
         cmocka_unit_test(spec_rejects_malformed_axes),
         cmocka_unit_test(spec_rejects_names_the_results_file_cannot_hold),
+        cmocka_unit_test(spec_refuses_every_yaml_tag_at_the_tag),
         cmocka_unit_test(spec_rejects_wrong_types_at_the_value),
         cmocka_unit_test(spec_cross_parameter_errors_point_at_their_source),
         cmocka_unit_test(spec_checks_points_of_large_grids),
