@@ -109,6 +109,32 @@ static void params_assign_sets_numbers_and_choices(void **state)
     assert_close(p.V_th, -55, 0, 0);
 }
 
+static void params_assign_ignores_blanks_around_name_and_value(void **state)
+{
+    (void)state;
+    static const char *const forms[] = {"tau_m=13.75 ", "tau_m= 13.75",
+                                        " tau_m =\t13.75\n", "tau_m =13.75",
+                                        "\ttau_m=13.75"};
+    for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
+        ss_params p;
+        ss_error err;
+        ss_error_clear(&err);
+        ss_params_defaults(SS_MODEL_LIF_COND, &p);
+        if (ss_params_assign(SS_MODEL_LIF_COND, &p, forms[i], &err) != SS_OK) {
+            print_error("'%s': %s\n", forms[i], err.message);
+            fail();
+        }
+        assert_close(p.tau_m, 13.75, 0, 0);
+    }
+    ss_params p;
+    ss_error err;
+    ss_params_defaults(SS_MODEL_LIF_COND, &p);
+    assert_int_equal(
+        ss_params_assign(SS_MODEL_LIF_COND, &p, " input = regular ", &err),
+        SS_OK);
+    assert_close(p.input, SS_INPUT_REGULAR, 0, 0);
+}
+
 static void assign_fails(ss_model m, const char *text, const char *needle,
                          const char *hint)
 {
@@ -156,6 +182,11 @@ static void params_assign_rejects_bad_input_with_a_clear_message(void **state)
                  NULL);
     assign_fails(SS_MODEL_LIF_COND, "tau_m", "expected NAME=VALUE", NULL);
     assign_fails(SS_MODEL_LIF_COND, "=3", "expected NAME=VALUE", NULL);
+    assign_fails(SS_MODEL_LIF_COND, "  =3", "expected NAME=VALUE", NULL);
+    assign_fails(SS_MODEL_LIF_COND, "tau_m=  ", "got ''", NULL);
+    assign_fails(SS_MODEL_LIF_COND, "tau_m=1 3", "got '1 3'", NULL);
+    assign_fails(SS_MODEL_LIF_COND, "ta u_m=3", "unknown parameter 'ta u_m'",
+                 NULL);
 }
 
 static void params_validate_ties_rates_to_dt(void **state)
@@ -264,6 +295,7 @@ int main(void)
         cmocka_unit_test(params_defaults_pass_validation),
         cmocka_unit_test(params_table_and_struct_agree),
         cmocka_unit_test(params_assign_sets_numbers_and_choices),
+        cmocka_unit_test(params_assign_ignores_blanks_around_name_and_value),
         cmocka_unit_test(params_assign_rejects_bad_input_with_a_clear_message),
         cmocka_unit_test(params_validate_ties_rates_to_dt),
         cmocka_unit_test(params_validate_bounds_the_time_grid),

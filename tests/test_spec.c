@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "synsweep/metrics.h"
+#include "synsweep/params.h"
 #include "synsweep/spec.h"
 
 static ss_spec *load_named(const char *text, const char *file)
@@ -558,6 +560,121 @@ static void spec_rejects_malformed_axes(void **state)
                NULL);
 }
 
+static void spec_rejects_names_the_results_file_cannot_hold(void **state)
+{
+    (void)state;
+    const char *why_first = "a name in the results file starts with a "
+                            "letter, a digit or '_'";
+    load_fails("model: stp_train\nsweep: {\"a/b\": [1]}\n", 2, 9,
+               "'a/b' cannot name an axis: '/' separates groups", NULL);
+    load_fails("model: stp_train\nsweep: {/: [1]}\n", 2, 9,
+               "'/' cannot name an axis", NULL);
+    load_fails("model: stp_train\nsweep: {.: [1]}\n", 2, 9,
+               "'.' cannot name an axis", NULL);
+    load_fails("model: stp_train\nsweep: {.: [1]}\n", 2, 9, why_first, NULL);
+    load_fails("model: stp_train\nsweep: {..: [1]}\n", 2, 9, why_first,
+               NULL);
+    load_fails("model: stp_train\nsweep: {\"\": [1]}\n", 2, 9,
+               "the name of an axis must not be empty", NULL);
+    load_fails("model: stp_train\nsweep: {'': {zip: {U0: [0.5]}}}\n", 2, 9,
+               "the name of an axis must not be empty", NULL);
+    load_fails("model: stp_train\nsweep: {\" x\": [1]}\n", 2, 9, why_first,
+               NULL);
+    load_fails("model: stp_train\nsweep: {\"x \": [1]}\n", 2, 9,
+               "'x ' cannot name an axis: a name in the results file must "
+               "not end in a blank",
+               NULL);
+    load_fails("model: stp_train\nsweep: {\"a\\tb\": [1]}\n", 2, 9,
+               "the name of an axis must not hold control characters", NULL);
+    load_fails("model: stp_train\nsweep: {\"a\\x01\": [1]}\n", 2, 9,
+               "must not hold control characters", NULL);
+    load_fails("model: stp_train\nsweep: {\"a\\x85\": [1]}\n", 2, 9,
+               "must not hold control characters", NULL);
+    /* zip axes and their members that are no parameter */
+    load_fails("model: stp_train\nsweep:\n  \"E/I\": {zip: {U0: [0.5]}}\n", 3,
+               3, "'E/I' cannot name an axis", NULL);
+    load_fails("model: stp_train\nsweep:\n  z: {zip: {U0: [0.5], a/b: [1]}}"
+               "\n",
+               3, 24, "'a/b' cannot name a zip member", NULL);
+    load_fails("model: stp_train\nsweep:\n  z: {zip: {U0: [0.5], \"\": [1]}}"
+               "\n",
+               3, 24, "the name of a zip member must not be empty", NULL);
+    load_fails("model: stp_train\nsweep:\n  z: {zip: {U0: [0.5], .: [1]}}\n",
+               3, 24, "'.' cannot name a zip member", NULL);
+    /* the file's own names: every metric of the table, of any model */
+    static const char *const own[] = {"repeat", "done", "status"};
+    char text[256], needle[96];
+    for (size_t i = 0; i < sizeof own / sizeof *own; i++) {
+        snprintf(text, sizeof text, "model: lif_cond\nsweep:\n  %s: [1]\n",
+                 own[i]);
+        snprintf(needle, sizeof needle, "'%s' cannot name an axis", own[i]);
+        load_fails(text, 3, 3, needle, NULL);
+        snprintf(text, sizeof text,
+                 "model: stp_train\nsweep:\n  %s: {zip: {U0: [0.5]}}\n",
+                 own[i]);
+        load_fails(text, 3, 3, needle, NULL);
+    }
+    for (int i = 0; i < SS_METRIC_COUNT; i++) {
+        const char *name = ss_metric_info_of((ss_metric_id)i)->name;
+        snprintf(text, sizeof text,
+                 "model: lif_cond\nsweep:\n  tau_m: [10, 20]\n  %s: [1]\n",
+                 name);
+        snprintf(needle, sizeof needle, "'%s' cannot name an axis", name);
+        load_fails(text, 4, 3, needle, NULL);
+        snprintf(text, sizeof text,
+                 "model: stp_train\nsweep:\n  z: {zip: {U0: [0.5], %s: [1]}}\n",
+                 name);
+        snprintf(needle, sizeof needle, "'%s' cannot name a zip member",
+                 name);
+        load_fails(text, 3, 24, needle, NULL);
+    }
+    /* A derived parameter is stored under the parameter's name: no
+     * parameter of the table may be one of the file's own names. */
+    for (int i = 0; i < SS_PARAM_COUNT; i++) {
+        const char *name = ss_param_info_of((ss_param_id)i)->name;
+        assert_int_equal(ss_metric_find(name), SS_METRIC_COUNT);
+        for (size_t k = 0; k < sizeof own / sizeof *own; k++)
+            assert_string_not_equal(name, own[k]);
+    }
+    /* What netCDF takes still loads: digits first, inner blanks and dots,
+     * non-ASCII letters. */
+    ss_spec *spec = load("model: stp_train\nsweep:\n"
+                         "  2nd regime.v1: {zip: {U0: [0.5, 0.2]}}\n"
+                         "  \xc3\xa9tat: {zip: {tau_f: [50, 750]}}\n");
+    assert_string_equal(ss_spec_axis(spec, 0)->name, "2nd regime.v1");
+    assert_string_equal(ss_spec_axis(spec, 1)->name, "\xc3\xa9tat");
+    ss_spec_free(spec);
+}
+
+static void spec_refuses_every_yaml_tag_at_the_tag(void **state)
+{
+    (void)state;
+    const char *hint = "remove the tag: a value's type comes from where it "
+                       "stands in the spec";
+    load_fails("model: stp_train\nfixed: {g_bar: !!str 3}\n", 2, 16,
+               "unsupported YAML tag '!!str': a spec takes no tags", hint);
+    load_fails("model: stp_train\nfixed: {g_bar: !!float 3}\n", 2, 16,
+               "unsupported YAML tag '!!float'", hint);
+    load_fails("model: stp_train\nrepeats: !!int 3\n", 2, 10,
+               "unsupported YAML tag '!!int'", hint);
+    load_fails("model: stp_train\nfixed: !!python/object {g_bar: 3}\n", 2, 8,
+               "unsupported YAML tag '!!python/object'", hint);
+    load_fails("model: stp_train\nsweep: {rate: !!seq [1, 2]}\n", 2, 15,
+               "unsupported YAML tag '!!seq'", hint);
+    load_fails("model: stp_train\nsweep:\n  rate: [1, !local 2]\n", 3, 13,
+               "unsupported YAML tag '!local'", hint);
+    load_fails("model: stp_train\nname: ! x\n", 2, 7,
+               "unsupported YAML tag '!'", hint);
+    load_fails("!!map\nmodel: stp_train\n", 1, 1, "unsupported YAML tag '!!map'",
+               hint);
+    load_fails("%TAG !e! tag:example.com,2000:\n---\nmodel: !e!m stp_train\n",
+               3, 8, "unsupported YAML tag 'tag:example.com,2000:m'", hint);
+    /* a tag's characters in a comment or a quoted value are no tag */
+    ss_spec *spec = load("model: stp_train # !!str\nname: '!!str'\n");
+    assert_string_equal(ss_spec_name(spec), "!!str");
+    ss_spec_free(spec);
+}
+
 static void spec_rejects_wrong_types_at_the_value(void **state)
 {
     (void)state;
@@ -954,6 +1071,8 @@ int main(void)
         cmocka_unit_test(spec_locates_errors_inside_expressions),
         cmocka_unit_test(spec_rejects_each_parameter_set_twice),
         cmocka_unit_test(spec_rejects_malformed_axes),
+        cmocka_unit_test(spec_rejects_names_the_results_file_cannot_hold),
+        cmocka_unit_test(spec_refuses_every_yaml_tag_at_the_tag),
         cmocka_unit_test(spec_rejects_wrong_types_at_the_value),
         cmocka_unit_test(spec_cross_parameter_errors_point_at_their_source),
         cmocka_unit_test(spec_checks_points_of_large_grids),

@@ -176,10 +176,11 @@ ss_status ss_param_parse(ss_param_id id, const char *text, double *out,
  * SS_ERR_PARAM with the reason in err (may be NULL). */
 ss_status ss_param_check(ss_param_id id, double value, ss_error *err);
 
-/* Applies "NAME=VALUE" to p for model m: unknown names, names m does not
- * use, bad numbers and out-of-range values are SS_ERR_PARAM, with the
+/* Applies "NAME=VALUE" to p for model m; blanks (spaces, tabs, newlines)
+ * around NAME and around VALUE are ignored. Unknown names, names m does
+ * not use, bad numbers and out-of-range values are SS_ERR_PARAM, with the
  * nearest valid name as the hint in err (may be NULL); p is then
- * unchanged. */
+ * unchanged (also on SS_ERR_NOMEM). */
 ss_status ss_params_assign(ss_model m, ss_params *p, const char *assignment,
                            ss_error *err);
 

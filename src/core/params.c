@@ -223,18 +223,37 @@ static void list_model_params(ss_model m, char *buf, size_t size)
     }
 }
 
+/* YAML's and the shell's blanks: what a person may leave around = */
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+           c == '\v';
+}
+
+/* [*start, *end) without the blanks at either end. */
+static void trim(const char **start, const char **end)
+{
+    while (*start < *end && is_blank(**start))
+        (*start)++;
+    while (*end > *start && is_blank((*end)[-1]))
+        (*end)--;
+}
+
 ss_status ss_params_assign(ss_model m, ss_params *p, const char *assignment,
                            ss_error *err)
 {
     const char *eq = strchr(assignment, '=');
-    if (!eq || eq == assignment)
+    const char *name_start = assignment, *name_end = eq;
+    if (eq)
+        trim(&name_start, &name_end);
+    if (!eq || name_start == name_end)
         return ss_error_set(err, SS_ERR_PARAM,
                             "expected NAME=VALUE (got '%s')", assignment);
     char name[64];
-    size_t len = (size_t)(eq - assignment);
+    size_t len = (size_t)(name_end - name_start);
     if (len >= sizeof name)
         len = sizeof name - 1;
-    memcpy(name, assignment, len);
+    memcpy(name, name_start, len);
     name[len] = '\0';
 
     ss_param_id id = ss_param_find(name);
@@ -257,8 +276,17 @@ ss_status ss_params_assign(ss_model m, ss_params *p, const char *assignment,
         }
         return SS_ERR_PARAM;
     }
+    const char *value_start = eq + 1, *value_end = eq + 1 + strlen(eq + 1);
+    trim(&value_start, &value_end);
+    size_t n = (size_t)(value_end - value_start);
+    char *value = malloc(n + 1);
+    if (!value)
+        return ss_error_set(err, SS_ERR_NOMEM, "out of memory");
+    memcpy(value, value_start, n);
+    value[n] = '\0';
     double v;
-    ss_status s = ss_param_parse(id, eq + 1, &v, err);
+    ss_status s = ss_param_parse(id, value, &v, err);
+    free(value);
     if (s == SS_OK)
         ss_params_put(p, id, v);
     return s;

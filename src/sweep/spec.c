@@ -328,6 +328,8 @@ static ss_status read_yaml(loader *ld)
         yaml_document_delete(&extra);
     }
     if (s == SS_OK)
+        s = ss__spec_check_tags(ld);
+    if (s == SS_OK)
         s = ss__spec_check_nul(ld);
     if (s == SS_OK)
         s = read_top(ld, yaml_document_get_root_node(&doc));

@@ -23,8 +23,9 @@ enum form { F_VALUES, F_RANGE, F_LINSPACE, F_GEOMSPACE, F_ZIP, N_FORMS };
 static const char *const form_names[N_FORMS] = {"values", "range", "linspace",
                                                 "geomspace", "zip"};
 
-/* Names that are datasets of the results file besides the axes. */
-static const char *const reserved_names[] = {"repeat", "done"};
+/* Names the results file gives its own datasets, besides the metrics
+ * (which come from the metrics table). */
+static const char *const reserved_names[] = {"repeat", "done", "status"};
 
 /* A number written in full: strtod's syntax, finite, nothing after. */
 static bool to_double(const char *s, double *out)
@@ -78,21 +79,68 @@ static bool reserved(const char *name)
     return ss_metric_find(name) != SS_METRIC_COUNT;
 }
 
+/* A name that becomes a dataset of the results file must be one netCDF
+ * and HDF5 take (netCDF's rule, NC_check_name, is the stricter): no
+ * control characters, no '/' (HDF5's group separator), starting with a
+ * letter, a digit, '_' or a non-ASCII character (so not '.', nor blank),
+ * not ending in a blank; and not one of the file's own names. (libyaml
+ * has already refused text that is not UTF-8.) what is "an axis" or "a
+ * zip member". */
+static ss_status dataset_name(loader *ld, const char *name, loc at,
+                              const char *what)
+{
+    if (!*name)
+        return ss__spec_fail(ld, at, "the name of %s must not be empty",
+                             what);
+    for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+        /* C0, DEL, and C1 (U+0080..U+009F: 0xC2 0x80..0x9F in UTF-8) */
+        if (*c < 0x20 || *c == 0x7F ||
+            (*c == 0xC2 && c[1] >= 0x80 && c[1] <= 0x9F))
+            return ss__spec_fail(ld, at,
+                                 "the name of %s must not hold control "
+                                 "characters",
+                                 what);
+    if (strchr(name, '/'))
+        return ss__spec_fail(ld, at,
+                             "'%s' cannot name %s: '/' separates groups in "
+                             "an HDF5 file",
+                             name, what);
+    unsigned char first = (unsigned char)name[0];
+    unsigned char last = (unsigned char)name[strlen(name) - 1];
+    if (first < 0x80 && !(first >= 'a' && first <= 'z') &&
+        !(first >= 'A' && first <= 'Z') && !(first >= '0' && first <= '9') &&
+        first != '_')
+        return ss__spec_fail(ld, at,
+                             "'%s' cannot name %s: a name in the results "
+                             "file starts with a letter, a digit or '_'",
+                             name, what);
+    if (last == ' ')
+        return ss__spec_fail(ld, at,
+                             "'%s' cannot name %s: a name in the results "
+                             "file must not end in a blank",
+                             name, what);
+    if (reserved(name))
+        return ss__spec_fail(
+            ld, at,
+            "'%s' cannot name %s: repeat, done, status and the metrics "
+            "are datasets of the results file",
+            name, what);
+    return SS_OK;
+}
+
 /* A name that is no parameter must be new among free variables and zip
  * axes: they are coordinates of the results file. */
-static ss_status new_coordinate(loader *ld, const char *name, loc at)
+static ss_status new_coordinate(loader *ld, const char *name, loc at,
+                                const char *what)
 {
     if (strlen(name) >= sizeof ((ss_axis *)0)->name)
         return ss__spec_fail(ld, at,
                              "axis name '%.60s...' is too long (at most %zu "
                              "characters)",
                              name, sizeof ((ss_axis *)0)->name - 1);
-    if (reserved(name))
-        return ss__spec_fail(
-            ld, at,
-            "'%s' cannot name an axis: repeat, done and the metrics "
-            "are datasets of the results file",
-            name);
+    ss_status s = dataset_name(ld, name, at, what);
+    if (s != SS_OK)
+        return s;
     const ss_spec *spec = ld->spec;
     for (size_t i = 0; i < spec->n_free; i++)
         if (!strcmp(spec->free_name[i], name))
@@ -390,7 +438,8 @@ static ss_status read_member(loader *ld, size_t a, size_t k,
                            (set_place){SET_AXIS, at, node_loc(val), a, k});
         src->slot = (int)m->param;
     } else {
-        s = new_coordinate(ld, name, at);
+        s = new_coordinate(ld, name, at,
+                           ax->pub.zip ? "a zip member" : "an axis");
         if (s == SS_OK && spec->n_free == SPEC_MAX_FREE)
             s = ss__spec_fail(ld, at, "at most %d axes may be free variables",
                               SPEC_MAX_FREE);
@@ -430,7 +479,7 @@ static ss_status read_zip(loader *ld, size_t a, const yaml_node_t *zkey,
             "a zip axis is a new dimension: name it with a word that "
             "is no parameter (got '%s')",
             name);
-    ss_status s = new_coordinate(ld, name, at);
+    ss_status s = new_coordinate(ld, name, at, "an axis");
     if (s != SS_OK)
         return s;
     if (ld->n_zip == SPEC_MAX_FREE)

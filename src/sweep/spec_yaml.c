@@ -303,6 +303,62 @@ ss_status ss__spec_check_nul(loader *ld)
     return SS_OK;
 }
 
+/* The tag as written: libyaml resolves the secondary handle !! to
+ * tag:yaml.org,2002:, which no one types. */
+static void tag_as_written(const char *tag, char *buf, size_t size)
+{
+    static const char yaml_org[] = "tag:yaml.org,2002:";
+    if (!strncmp(tag, yaml_org, sizeof yaml_org - 1))
+        snprintf(buf, size, "!!%.60s", tag + sizeof yaml_org - 1);
+    else
+        snprintf(buf, size, "%.60s", tag);
+}
+
+/* The document API gives an untagged node its default tag, the same as an
+ * explicit !!str, !!seq or !!map: only the events tell them apart. So
+ * the text is read again as events, up to the end of the first document,
+ * which libyaml has already loaded without error. */
+ss_status ss__spec_check_tags(loader *ld)
+{
+    yaml_parser_t ps;
+    if (!yaml_parser_initialize(&ps))
+        return ss__spec_nomem(ld);
+    yaml_parser_set_input_string(&ps, (const unsigned char *)ld->spec->text,
+                                 ld->spec->len);
+    ss_status s = SS_OK;
+    for (bool more = true; more && s == SS_OK;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&ps, &ev)) {
+            s = ss__spec_yaml_failure(ld, &ps);
+            break;
+        }
+        const yaml_char_t *tag = NULL;
+        if (ev.type == YAML_SCALAR_EVENT)
+            tag = ev.data.scalar.tag;
+        else if (ev.type == YAML_SEQUENCE_START_EVENT)
+            tag = ev.data.sequence_start.tag;
+        else if (ev.type == YAML_MAPPING_START_EVENT)
+            tag = ev.data.mapping_start.tag;
+        more = ev.type != YAML_DOCUMENT_END_EVENT &&
+               ev.type != YAML_STREAM_END_EVENT;
+        if (tag) {
+            char written[80];
+            tag_as_written((const char *)tag, written, sizeof written);
+            s = ss__spec_fail(ld,
+                              (loc){(int)ev.start_mark.line + 1,
+                                    (int)ev.start_mark.column + 1},
+                              "unsupported YAML tag '%s': a spec takes no "
+                              "tags",
+                              written);
+            ss_error_hint(ld->err, "remove the tag: a value's type comes "
+                                   "from where it stands in the spec");
+        }
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&ps);
+    return s;
+}
+
 /* Refuses flow collections nested deeper than SPEC_MAX_FLOW_DEPTH, at the
  * bracket that goes too deep: quotes and comments are skipped, brackets
  * counted. */

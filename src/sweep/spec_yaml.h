@@ -148,6 +148,9 @@ const char *ss__spec_value_kind(ss_param_id id);
  * nested too deep, and NUL characters in scalars. */
 ss_status ss__spec_check_nesting(loader *ld);
 ss_status ss__spec_check_nul(loader *ld);
+/* Refuses every explicit YAML tag (!!str, !!int, !custom, ...) at the
+ * tag: a spec's values are typed by where they stand, not by tags. */
+ss_status ss__spec_check_tags(loader *ld);
 
 /* ---- the sections ----------------------------------------------------- */
 

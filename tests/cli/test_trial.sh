@@ -87,6 +87,11 @@ b=$("$bin" trial lif_cond --seed 2)
 "$bin" trial lif_cond --set input=regular --json | grep -q '"cv_isi"' && ok ||
     bad "regular input"
 
+# Blanks around NAME and VALUE do not matter: 'T=5 ' is 'T= 5' is 'T=5'.
+a=$("$bin" trial lif_cond --set 'T=50 ' --set ' n_exc = 3') || bad "--set 'T=50 '"
+b=$("$bin" trial lif_cond --set 'T= 50' --set 'n_exc=3')
+[ -n "$a" ] && [ "$a" = "$b" ] && ok || bad "--set with blanks: '$a' vs '$b'"
+
 # Bad input: one clear line naming the parameter and its range, status 2.
 expect_error 2 "U0 must be a number in (0, 1] (got 1.5)" trial stp_train --set U0=1.5
 expect_error 2 "unknown parameter 'tau_n' for model lif_cond" trial lif_cond --set tau_n=3
