@@ -100,7 +100,7 @@ static void error_null_is_allowed(void **state)
 static void error_truncates_long_messages_and_file_names(void **state)
 {
     (void)state;
-    char longtext[2000];
+    char longtext[10000]; /* longer than any field */
     memset(longtext, 'a', sizeof longtext - 1);
     longtext[sizeof longtext - 1] = '\0';
     ss_error err;
@@ -112,6 +112,22 @@ static void error_truncates_long_messages_and_file_names(void **state)
     assert_int_equal(strlen(err.message), sizeof err.message - 1);
 }
 
+/* A path as long as PATH_MAX and the reason after it fit in a message. */
+static void error_message_holds_a_longest_path_and_its_reason(void **state)
+{
+    (void)state;
+    char path[4097];
+    memset(path, 'p', sizeof path - 1);
+    path[sizeof path - 1] = '\0';
+    ss_error err;
+    ss_error_set(&err, SS_ERR_IO, "cannot create '%s': %s", path,
+                 "No such file or directory");
+    static const char tail[] = "': No such file or directory";
+    size_t len = strlen(err.message);
+    assert_true(len > sizeof tail);
+    assert_string_equal(err.message + len - (sizeof tail - 1), tail);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -121,6 +137,7 @@ int main(void)
         cmocka_unit_test(error_set_clears_an_earlier_place),
         cmocka_unit_test(error_null_is_allowed),
         cmocka_unit_test(error_truncates_long_messages_and_file_names),
+        cmocka_unit_test(error_message_holds_a_longest_path_and_its_reason),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

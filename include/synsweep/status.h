@@ -27,7 +27,7 @@ typedef struct ss_error {
     char file[256];
     int line;
     int column;
-    char message[512];
+    char message[8192]; /* a PATH_MAX path and the reason fit */
     char hint[256];
 } ss_error;
 

@@ -1,3 +1,4 @@
+#define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 
 #include <errno.h>
@@ -5,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* One word of a command, taken into words or handed to on_value. */
 static int take(const cli_syntax *syntax, const cli_arg *arg,
@@ -100,6 +102,32 @@ int cli_report(const ss_error *err)
     if (err->hint[0])
         fprintf(stderr, "  hint: %s\n", err->hint);
     return ss_status_exit_code(err->code);
+}
+
+void cli_put_shell_word(FILE *stream, const char *word)
+{
+    static const char plain[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                "abcdefghijklmnopqrstuvwxyz"
+                                "0123456789_./+=:,@%-";
+    if (word[0] && word[strspn(word, plain)] == '\0') {
+        fputs(word, stream);
+        return;
+    }
+    fputc('\'', stream);
+    for (const char *c = word; *c; c++) {
+        if (*c == '\'')
+            fputs("'\\''", stream); /* close, an escaped ', reopen */
+        else
+            fputc(*c, stream);
+    }
+    fputc('\'', stream);
+}
+
+bool cli_same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
 }
 
 bool cli_parse_u64(const char *text, uint64_t *out)

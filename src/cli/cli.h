@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "options.h"
 #include "synsweep/grid.h"
@@ -108,6 +109,15 @@ int cli_usage_error(const char *command, const char *fmt, ...)
 /* Prints err as editors read it (file:line:column: error: ..., then its
  * hint) on stderr; returns the exit status of its code. */
 int cli_report(const ss_error *err);
+
+/* Writes word on stream so that a POSIX shell reads it back as it is:
+ * unchanged when every character is one of [A-Za-z0-9_./+=:,@%-], else in
+ * single quotes, each ' inside written '\''; '' for an empty word. */
+void cli_put_shell_word(FILE *stream, const char *word);
+
+/* True when the paths a and b name one existing file (the same device and
+ * inode, through links too): an output that would overwrite an input. */
+bool cli_same_file(const char *a, const char *b);
 
 /* A whole number in [0, 2^64) written in decimal, nothing else. */
 bool cli_parse_u64(const char *text, uint64_t *out);

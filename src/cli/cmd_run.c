@@ -153,19 +153,34 @@ static int dry_run(const run_args *r, const ss_spec *spec,
     return 0;
 }
 
-/* What a signal left: how many trials are done and how to go on. */
-static int print_stopped(const run_args *r, const ss_run_result *result,
-                         uint64_t done, uint64_t total)
+/* The command that goes on with the run, on stderr, its paths quoted for
+ * the shell. */
+static void print_resume_command(const run_args *r)
 {
-    const bool fast = r->w.kernel == SS_KERNEL_FAST;
+    fputs("  resume with: synsweep run ", stderr);
+    /* a SPEC written as an option would not read back as the SPEC */
+    if (r->w.argument[0] == '-' && r->w.argument[1] != '\0')
+        fputs("./", stderr);
+    cli_put_shell_word(stderr, r->w.argument);
+    fputs(" -o ", stderr);
+    cli_put_shell_word(stderr, r->out_path);
+    fputs(" --resume", stderr);
+    if (r->w.kernel != SS_KERNEL_FAST)
+        fprintf(stderr, " --kernel %s", ss_kernel_name(r->w.kernel));
+    fputc('\n', stderr);
+}
+
+/* What a signal left: how many trials are done and how to go on. */
+static int print_stopped(const run_args *r, int sig, uint64_t done,
+                         uint64_t total)
+{
     fprintf(stderr,
             "synsweep: interrupted by %s: stopped; %llu of %llu trials are "
-            "done and written to %s\n"
-            "  resume with: synsweep run %s -o %s --resume%s%s\n",
-            cli_signal_name(result->signal), (unsigned long long)done,
-            (unsigned long long)total, r->out_path, r->w.argument, r->out_path,
-            fast ? "" : " --kernel ", fast ? "" : ss_kernel_name(r->w.kernel));
-    return 128 + result->signal;
+            "done and written to %s\n",
+            cli_signal_name(sig), (unsigned long long)done,
+            (unsigned long long)total, r->out_path);
+    print_resume_command(r);
+    return 128 + sig;
 }
 
 /* Creates (or, with --resume, opens) the file, runs the trials into it
@@ -181,6 +196,9 @@ static int run_into_file(const run_args *r, const ss_grid *grid,
     const bool resume = r->w.flag[OPT_RESUME], quiet = r->w.flag[OPT_QUIET];
     ss_h5 *file;
     uint64_t already = 0;
+    /* caught from here on: a signal while the file is made (or compressed)
+     * is seen once that is done, never half-way */
+    const volatile sig_atomic_t *stop = cli_catch_signals();
     double t_create = now_seconds();
     ss_status open_st =
         resume ? ss_h5_open_resume(r->out_path, grid, kernel, &file, &already,
@@ -189,6 +207,11 @@ static int run_into_file(const run_args *r, const ss_grid *grid,
                               r->w.flag[OPT_FORCE], &file, &err);
     if (open_st != SS_OK)
         return cli_report(&err);
+    int sig = *stop;
+    if (sig) { /* the file is a valid, unfinished results file */
+        ss_h5_close(file, false, NULL);
+        return print_stopped(r, sig, already, total);
+    }
     bool show = !quiet && isatty(STDERR_FILENO);
     opt.progress = show ? print_progress : NULL;
     opt.block = ss_h5_chunk_trials(file);
@@ -202,7 +225,7 @@ static int run_into_file(const run_args *r, const ss_grid *grid,
                    (unsigned long long)total,
                    (unsigned long long)(total - already));
     }
-    opt.stop = cli_catch_signals();
+    opt.stop = stop;
     file_sink sink = {file, 0.0};
     ss_run_result result;
     double t0 = now_seconds();
@@ -214,12 +237,23 @@ static int run_into_file(const run_args *r, const ss_grid *grid,
     ss_status close_st = ss_h5_close(file, st == SS_OK, &close_err);
     double t_closed = now_seconds();
     if (st == SS_ERR_INTR)
-        return print_stopped(r, &result, already + result.written, total);
+        return print_stopped(r, result.signal, already + result.written,
+                             total);
     if (st != SS_OK)
         return cli_report(&err);
     if (close_st != SS_OK) {
         /* every trial is in the file; only compressing it failed */
         fprintf(stderr, "synsweep: warning: %s\n", close_err.message);
+    }
+    if ((sig = *stop) != 0) {
+        /* after the last trial, while the file was compressed: the work is
+         * done, the signal still decides the exit status */
+        fprintf(stderr,
+                "synsweep: interrupted by %s after the last trial: all %llu "
+                "trials are done and written to %s\n",
+                cli_signal_name(sig), (unsigned long long)total,
+                r->out_path);
+        return 128 + sig;
     }
     if (quiet)
         return 0;
@@ -254,6 +288,10 @@ int cli_cmd_run(int argc, char **argv, const char *command_line)
                                    "an output name; give one with -o");
         r.out_path = default_path;
     }
+    /* before anything is read or written: -o SPEC would overwrite it */
+    if (cli_same_file(r.w.argument, r.out_path))
+        return cli_usage_error("run", "the output '%s' is the spec itself",
+                               r.out_path);
     ss_spec *spec;
     ss_grid *grid;
     if ((rc = cli_load_sweep(r.w.argument, &spec, &grid)) != 0)

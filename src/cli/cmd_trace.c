@@ -54,6 +54,9 @@ int cli_cmd_trace(int argc, char **argv, const char *command_line)
     if (!t.w.argument || !t.have_trial || !t.out_path)
         return cli_usage_error("trace",
                                "trace needs SPEC, --trial I and -o FILE");
+    if (cli_same_file(t.w.argument, t.out_path))
+        return cli_usage_error("trace", "the output '%s' is the spec itself",
+                               t.out_path);
     ss_spec *spec;
     ss_grid *grid;
     if ((rc = cli_load_sweep(t.w.argument, &spec, &grid)) != 0)

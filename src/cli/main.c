@@ -1,9 +1,13 @@
 /* synsweep's command line: a dispatch table of subcommands. Each parses its
  * words with the one option parser (options.c), calls the libraries and
  * maps the status to an exit code; only the program prints errors. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "synsweep/version.h"
@@ -48,7 +52,43 @@ static void join_command_line(int argc, char **argv, char *buf, size_t size)
     }
 }
 
-int main(int argc, char **argv)
+/* Puts /dev/null on each of descriptors 0, 1 and 2 that is closed, before
+ * anything else opens a file: else the results file could get descriptor
+ * 2, and a message written to stderr would land in it. False if that
+ * fails. */
+static bool open_standard_descriptors(void)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+            continue;
+        /* the lowest free descriptor: fd, as those below it are open */
+        int got = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+        if (got < 0)
+            return false;
+        if (got != fd) {
+            int moved = dup2(got, fd);
+            close(got);
+            if (moved != fd)
+                return false;
+        }
+    }
+    return true;
+}
+
+/* Everything printed on stdout must have reached it: a full disk or a
+ * closed pipe is a failure (exit 1), not a silent loss. status is the
+ * command's exit status, kept when it already says something failed. */
+static int finish_stdout(int status)
+{
+    int e = fflush(stdout) != 0 ? errno : 0;
+    if (!ferror(stdout))
+        return status;
+    fprintf(stderr, "synsweep: error: cannot write to standard output: %s\n",
+            strerror(e ? e : EIO));
+    return status == 0 ? ss_status_exit_code(SS_ERR_IO) : status;
+}
+
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2) {
         print_help();
@@ -70,4 +110,11 @@ int main(int argc, char **argv)
     if (argv[1][0] == '-')
         return cli_usage_error(NULL, "unknown option '%s'", argv[1]);
     return cli_usage_error(NULL, "unknown command '%s'", argv[1]);
+}
+
+int main(int argc, char **argv)
+{
+    if (!open_standard_descriptors())
+        return ss_status_exit_code(SS_ERR_IO); /* nowhere to say it */
+    return finish_stdout(dispatch(argc, argv));
 }

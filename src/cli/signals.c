@@ -28,8 +28,11 @@ const volatile sig_atomic_t *cli_catch_signals(void)
     sa.sa_handler = on_signal;
     sa.sa_flags = SA_RESTART; /* the writes in flight finish */
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    /* SIGHUP: the terminal or the ssh session went away; SIGUSR1: what
+     * Slurm's --signal sends as a warning before the time limit */
+    static const int stops[] = {SIGINT, SIGTERM, SIGHUP, SIGUSR1};
+    for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++)
+        sigaction(stops[i], &sa, NULL);
     return &stop_signal;
 }
 
@@ -40,6 +43,10 @@ const char *cli_signal_name(int sig)
         return "SIGINT";
     case SIGTERM:
         return "SIGTERM";
+    case SIGHUP:
+        return "SIGHUP";
+    case SIGUSR1:
+        return "SIGUSR1";
     default:
         return "a signal";
     }

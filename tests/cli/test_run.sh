@@ -99,6 +99,43 @@ case "$out" in
 *) bad "--resume: $out" ;;
 esac
 
+# the spec itself as the output is refused, with or without --force, before
+# anything is read or written; a hard link to it too
+cp small.yaml keep.yaml
+ln keep.yaml keep-link.yaml
+usage_error "the output 'keep.yaml' is the spec itself" run keep.yaml -o keep.yaml
+usage_error "the output 'keep.yaml' is the spec itself" run keep.yaml -o keep.yaml --force
+usage_error "the output 'keep-link.yaml' is the spec itself" run keep.yaml -o keep-link.yaml --force
+usage_error "the output './keep.yaml' is the spec itself" run keep.yaml -o ./keep.yaml --resume
+cmp -s keep.yaml small.yaml && ok || bad "-o SPEC changed the spec"
+out=$("$bin" trace keep.yaml --trial 0 -o keep.yaml --force 2>&1)
+rc=$?
+[ "$rc" -eq 2 ] && cmp -s keep.yaml small.yaml &&
+    [ "$out" = "synsweep: error: the output 'keep.yaml' is the spec itself
+Try 'synsweep trace --help'." ] && ok || bad "trace -o SPEC: $rc $out"
+
+# what cannot be written on stdout is an error, exit 1, with the reason
+if [ -w /dev/full ]; then
+    for args in "info a.h5" "validate small.yaml" "trial stp_train" \
+        "trial lif_cond --json --set T=100" "run small.yaml -o full.h5" \
+        "run small.yaml --dry-run" "trial --help" "--version"; do
+        err=$("$bin" $args 2>&1 >/dev/full)
+        rc=$?
+        [ "$rc" -eq 1 ] &&
+            [ "$err" = "synsweep: error: cannot write to standard output: No space left on device" ] &&
+            ok || bad "$args >/dev/full: exit $rc, '$err'"
+    done
+fi
+
+# a message about a path as long as PATH_MAX still ends with the reason
+long=$tmp/missing
+while [ ${#long} -lt 3990 ]; do long=$long/$(printf '%0200d' 0); done
+err=$("$bin" run small.yaml -o "$long/x.h5" -q 2>&1)
+rc=$?
+[ "$rc" -eq 1 ] && [ "${#long}" -ge 3990 ] &&
+    [ "$err" = "synsweep: error: cannot create '$long/x.h5': No such file or directory" ] &&
+    ok || bad "long path: exit $rc, '...${err: -80}'"
+
 # --help anywhere prints the usage, whatever else is there
 "$bin" run --help | grep -q -- '-o, --output FILE' && ok || bad "run --help"
 "$bin" run small.yaml -h | grep -q -- '-j, --jobs N' && ok || bad "run -h"

@@ -1,6 +1,7 @@
 """What synsweep guarantees when things go wrong: a sweep killed at any
 moment (SIGKILL included) leaves a file that opens and a resume that ends
-byte-equal to an uninterrupted run; SIGTERM and SIGINT stop cleanly; full
+byte-equal to an uninterrupted run; SIGTERM, SIGINT, SIGHUP and SIGUSR1 stop cleanly, also while the file is
+made or compressed, and with standard error closed; full
 disks, unwritable paths and foreign files are clear errors that lose no
 finished trial; diverging dynamics give NaN metrics and a status, not a
 crash. Run: python3 faults_test.py path/to/synsweep
@@ -23,6 +24,10 @@ METRICS = ["firing_rate", "n_spikes", "cv_isi", "fmp_mean", "fmp_std",
 # About two seconds of work for the fast kernels on two cores.
 LONG_SPEC = "model: lif_cond_stp\nseed: 11\nrepeats: 80\n" \
             "sweep:\n  exc_rate: {linspace: [5, 25, 100]}\n  inh_rate: [10, 20, 30, 40, 50]\n"
+# Cheap trials, many of them: a file that takes a moment to make and to
+# compress (2,000,000 trials, 20 MB uncompressed).
+WIDE_SPEC = "model: stp_train\nrepeats: 2000\n" \
+            "sweep:\n  rate: {linspace: [5, 40, 1000]}\nmetrics: [g1]\n"
 
 
 def run(*args, check=True, **kw):
@@ -55,20 +60,30 @@ class Faults(unittest.TestCase):
         run("run", self.spec, "-o", path, "--quiet")
         return datasets(path)
 
-    def start(self, out, resume):
-        args = [BIN, "run", self.spec, "-o", out, "--quiet", "-j", "2"]
+    def start(self, out, resume, spec=None, stderr_closed=False):
+        args = [BIN, "run", spec or self.spec, "-o", out, "--quiet", "-j", "2"]
         if resume:
             args.append("--resume")
+        if stderr_closed:
+            # descriptor 2 closed, not /dev/null: the next file opened
+            # would get it
+            return subprocess.Popen(["bash", "-c", 'exec "$0" "$@" 2>&-', *args],
+                                    stdout=subprocess.PIPE, text=True)
         return subprocess.Popen(args, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
 
-    def mid_run(self, proc, out):
+    def assert_complete(self, path, ref):
+        got = datasets(path)
+        for k in METRICS + ["done", "status"]:
+            self.assertEqual(got[k].tobytes(), ref[k].tobytes(), k)
+
+    def mid_run(self, proc, out, settle=0.25):
         """Waits until the sweep is under way: its file made, a moment on."""
         for _ in range(3000):
             if os.path.exists(out) or proc.poll() is not None:
                 break
             time.sleep(0.01)
-        time.sleep(0.25)
+        time.sleep(settle)
         self.assertIsNone(proc.poll(), "the sweep ended before the signal")
 
     def assert_consistent(self, path, ref):
@@ -108,25 +123,139 @@ class Faults(unittest.TestCase):
             self.assertEqual(f["fmp_mean"].compression, "gzip")
         self.assertFalse(os.path.exists(out + ".compacting"))
 
-    def test_sigterm_stops_cleanly_and_says_how_to_resume(self):
+    def test_sigterm_sighup_sigusr1_stop_cleanly_and_say_how_to_resume(self):
         ref = self.reference()
-        out = os.path.join(self.tmp, "term.h5")
-        proc = self.start(out, resume=False)
+        for sig, status in ((signal.SIGTERM, 143), (signal.SIGHUP, 129),
+                            (signal.SIGUSR1, 138)):
+            with self.subTest(signal=sig.name):
+                out = os.path.join(self.tmp, f"{sig.name}.h5")
+                proc = self.start(out, resume=False)
+                self.mid_run(proc, out)
+                proc.send_signal(sig)
+                _, err = proc.communicate(timeout=30)
+                self.assertEqual(proc.returncode, status, err)
+                self.assertIn(f"interrupted by {sig.name}", err)
+                command = f"synsweep run {self.spec} -o {out} --resume"
+                self.assertIn(command, err)
+                done = self.assert_consistent(out, ref)
+                self.assertIn(f"{done} of 40000 trials are done", err)
+                # the command it printed completes the sweep
+                p = run(*command.split()[1:])
+                self.assertIn(f"resuming {out}: {done} of 40000 trials done",
+                              p.stdout)
+                self.assert_complete(out, ref)
+
+    def test_resume_command_quotes_paths_for_the_shell(self):
+        ref = self.reference()
+        where = os.path.join(self.tmp, "it's a dir")
+        os.mkdir(where)
+        spec = os.path.join(where, "long spec.yaml")
+        shutil.copy(self.spec, spec)
+        out = os.path.join(where, "out put.h5")
+        proc = self.start(out, resume=False, spec=spec)
         self.mid_run(proc, out)
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
         self.assertEqual(proc.returncode, 143, err)
-        self.assertIn("interrupted by SIGTERM", err)
-        command = f"synsweep run {self.spec} -o {out} --resume"
-        self.assertIn(command, err)
-        done = self.assert_consistent(out, ref)
-        self.assertIn(f"{done} of 40000 trials are done", err)
-        # the command it printed completes the sweep
-        p = run(*command.split()[1:])
-        self.assertIn(f"resuming {out}: {done} of 40000 trials done", p.stdout)
-        got = datasets(out)
-        for k in METRICS + ["done", "status"]:
-            self.assertEqual(got[k].tobytes(), ref[k].tobytes(), k)
+        q = lambda path: "'" + path.replace("'", "'\\''") + "'"
+        command = f"synsweep run {q(spec)} -o {q(out)} --resume"
+        self.assertIn(f"  resume with: {command}\n", err)
+        # the line, pasted into a shell, completes the sweep
+        env = dict(os.environ, PATH=os.path.dirname(BIN) + os.pathsep
+                   + os.environ["PATH"])
+        p = subprocess.run(["sh", "-c", command + " --quiet"], env=env,
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assert_complete(out, ref)
+
+    def stop_during(self, spec, out, suffix, resume=False):
+        """Starts a run and stops it (SIGSTOP) while FILE+suffix exists;
+        the process, or None if no attempt caught that moment."""
+        for _ in range(10):
+            proc = self.start(out, resume, spec=spec)
+            while proc.poll() is None and not os.path.exists(out + suffix):
+                pass
+            proc.send_signal(signal.SIGSTOP)
+            if os.path.exists(out + suffix):
+                return proc
+            proc.send_signal(signal.SIGCONT)
+            proc.communicate(timeout=60)
+            for stale in (out, out + ".creating", out + ".compacting"):
+                if os.path.exists(stale):
+                    os.unlink(stale)
+        return None
+
+    def test_sigterm_while_the_file_is_made_stops_after_making_it(self):
+        spec = os.path.join(self.tmp, "wide.yaml")
+        with open(spec, "w") as f:
+            f.write(WIDE_SPEC)
+        out = os.path.join(self.tmp, "made.h5")
+        proc = self.stop_during(spec, out, ".creating")
+        if proc is None:
+            self.skipTest("the file was always made before the signal")
+        self.assertFalse(os.path.exists(out))
+        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(signal.SIGCONT)
+        _, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 143, err)
+        self.assertIn("interrupted by SIGTERM: stopped; 0 of 2000000 trials "
+                      "are done", err)
+        self.assertIn(f"resume with: synsweep run {spec} -o {out} --resume",
+                      err)
+        self.assertFalse(os.path.exists(out + ".creating"))
+        with h5py.File(out, "r") as f:
+            self.assertEqual(int(f["done"][...].sum()), 0)
+        run("run", spec, "-o", out, "--resume", "--quiet")
+        ref = os.path.join(self.tmp, "wide-ref.h5")
+        run("run", spec, "-o", ref, "--quiet")
+        with h5py.File(out, "r") as a, h5py.File(ref, "r") as b:
+            for k in ("g1", "done", "status"):
+                self.assertEqual(a[k][...].tobytes(), b[k][...].tobytes(), k)
+
+    def test_sigterm_while_compressing_finishes_the_file_and_says_so(self):
+        spec = os.path.join(self.tmp, "wide.yaml")
+        with open(spec, "w") as f:
+            f.write(WIDE_SPEC)
+        ref = os.path.join(self.tmp, "wide-ref.h5")
+        run("run", spec, "-o", ref, "--quiet")
+        out = os.path.join(self.tmp, "compact.h5")
+        proc = self.stop_during(spec, out, ".compacting")
+        if proc is None:
+            self.skipTest("the file was always compressed before the signal")
+        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(signal.SIGCONT)
+        _, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 143, err)
+        self.assertIn("interrupted by SIGTERM after the last trial: all "
+                      f"2000000 trials are done and written to {out}", err)
+        self.assertFalse(os.path.exists(out + ".compacting"))
+        with h5py.File(out, "r") as f:
+            self.assertEqual(f["g1"].compression, "gzip")
+        p = run("run", spec, "-o", out, "--resume")
+        self.assertIn("2000000 of 2000000 trials done, 0 to run", p.stdout)
+        with h5py.File(out, "r") as a, h5py.File(ref, "r") as b:
+            for k in ("g1", "done", "status"):
+                self.assertEqual(a[k][...].tobytes(), b[k][...].tobytes(), k)
+
+    def test_double_sigint_with_stderr_closed_never_touches_the_file(self):
+        # "stopped at once" goes to descriptor 2: were it closed, the
+        # results file could have it, and the message would land in it
+        ref = self.reference()
+        out = os.path.join(self.tmp, "closed.h5")
+        for k in range(5):
+            proc = self.start(out, resume=os.path.exists(out),
+                              stderr_closed=True)
+            self.mid_run(proc, out, settle=0.15)
+            proc.send_signal(signal.SIGINT)
+            time.sleep(0.05)
+            proc.send_signal(signal.SIGINT)
+            proc.communicate(timeout=30)
+            self.assertEqual(proc.returncode, 130)
+            with open(out, "rb") as f:
+                self.assertNotIn(b"stopped at once", f.read())
+            self.assert_consistent(out, ref)
+        run("run", self.spec, "-o", out, "--resume", "--quiet")
+        self.assert_complete(out, ref)
 
     def test_second_sigint_exits_at_once(self):
         ref = self.reference()
