@@ -57,6 +57,21 @@ typedef struct ss_h5 ss_h5;
  * fixed allowances. Reads the grid only; thread-safe. */
 double ss_h5_estimate_bytes(const ss_grid *grid);
 
+/* Outputs (results and trace files), whichever function writes them:
+ *  - path may be a symbolic link: the file it points to is written (the
+ *    link stays); a link to nothing is an error (SS_ERR_USAGE);
+ *  - anything at path that is not a regular file (a directory, a device,
+ *    a FIFO, a socket) is refused (SS_ERR_USAGE), force or not;
+ *  - one writer per output: while a run writes it, it holds a POSIX
+ *    record lock on FILE.lock beside it (removed when done; a killed run's
+ *    lock dies with it); another writer is refused (SS_ERR_USAGE) with the
+ *    holder's process id and host, before anything is touched;
+ *  - a file is made in a private directory FILE.creating-XXXXXX (or
+ *    FILE.compacting-XXXXXX) beside path, created exclusively, and
+ *    renamed to path where nothing is, or over the file force or --resume
+ *    named or this run put there, never over anything else; directories a
+ *    killed run left are removed by the next writer of the same output. */
+
 /* Creates path for grid's sweep with every dataset, coordinate and
  * attribute; metrics NaN, done 0. An existing path is an error
  * (SS_ERR_USAGE) unless force; so is a disk with less free space than
@@ -67,7 +82,7 @@ double ss_h5_estimate_bytes(const ss_grid *grid);
  *
  * The file is made beside path and renamed to it once complete, so a kill
  * while it is made leaves nothing at path, and with force the old file
- * stays until then.
+ * stays until then. The output's lock is held until ss_h5_close.
  *
  * Ownership: copies path, kernel and command_line; keeps a pointer to
  * grid: grid (and its spec) must outlive the file, until ss_h5_close
@@ -105,7 +120,9 @@ ss_status ss_h5_write_block(ss_h5 *f, uint64_t first, uint64_t n,
  * trials already done.
  *
  * Ownership: copies path; keeps a pointer to grid: grid must outlive the
- * file. Close it with ss_h5_close, which frees it. The file is opened
+ * file. Close it with ss_h5_close, which frees it. The output's lock is
+ * taken first (another writer: SS_ERR_USAGE) and held until then; a
+ * missing path is SS_ERR_IO. The file is opened
  * read-only until those checks pass, so a file that is refused for them
  * is not modified. On failure *out is NULL and nothing leaks. */
 ss_status ss_h5_open_resume(const char *path, const ss_grid *grid,
@@ -121,11 +138,18 @@ ss_status ss_h5_next_todo(ss_h5 *f, uint64_t from, uint64_t *first,
                           uint64_t *n, ss_error *err);
 
 /* Flushes and closes the file and frees f, whatever the result (NULL is
- * fine). With complete (every trial written), rewrites it compressed:
- * into a temporary file beside it, then renamed over it, so one complete
- * file is at the path at every moment; if that fails (SS_ERR_IO) the
- * complete, uncompressed file stays. grid must still be alive. */
+ * fine), and releases the output's lock. With complete (every trial
+ * written), rewrites it compressed: read from the file this run wrote
+ * into a temporary file beside it, renamed over it if it is still the
+ * file at the path, so one complete file is at the path at every moment;
+ * if that fails (SS_ERR_IO) the complete, uncompressed file stays. grid
+ * must still be alive. */
 ss_status ss_h5_close(ss_h5 *f, bool complete, ss_error *err);
+
+/* Removes the temporary file, its directory and the lock file of the
+ * output being written, if any: for a program that exits at once on a
+ * signal. Async-signal-safe (unlink and rmdir only). */
+void ss_h5_remove_temporaries(void);
 
 /* What `synsweep info` shows. */
 #define SS_H5_MAX_DIMS 34
@@ -173,7 +197,8 @@ ss_status ss_h5_read_info(const char *path, ss_h5_info *info, ss_error *err);
  * v, fmp, gE, gI, I, u, R and presynaptic (those the model makes),
  * /spike_time along /spike, and as root attributes the trial, its repeat,
  * the RNG seed, the spec, every parameter and every metric (met).
- * Refuses an existing path unless force (SS_ERR_USAGE). Reads its
+ * Refuses an existing path unless force (SS_ERR_USAGE), as an output
+ * (see above: made beside and renamed, locked). Reads its
  * arguments during the call only and keeps nothing; the file is closed
  * when it returns. On a failure while writing (SS_ERR_IO) the partial
  * file is removed. */

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "synsweep/h5io.h"
+
 /* The program's only mutable global: the signal that asked the run to
  * stop, 0 until one did. */
 static volatile sig_atomic_t stop_signal = 0;
@@ -12,7 +14,9 @@ static volatile sig_atomic_t stop_signal = 0;
 static void on_signal(int sig)
 {
     if (stop_signal == SIGINT && sig == SIGINT) {
-        /* a second ^C: the user means it; the file stays readable */
+        /* a second ^C: the user means it; the file stays readable, and
+         * a file half made or half compressed goes with the run */
+        ss_h5_remove_temporaries();
         static const char msg[] = "\nsynsweep: stopped at once\n";
         ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
         (void)ignored;

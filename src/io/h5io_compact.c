@@ -11,75 +11,71 @@
 
 #include <hdf5.h>
 
-/* Copies trials [0, total) of dataset name from src to dst, in blocks. */
-static int copy_dataset(hid_t src, const ss_h5 *dst, hid_t dst_d,
-                        const char *name, hid_t mem_type, void *buf)
+/* Copies trials [0, total) of one dataset of src to dst_d, in blocks. */
+static int copy_dataset(const ss_h5 *src, hid_t src_d, hid_t dst_d,
+                        hid_t mem_type, void *buf)
 {
-    hid_t src_d = H5Dopen2(src, name, H5P_DEFAULT);
-    if (src_d < 0)
-        return -1;
-    uint64_t total = ss_grid_trials(dst->grid);
-    int rc = 0;
-    for (uint64_t first = 0; first < total && rc == 0;
-         first += SS__H5_SCAN_BLOCK) {
+    uint64_t total = ss_grid_trials(src->grid);
+    for (uint64_t first = 0; first < total; first += SS__H5_SCAN_BLOCK) {
         uint64_t n = total - first < SS__H5_SCAN_BLOCK ? total - first
                                                        : SS__H5_SCAN_BLOCK;
-        if (ss__h5_read_run(src_d, mem_type, dst->rank, dst->shape, first, n,
+        if (ss__h5_read_run(src_d, mem_type, src->rank, src->shape, first, n,
                             buf) < 0 ||
-            ss__h5_write_run(dst_d, mem_type, dst->rank, dst->shape, first, n,
-                             buf) < 0)
-            rc = -1;
+            ss__h5_write_run(dst_d, mem_type, src->rank, src->shape, first,
+                             n, buf) < 0)
+            return -1;
     }
-    H5Dclose(src_d);
-    return rc;
+    return 0;
 }
 
-/* Rewrites the finished, uncompressed file at path compressed: into a
- * temporary file beside it, then renamed over it, so that at every moment
- * one complete file is at path. */
-static ss_status compact(const char *path, const ss_grid *grid,
-                         const char *kernel, const char *command_line,
-                         const char *created, ss_error *err)
+/* Rewrites the finished, uncompressed file f compressed: read from the
+ * file this run wrote (still open, whatever is at the path now) into a
+ * new file beside it, then renamed over it only if it is still the one
+ * at the path; so at every moment one complete file is at the path. */
+static ss_status compact(ss_h5 *f, ss_error *err)
 {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.compacting", path);
     /* the copy is at most as big as the file: without room for that, keep
      * the complete file as it is */
     struct stat st_file;
-    if (stat(path, &st_file) == 0 &&
-        (double)st_file.st_size > ss__h5_free_bytes(tmp))
+    if (stat(f->out.path, &st_file) == 0 &&
+        (double)st_file.st_size > ss__h5_free_bytes(f->out.path))
         return ss_error_set(err, SS_ERR_IO,
                             "%s: no room on the disk to compress the "
                             "finished file (it is complete, uncompressed)",
-                            path);
+                            f->path);
     ss_h5 *dst;
-    ss_status st = ss__h5_create_file(tmp, grid, kernel, command_line, created,
-                                      true, H5F_ACC_TRUNC, &dst, err);
+    ss_status st = ss__output_make(&f->out, "compacting", err);
     if (st != SS_OK)
         return st;
-    hid_t src = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    st = ss__h5_create_file(f->out.temp_file, f->path, f->grid, f->kernel,
+                            f->command_line, f->created, true, &dst, err);
+    if (st != SS_OK) {
+        ss__output_discard(&f->out);
+        return st;
+    }
     double *buf = malloc(SS__H5_SCAN_BLOCK * sizeof *buf);
-    int bad = src < 0 || !buf;
+    int bad = !buf;
     for (int i = 0; i < SS_METRIC_COUNT && !bad; i++)
         if (dst->metric[i] >= 0)
-            bad = copy_dataset(src, dst, dst->metric[i],
-                               ss_metric_info_of((ss_metric_id)i)->name,
+            bad = copy_dataset(f, f->metric[i], dst->metric[i],
                                H5T_NATIVE_DOUBLE, buf) < 0;
     bad = bad ||
-          copy_dataset(src, dst, dst->status, "status", H5T_NATIVE_UINT8,
-                       buf) < 0 ||
-          copy_dataset(src, dst, dst->done, "done", H5T_NATIVE_UINT8, buf) < 0;
+          copy_dataset(f, f->status, dst->status, H5T_NATIVE_UINT8, buf) < 0 ||
+          copy_dataset(f, f->done, dst->done, H5T_NATIVE_UINT8, buf) < 0;
     free(buf);
-    if (src >= 0)
-        H5Fclose(src);
     bad |= H5Fflush(dst->file, H5F_SCOPE_GLOBAL) < 0;
     ss__h5_release(dst);
-    if (bad || rename(tmp, path) != 0) {
-        unlink(tmp);
+    if (bad) {
+        ss__output_discard(&f->out);
         return ss_error_set(err, SS_ERR_IO,
                             "%s: cannot compress the finished file (it is "
                             "complete, uncompressed)",
-                            path);
+                            f->path);
+    }
+    if ((st = ss__output_commit(&f->out, err)) != SS_OK) {
+        char why[sizeof err->message];
+        snprintf(why, sizeof why, "%s", err->message);
+        return ss_error_set(err, SS_ERR_IO, "%s (not compressed)", why);
     }
     return SS_OK;
 }
@@ -92,18 +88,9 @@ ss_status ss_h5_close(ss_h5 *f, bool complete, ss_error *err)
     if (H5Fflush(f->file, H5F_SCOPE_GLOBAL) < 0)
         st = ss_error_set(err, SS_ERR_IO, "%s: cannot write: %s", f->path,
                           errno ? strerror(errno) : "HDF5 error");
-    bool compress = st == SS_OK && complete && !f->compressed;
-    char path[sizeof f->path], created[sizeof f->created],
-        kernel[sizeof f->kernel];
-    memcpy(path, f->path, sizeof path);
-    memcpy(created, f->created, sizeof created);
-    memcpy(kernel, f->kernel, sizeof kernel);
-    char *command_line = f->command_line;
-    const ss_grid *grid = f->grid;
-    f->command_line = NULL;
+    if (st == SS_OK && complete && !f->compressed)
+        st = compact(f, err);
+    ss__output_end(&f->out);
     ss__h5_release(f);
-    if (compress)
-        st = compact(path, grid, kernel, command_line, created, err);
-    free(command_line);
     return st;
 }

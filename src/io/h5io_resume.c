@@ -38,15 +38,17 @@ ss_status ss_h5_open_resume(const char *path, const ss_grid *grid,
 {
     *out = NULL;
     ss__h5_quiet();
-    if (!ss__h5_path_exists(path))
-        return ss_error_set(err, SS_ERR_IO, "cannot resume '%s': %s", path,
-                            strerror(errno));
     ss_h5 *f = ss__h5_new(path, grid);
     if (!f)
         return ss_error_set(err, SS_ERR_NOMEM, "cannot allocate");
-    ss_status st = SS_OK;
+    /* this run's alone from here: no other synsweep writes it meanwhile */
+    ss_status st = ss__output_begin(&f->out, path, false, true, err);
+    if (st != SS_OK) {
+        ss__h5_release(f);
+        return st;
+    }
     /* checked read-only first: a file that is refused stays untouched */
-    f->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    f->file = H5Fopen(f->out.path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f->file < 0) {
         st = ss_error_set(err, SS_ERR_IO,
                           "cannot resume '%s': not a readable HDF5 file",
@@ -93,7 +95,7 @@ ss_status ss_h5_open_resume(const char *path, const ss_grid *grid,
     }
     /* this sweep's file: now for writing */
     H5Fclose(f->file);
-    f->file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    f->file = H5Fopen(f->out.path, H5F_ACC_RDWR, H5P_DEFAULT);
     if (f->file < 0) {
         st = ss_error_set(err, SS_ERR_IO,
                           "cannot resume '%s': cannot open it for writing",
@@ -154,6 +156,7 @@ ss_status ss_h5_open_resume(const char *path, const ss_grid *grid,
     *out = f;
     return SS_OK;
 fail:
+    ss__output_end(&f->out);
     ss__h5_release(f);
     return st;
 }

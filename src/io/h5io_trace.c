@@ -36,15 +36,24 @@ ss_status ss_h5_write_trace(const char *path, bool force, const ss_grid *grid,
                             const char *command_line, ss_error *err)
 {
     ss__h5_quiet();
-    ss_status st = ss__h5_refuse_existing(path, force, err);
+    ss__output o;
+    ss_status st = ss__output_begin(&o, path, force, false, err);
     if (st != SS_OK)
         return st;
+    /* made beside and renamed when written, as a results file is */
+    if ((st = ss__output_make(&o, "creating", err)) != SS_OK) {
+        ss__output_end(&o);
+        return st;
+    }
     errno = 0;
-    hid_t file = H5Fcreate(path, force ? H5F_ACC_TRUNC : H5F_ACC_EXCL,
-                           H5P_DEFAULT, H5P_DEFAULT);
-    if (file < 0)
+    hid_t file = H5Fcreate(o.temp_file, H5F_ACC_EXCL, H5P_DEFAULT,
+                           H5P_DEFAULT);
+    if (file < 0) {
+        int e = errno;
+        ss__output_end(&o);
         return ss_error_set(err, SS_ERR_IO, "cannot create '%s': %s", path,
-                            errno ? strerror(errno) : "HDF5 error");
+                            e ? strerror(e) : "HDF5 error");
+    }
     const ss_spec *spec = ss_grid_spec(grid);
     ss_model m = ss_spec_model(spec);
     size_t Lt = ss_model_trace_length(ws);
@@ -128,9 +137,11 @@ ss_status ss_h5_write_trace(const char *path, bool force, const ss_grid *grid,
     free(buf);
     bad |= H5Fclose(file) < 0;
     if (bad) {
-        unlink(path);
+        ss__output_end(&o);
         return ss_error_set(err, SS_ERR_IO, "%s: cannot write the trace",
                             path);
     }
-    return SS_OK;
+    st = ss__output_commit(&o, err);
+    ss__output_end(&o);
+    return st;
 }

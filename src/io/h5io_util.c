@@ -39,7 +39,7 @@ void ss__h5_dir_of(const char *path, char *dir, size_t size)
 /* Bytes free for an unprivileged writer in the directory of path. */
 double ss__h5_free_bytes(const char *path)
 {
-    char dir[4300];
+    char dir[SS__H5_PATH_MAX];
     ss__h5_dir_of(path, dir, sizeof dir);
     struct statvfs vfs;
     if (statvfs(dir, &vfs) != 0)
@@ -47,16 +47,17 @@ double ss__h5_free_bytes(const char *path)
     return (double)vfs.f_bavail * (double)vfs.f_frsize;
 }
 
-ss_status ss__h5_disk_full(ss_error *err, const char *path, double need,
+ss_status ss__h5_disk_full(ss_error *err, const char *path,
+                            const char *on_disk, double need,
                             const char *what)
 {
-    char dir[4300];
-    ss__h5_dir_of(path, dir, sizeof dir);
+    char dir[SS__H5_PATH_MAX];
+    ss__h5_dir_of(on_disk, dir, sizeof dir);
     return ss_error_set(err, SS_ERR_IO,
                         "%s: disk full: it needs about %.2f MB and the disk "
                         "has %.2f MB free at %s (%s)",
-                        path, need / 1e6, ss__h5_free_bytes(path) / 1e6, dir,
-                        what);
+                        path, need / 1e6, ss__h5_free_bytes(on_disk) / 1e6,
+                        dir, what);
 }
 
 hid_t ss__h5_string_type(void)
@@ -324,14 +325,6 @@ bool ss__h5_path_exists(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0;
-}
-
-ss_status ss__h5_refuse_existing(const char *path, bool force, ss_error *err)
-{
-    if (!force && ss__h5_path_exists(path))
-        return ss_error_set(err, SS_ERR_USAGE,
-                            "'%s' exists; use --force to overwrite it", path);
-    return SS_OK;
 }
 
 hid_t ss__h5_index_dataset(hid_t file, const char *name, uint64_t n)

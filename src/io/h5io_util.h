@@ -6,6 +6,7 @@
  *   h5io_resume.c   going on with an unfinished file
  *   h5io_info.c     reading a file's summary back
  *   h5io_trace.c    one trial's time series
+ *   h5io_output.c   the output's place on disk: checks, lock, renames
  *
  * The HDF5 helpers return a negative value (or id) on failure and fill no
  * ss_error: their callers name the path and the operation. */
@@ -17,6 +18,7 @@
 #include <stdint.h>
 
 #include <errno.h>
+#include <sys/types.h>
 
 #include <hdf5.h>
 
@@ -26,9 +28,27 @@
 #define SS__H5_LAYOUT "synsweep-results-1"
 /* Points of derived coordinates and trials of a scan handled at once. */
 #define SS__H5_SCAN_BLOCK 65536
+/* Room for an output path and the names made beside it. */
+#define SS__H5_PATH_MAX 4400
+
+/* An output on disk while a run writes it (h5io_output.c). */
+typedef struct ss__output {
+    char shown[4096]; /* the path as given, for messages */
+    char path[4096];  /* the file written: a symbolic link's target */
+    char lock_path[SS__H5_PATH_MAX];
+    char temp_dir[SS__H5_PATH_MAX];  /* "" when none */
+    char temp_file[SS__H5_PATH_MAX]; /* in temp_dir */
+    int lock_fd;                     /* -1 when not locked */
+    /* the one file at path that may be replaced: what --force or
+     * --resume named, then the file this run put there */
+    bool replaceable;
+    dev_t dev;
+    ino_t ino;
+} ss__output;
 
 struct ss_h5 {
-    char path[4096];
+    char path[4096]; /* as the user named it, for messages */
+    ss__output out;  /* where it is on disk; unused by a copy being made */
     const ss_grid *grid;
     char created[64];
     char kernel[16];
@@ -65,16 +85,13 @@ void ss__h5_dir_of(const char *path, char *dir, size_t size);
 #define SS__H5_DISK_FULL(e) ((e) == ENOSPC || (e) == EDQUOT)
 
 /* SS_ERR_IO "PATH: disk full: it needs about N MB and the disk has M MB
- * free at DIR (what)": a write to path failed for want of space; need is
- * the file's estimated size. */
-ss_status ss__h5_disk_full(ss_error *err, const char *path, double need,
+ * free at DIR (what)": a write to the file on_disk, which path names,
+ * failed for want of space; need is the file's estimated size. */
+ss_status ss__h5_disk_full(ss_error *err, const char *path,
+                           const char *on_disk, double need,
                            const char *what);
 
 bool ss__h5_path_exists(const char *path);
-
-/* SS_ERR_USAGE "'path' exists; use --force to overwrite it" when path
- * exists and not force, else SS_OK. */
-ss_status ss__h5_refuse_existing(const char *path, bool force, ss_error *err);
 
 /* A variable-length UTF-8 string type; close it with H5Tclose. */
 hid_t ss__h5_string_type(void);
@@ -123,16 +140,45 @@ int ss__h5_write_run(hid_t d, hid_t mem_type, size_t rank,
                      const uint64_t *shape, uint64_t first, uint64_t n,
                      const void *buf);
 
+/* ---- h5io_output.c ------------------------------------------------- */
+
+/* Starts writing the output path: resolves a symbolic link to its target,
+ * refuses anything there that is not a regular file (a device, a FIFO, a
+ * directory), an existing file unless force (must_exist: --resume, a
+ * missing one), and an output another synsweep is writing (its lock
+ * FILE.lock); then removes what killed runs of it left. On success the
+ * lock is held until ss__output_end; on failure nothing is held. */
+ss_status ss__output_begin(ss__output *o, const char *path, bool force,
+                           bool must_exist, ss_error *err);
+
+/* Makes a private directory FILE.<what>-XXXXXX beside the output and
+ * names the file to create in it, o->temp_file, which a second ^C removes
+ * (ss_h5_remove_temporaries). Create it exclusively (H5F_ACC_EXCL). */
+ss_status ss__output_make(ss__output *o, const char *what, ss_error *err);
+
+/* Renames o->temp_file to the output: where nothing is, or over the one
+ * file this run may replace; anything else there is left alone (an
+ * error, the temporary removed). */
+ss_status ss__output_commit(ss__output *o, ss_error *err);
+
+/* Removes the temporary file and its directory, if any. */
+void ss__output_discard(ss__output *o);
+
+/* Discards any temporary and releases the lock, removing FILE.lock. */
+void ss__output_end(ss__output *o);
+
 /* ---- h5io_write.c --------------------------------------------------- */
 
-/* Creates a results file at path (flags: H5F_ACC_EXCL or H5F_ACC_TRUNC)
- * with every dataset, coordinate and attribute; compressed or with every
- * chunk allocated. Copies path, created and command_line; grid must
- * outlive *out. On failure *out is NULL and path is removed. */
-ss_status ss__h5_create_file(const char *path, const ss_grid *grid,
+/* Creates a results file at path, which must not exist, with every
+ * dataset, coordinate and attribute; compressed or with every chunk
+ * allocated. Messages and (*out)->path name it `shown`. Copies shown,
+ * created and command_line; grid must outlive *out. On failure *out is
+ * NULL and path is removed. */
+ss_status ss__h5_create_file(const char *path, const char *shown,
+                             const ss_grid *grid,
                              const char *kernel, const char *command_line,
                              const char *created, bool compressed,
-                             unsigned flags, ss_h5 **out, ss_error *err);
+                             ss_h5 **out, ss_error *err);
 
 /* A handle for grid's file at path with nothing open yet: path copied,
  * every HDF5 id -1, the grid's shape. NULL when out of memory; free it

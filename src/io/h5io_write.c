@@ -297,6 +297,7 @@ ss_h5 *ss__h5_new(const char *path, const ss_grid *grid)
     if (!f)
         return NULL;
     snprintf(f->path, sizeof f->path, "%s", path);
+    f->out.lock_fd = -1;
     f->grid = grid;
     f->file = f->done = f->status = -1;
     for (int i = 0; i < SS_METRIC_COUNT; i++)
@@ -349,12 +350,12 @@ static int write_flags(hid_t d)
     return rc < 0 ? -1 : ss__h5_attr_string(d, "flag_meanings", meanings);
 }
 
-/* Creates a results file at path (flags: H5F_ACC_EXCL or H5F_ACC_TRUNC)
- * with every dataset, coordinate and attribute. */
-ss_status ss__h5_create_file(const char *path, const ss_grid *grid,
-                             const char *kernel, const char *command_line,
-                             const char *created, bool compressed,
-                             unsigned flags, ss_h5 **out, ss_error *err)
+/* Creates a results file at file_path (which must not exist) with every
+ * dataset, coordinate and attribute; messages name it path. */
+ss_status ss__h5_create_file(const char *file_path, const char *path,
+                             const ss_grid *grid, const char *kernel,
+                             const char *command_line, const char *created,
+                             bool compressed, ss_h5 **out, ss_error *err)
 {
     *out = NULL;
     ss_h5 *f = ss__h5_new(path, grid);
@@ -377,11 +378,13 @@ ss_status ss__h5_create_file(const char *path, const ss_grid *grid,
         c.scale[a] = -1;
 
     errno = 0;
-    f->file = H5Fcreate(path, flags, H5P_DEFAULT, H5P_DEFAULT);
+    /* exclusive: O_EXCL never follows a link planted at the name */
+    f->file = H5Fcreate(file_path, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
     if (f->file < 0) {
         e = errno;
         st = SS__H5_DISK_FULL(e)
-                 ? ss__h5_disk_full(err, path, ss_h5_estimate_bytes(grid),
+                 ? ss__h5_disk_full(err, path, file_path,
+                                    ss_h5_estimate_bytes(grid),
                                     "cannot create it")
                  : ss_error_set(err, SS_ERR_IO, "cannot create '%s': %s",
                                 path, e ? strerror(e) : "HDF5 error");
@@ -465,23 +468,15 @@ fail:
             H5Dclose(c.extra[k]);
 fail_closed:
     ss__h5_release(f);
-    unlink(path); /* a half-made file helps nobody */
+    unlink(file_path); /* a half-made file helps nobody */
     /* "cannot create 'done'" hides why: say the disk is full */
     if (st == SS_ERR_IO && SS__H5_DISK_FULL(e) && err) {
         char what[sizeof err->message];
         snprintf(what, sizeof what, "%s", err->message);
-        ss__h5_disk_full(err, path, ss_h5_estimate_bytes(grid), what);
+        ss__h5_disk_full(err, path, file_path, ss_h5_estimate_bytes(grid),
+                         what);
     }
     return st;
-}
-
-/* Closes and deletes a file just made. */
-static void discard(ss_h5 *f)
-{
-    char path[sizeof f->path];
-    memcpy(path, f->path, sizeof path);
-    ss__h5_release(f);
-    unlink(path);
 }
 
 /* ---- the size estimate: h5io.h says what it counts ------------------- */
@@ -595,13 +590,15 @@ ss_status ss_h5_create(const char *path, const ss_grid *grid,
 {
     *out = NULL;
     ss__h5_quiet();
-    ss_status st = ss__h5_refuse_existing(path, force, err);
+    ss__output o;
+    ss_status st = ss__output_begin(&o, path, force, false, err);
     if (st != SS_OK)
         return st;
-    double need = ss_h5_estimate_bytes(grid), have = ss__h5_free_bytes(path);
+    double need = ss_h5_estimate_bytes(grid), have = ss__h5_free_bytes(o.path);
     if (need > have) {
-        char dir[4300];
-        ss__h5_dir_of(path, dir, sizeof dir);
+        char dir[SS__H5_PATH_MAX];
+        ss__h5_dir_of(o.path, dir, sizeof dir);
+        ss__output_end(&o);
         return ss_error_set(err, SS_ERR_IO,
                             "cannot create '%s': it needs %.2f MB and the "
                             "disk has %.2f MB free at %s: disk full",
@@ -612,31 +609,20 @@ ss_status ss_h5_create(const char *path, const ss_grid *grid,
     /* made beside and renamed when complete: a kill while it is being made
      * leaves no half-made file at path (and --force keeps the old one till
      * then) */
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.creating", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-    if (fd < 0)
-        return ss_error_set(err, SS_ERR_IO, "cannot create '%s': %s", path,
-                            strerror(errno));
-    close(fd);
-    st = ss__h5_create_file(tmp, grid, kernel, command_line, created, false,
-                            H5F_ACC_TRUNC, out, err);
-    if (st != SS_OK)
-        return st;
-    /* a file that appeared at path meanwhile is not overwritten either */
-    if ((st = ss__h5_refuse_existing(path, force, err)) != SS_OK) {
-        discard(*out);
-        *out = NULL;
+    if ((st = ss__output_make(&o, "creating", err)) != SS_OK ||
+        (st = ss__h5_create_file(o.temp_file, path, grid, kernel,
+                                 command_line, created, false, out, err)) !=
+            SS_OK) {
+        ss__output_end(&o);
         return st;
     }
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        discard(*out);
+    if ((st = ss__output_commit(&o, err)) != SS_OK) {
+        ss__h5_release(*out);
         *out = NULL;
-        return ss_error_set(err, SS_ERR_IO, "cannot create '%s': %s", path,
-                            strerror(e));
+        ss__output_end(&o);
+        return st;
     }
-    snprintf((*out)->path, sizeof (*out)->path, "%s", path);
+    (*out)->out = o;
     return SS_OK;
 }
 
@@ -653,8 +639,8 @@ static ss_status write_failed(const ss_h5 *f, ss_error *err,
     char what[128];
     snprintf(what, sizeof what, "cannot write '%s'", name);
     if (SS__H5_DISK_FULL(e))
-        return ss__h5_disk_full(err, f->path, ss_h5_estimate_bytes(f->grid),
-                                what);
+        return ss__h5_disk_full(err, f->path, f->out.path,
+                                ss_h5_estimate_bytes(f->grid), what);
     return ss_error_set(err, SS_ERR_IO, "%s: %s: %s", f->path, what,
                         e ? strerror(e) : "HDF5 error");
 }

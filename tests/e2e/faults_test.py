@@ -6,6 +6,7 @@ disks, unwritable paths and foreign files are clear errors that lose no
 finished trial; diverging dynamics give NaN metrics and a status, not a
 crash. Run: python3 faults_test.py path/to/synsweep
 """
+import glob
 import os
 import shutil
 import signal
@@ -35,6 +36,12 @@ def run(*args, check=True, **kw):
     if check and p.returncode != 0:
         raise AssertionError(f"synsweep {' '.join(args)}: {p.returncode}\n{p.stderr}")
     return p
+
+
+def strays(out):
+    """What a run of out left beside it: FILE.creating-*, FILE.compacting-*
+    (directories), FILE.lock."""
+    return sorted(glob.glob(glob.escape(out) + ".*"))
 
 
 def datasets(path):
@@ -121,7 +128,7 @@ class Faults(unittest.TestCase):
         # the finished file is compressed, like an uninterrupted one
         with h5py.File(out, "r") as f:
             self.assertEqual(f["fmp_mean"].compression, "gzip")
-        self.assertFalse(os.path.exists(out + ".compacting"))
+        self.assertEqual(strays(out), [])
 
     def test_sigterm_sighup_sigusr1_stop_cleanly_and_say_how_to_resume(self):
         ref = self.reference()
@@ -169,20 +176,22 @@ class Faults(unittest.TestCase):
         self.assert_complete(out, ref)
 
     def stop_during(self, spec, out, suffix, resume=False):
-        """Starts a run and stops it (SIGSTOP) while FILE+suffix exists;
-        the process, or None if no attempt caught that moment."""
+        """Starts a run and stops it (SIGSTOP) while its temporary
+        FILE+suffix-XXXXXX exists; the process, or None if no attempt
+        caught that moment."""
+        pattern = glob.escape(out + suffix) + "-*"
         for _ in range(10):
             proc = self.start(out, resume, spec=spec)
-            while proc.poll() is None and not os.path.exists(out + suffix):
+            while proc.poll() is None and not glob.glob(pattern):
                 pass
             proc.send_signal(signal.SIGSTOP)
-            if os.path.exists(out + suffix):
+            if glob.glob(pattern):
                 return proc
             proc.send_signal(signal.SIGCONT)
             proc.communicate(timeout=60)
-            for stale in (out, out + ".creating", out + ".compacting"):
-                if os.path.exists(stale):
-                    os.unlink(stale)
+            if os.path.exists(out):
+                os.unlink(out)
+            self.assertEqual(strays(out), [])
         return None
 
     def test_sigterm_while_the_file_is_made_stops_after_making_it(self):
@@ -202,7 +211,7 @@ class Faults(unittest.TestCase):
                       "are done", err)
         self.assertIn(f"resume with: synsweep run {spec} -o {out} --resume",
                       err)
-        self.assertFalse(os.path.exists(out + ".creating"))
+        self.assertEqual(strays(out), [])
         with h5py.File(out, "r") as f:
             self.assertEqual(int(f["done"][...].sum()), 0)
         run("run", spec, "-o", out, "--resume", "--quiet")
@@ -228,7 +237,7 @@ class Faults(unittest.TestCase):
         self.assertEqual(proc.returncode, 143, err)
         self.assertIn("interrupted by SIGTERM after the last trial: all "
                       f"2000000 trials are done and written to {out}", err)
-        self.assertFalse(os.path.exists(out + ".compacting"))
+        self.assertEqual(strays(out), [])
         with h5py.File(out, "r") as f:
             self.assertEqual(f["g1"].compression, "gzip")
         p = run("run", spec, "-o", out, "--resume")
@@ -316,7 +325,7 @@ class Faults(unittest.TestCase):
         got = datasets(out)
         for k in METRICS + ["done", "status"]:
             self.assertEqual(got[k].tobytes(), ref[k].tobytes(), k)
-        self.assertFalse(os.path.exists(out + ".compacting"))
+        self.assertEqual(strays(out), [])
 
     def test_unwritable_output_path_is_an_error(self):
         blocker = os.path.join(self.tmp, "a-file")
