@@ -99,11 +99,19 @@ ss_status ss_h5_close(ss_h5 *f, bool complete, ss_error *err)
     memcpy(created, f->created, sizeof created);
     memcpy(kernel, f->kernel, sizeof kernel);
     char *command_line = f->command_line;
-    const ss_grid *grid = f->grid;
+    /* the sweep as the file has it: its text may be another than this
+     * spec's (a resume by meaning) */
+    ss_spec *own_spec = f->own_spec;
+    ss_grid *own_grid = f->own_grid;
+    const ss_grid *grid = own_grid ? own_grid : f->grid;
     f->command_line = NULL;
+    f->own_spec = NULL;
+    f->own_grid = NULL;
     ss__h5_release(f);
     if (compress)
         st = compact(path, grid, kernel, command_line, created, err);
     free(command_line);
+    ss_grid_free(own_grid);
+    ss_spec_free(own_spec);
     return st;
 }
