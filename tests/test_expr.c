@@ -232,6 +232,51 @@ static void expr_parse_without_resolver_knows_no_names(void **state)
     ss_expr_free(e);
 }
 
+static ss_expr *parse(const char *text)
+{
+    ss_expr *e = NULL;
+    assert_int_equal(ss_expr_parse(text, resolve, suggest, NULL, &e, NULL),
+                     SS_OK);
+    return e;
+}
+
+/* equal: whether a and b should be the same program under map */
+static void assert_expr_equal(const char *a, const char *b, const int *map,
+                              size_t map_len, bool equal)
+{
+    ss_expr *x = parse(a), *y = parse(b);
+    if (ss_expr_equal(x, y, map, map_len) != equal) {
+        print_error("'%s' and '%s': expected %s\n", a, b,
+                    equal ? "equal" : "different");
+        fail();
+    }
+    ss_expr_free(x);
+    ss_expr_free(y);
+}
+
+static void expr_equal_compares_programs_not_texts(void **state)
+{
+    (void)state;
+    assert_expr_equal("300 * tau_ratio", "300*tau_ratio", NULL, 0, true);
+    assert_expr_equal("((3e2) * (tau_ratio))", "300.0*tau_ratio", NULL, 0,
+                      true);
+    assert_expr_equal("+x - 2", "x-2.", NULL, 0, true);
+    assert_expr_equal("x ^ 2 ^ 3", "x^(2^3)", NULL, 0, true);
+    /* another number, operation, name or order */
+    assert_expr_equal("300 * tau_ratio", "301 * tau_ratio", NULL, 0, false);
+    assert_expr_equal("300 * tau_ratio", "300 / tau_ratio", NULL, 0, false);
+    assert_expr_equal("300 * tau_ratio", "300 * tau_d", NULL, 0, false);
+    assert_expr_equal("300 * tau_ratio", "tau_ratio * 300", NULL, 0, false);
+    assert_expr_equal("(x ^ 2) ^ 3", "x ^ 2 ^ 3", NULL, 0, false);
+    assert_expr_equal("-x", "x", NULL, 0, false);
+    assert_expr_equal("x", "x + 0", NULL, 0, false);
+    /* slots of another lookup: a's x (2) is b's _y2 (3) */
+    static const int map[] = {0, 1, 3, 2};
+    assert_expr_equal("2 * x", "2 * _y2", map, 4, true);
+    assert_expr_equal("2 * x", "2 * x", map, 4, false);
+    assert_expr_equal("2 * x", "2 * x", map, 2, true); /* x beyond map */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -242,6 +287,7 @@ int main(void)
         cmocka_unit_test(expr_reports_every_error_at_its_column),
         cmocka_unit_test(expr_limits_nesting_instead_of_overflowing),
         cmocka_unit_test(expr_parse_without_resolver_knows_no_names),
+        cmocka_unit_test(expr_equal_compares_programs_not_texts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

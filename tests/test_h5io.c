@@ -561,68 +561,162 @@ static void sha256_hex(const char *text, char *hex)
     SHA256Data((const uint8_t *)text, strlen(text), hex);
 }
 
-static void h5io_resume_refuses_other_spec_seed_or_kernel(void **state)
+/* A string attribute of the file's root, read with HDF5 itself, into
+ * buf. */
+static void root_attr(const char *path, const char *name, char *buf,
+                      size_t size)
+{
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(file >= 0);
+    hid_t a = H5Aopen(file, name, H5P_DEFAULT);
+    assert_true(a >= 0);
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
+    char *s = NULL;
+    assert_true(H5Aread(a, t, &s) >= 0);
+    snprintf(buf, size, "%s", s);
+    H5free_memory(s);
+    H5Tclose(t);
+    H5Aclose(a);
+    H5Fclose(file);
+}
+
+/* resume with spec text, refused with SS_ERR_USAGE and exactly want as
+ * the message */
+static void assert_refused_with(const fixture *fx, const char *text,
+                                const char *kernel, const char *want)
+{
+    ss_spec *spec;
+    ss_grid *grid;
+    load(text, &spec, &grid);
+    ss_h5 *f = (ss_h5 *)&f;
+    uint64_t done = 0;
+    ss_error err;
+    assert_int_equal(ss_h5_open_resume(fx->path, grid, kernel, &f, &done,
+                                       &err),
+                     SS_ERR_USAGE);
+    assert_null(f);
+    assert_string_equal(err.message, want);
+    ss_grid_free(grid);
+    ss_spec_free(spec);
+}
+
+/* spec_text with one piece replaced (the caller frees it) */
+static char *edited(const char *old, const char *new_text)
+{
+    const char *at = strstr(spec_text, old);
+    assert_non_null(at);
+    size_t head = (size_t)(at - spec_text);
+    char *s = malloc(sizeof spec_text + strlen(new_text));
+    assert_non_null(s);
+    snprintf(s, sizeof spec_text + strlen(new_text), "%.*s%s%s", (int)head,
+             spec_text, new_text, at + strlen(old));
+    return s;
+}
+
+#define NE "\xe2\x89\xa0"
+
+static void h5io_resume_refuses_other_sweep_or_kernel(void **state)
 {
     fixture *fx = *state;
     write_partial_file(fx);
-    ss_h5 *f;
     snapshot before = take(fx->path);
-    char file_sha[SHA256_DIGEST_STRING_LENGTH],
-        other_sha[SHA256_DIGEST_STRING_LENGTH];
-    sha256_hex(spec_text, file_sha);
+    char want[1024];
 
-    ss_error err;
-    uint64_t done = 0;
+    /* another RNG seed, another axis value: the first difference, the
+     * file's value first */
+    char *seeded = edited("seed: 7", "seed: 8");
+    snprintf(want, sizeof want,
+             "cannot resume '%s': the file's sweep differs from this spec: "
+             "seed 7 " NE " 8 (file " NE " spec)",
+             fx->path);
+    assert_refused_with(fx, seeded, "fast", want);
+    free(seeded);
+    char *valued = edited("[5, 10, 20, 40]", "[5, 10, 20, 45]");
+    snprintf(want, sizeof want,
+             "cannot resume '%s': the file's sweep differs from this spec: "
+             "axis rate: value 4 is 40 " NE " 45 (file " NE " spec)",
+             fx->path);
+    assert_refused_with(fx, valued, "fast", want);
+    free(valued);
+
+    /* the hint: a command that prints the file's text */
     ss_spec *spec;
     ss_grid *grid;
-
-    /* the same sweep written otherwise: another spec text */
-    char other_text[sizeof spec_text + 64];
-    snprintf(other_text, sizeof other_text, "%s# the same, reworded\n",
-             spec_text);
-    sha256_hex(other_text, other_sha);
-    load(other_text, &spec, &grid);
-    f = (ss_h5 *)&f;
+    char *metrics = edited("[g1, g10, g_ratio]", "[g1, g10]");
+    load(metrics, &spec, &grid);
+    free(metrics);
+    ss_h5 *f = (ss_h5 *)&f;
+    uint64_t done = 0;
+    ss_error err;
     assert_int_equal(ss_h5_open_resume(fx->path, grid, "fast", &f, &done,
                                        &err),
                      SS_ERR_USAGE);
-    assert_null(f);
-    /* both SHA-256s, shortened to 12 digits */
-    file_sha[12] = other_sha[12] = '\0';
-    assert_non_null(strstr(err.message, file_sha));
-    assert_non_null(strstr(err.message, other_sha));
-    assert_non_null(strstr(err.message, "SHA-256"));
+    assert_non_null(strstr(err.message, "metrics g1, g10, g_ratio " NE
+                                        " g1, g10 (file"));
+    snprintf(want, sizeof want,
+             "the sweep in the file: python3 -c 'import h5py,sys; "
+             "sys.stdout.write(h5py.File(sys.argv[1],\"r\").attrs[\"spec\"])"
+             "' %s",
+             fx->path);
+    assert_string_equal(err.hint, want);
     ss_grid_free(grid);
     ss_spec_free(spec);
-
-    /* another RNG seed */
-    char *seeded = strdup(spec_text);
-    assert_non_null(seeded);
-    char *seed = strstr(seeded, "seed: 7");
-    assert_non_null(seed);
-    seed[6] = '8';
-    load(seeded, &spec, &grid);
-    f = (ss_h5 *)&f;
-    assert_int_equal(ss_h5_open_resume(fx->path, grid, "fast", &f, &done,
-                                       &err),
-                     SS_ERR_USAGE);
-    assert_null(f);
-    assert_non_null(strstr(err.message, "seed 7"));
-    assert_non_null(strstr(err.message, "seed 8"));
-    ss_grid_free(grid);
-    ss_spec_free(spec);
-    free(seeded);
 
     /* another kernel */
-    f = (ss_h5 *)&f;
-    assert_int_equal(ss_h5_open_resume(fx->path, fx->grid, "reference", &f,
-                                       &done, &err),
-                     SS_ERR_USAGE);
-    assert_null(f);
-    assert_non_null(strstr(err.message, "fast"));
-    assert_non_null(strstr(err.message, "reference"));
+    snprintf(want, sizeof want,
+             "cannot resume '%s': it was run with the fast kernel, not "
+             "reference",
+             fx->path);
+    assert_refused_with(fx, spec_text, "reference", want);
 
+    /* none of which touched the file */
     assert_unchanged(fx->path, &before);
+}
+
+/* Another text of the same sweep goes on; the finished file keeps the
+ * text it was made from, and its digest. */
+static void h5io_resume_goes_on_with_the_same_sweep_written_otherwise(
+    void **state)
+{
+    fixture *fx = *state;
+    write_partial_file(fx);
+    char file_sha[SHA256_DIGEST_STRING_LENGTH];
+    sha256_hex(spec_text, file_sha);
+    static const char other_text[] =
+        "# the same, reworded\n"
+        "metrics: [g_ratio, g1, g10]\n"
+        "sweep:\n"
+        "  rate: {values: [5.0, 1e1, 20, 40]}\n"
+        "  regime: {zip: {tau_f: [5e1, 750], U0: [0.50, .2]}}\n"
+        "repeats: 3\n"
+        "seed: 7\n"
+        "model: stp_train\n"
+        "name: reworded\n";
+    ss_spec *spec;
+    ss_grid *grid;
+    load(other_text, &spec, &grid);
+    ss_h5 *f;
+    uint64_t done = 0;
+    ss_error err;
+    assert_int_equal(ss_h5_open_resume(fx->path, grid, "fast", &f, &done,
+                                       &err),
+                     SS_OK);
+    assert_true(done == 3 + 9 + 5 + 2);
+    write_trials(f, 18, 1);
+    write_trials(f, 3, 4);
+    close_file(f, true); /* compressed: the file is made anew */
+    assert_contents(fx->path, fx->grid, in_blocks_or_gaps);
+    assert_true(compressed(fx->path, "g1"));
+    char text[sizeof spec_text + 64], sha[80], name[64];
+    root_attr(fx->path, "spec", text, sizeof text);
+    root_attr(fx->path, "spec_sha256", sha, sizeof sha);
+    root_attr(fx->path, "name", name, sizeof name);
+    assert_string_equal(text, spec_text);
+    assert_string_equal(sha, file_sha);
+    assert_string_equal(name, "h5io_test");
+    ss_grid_free(grid);
+    ss_spec_free(spec);
 }
 
 /* ---- foreign files ---------------------------------------------------- */
@@ -958,7 +1052,8 @@ int main(void)
         T(h5io_write_block_puts_each_value_at_its_trial_position),
         T(h5io_resume_counts_done_and_walks_the_gaps_in_order),
         T(h5io_next_todo_joins_a_gap_across_its_read_window),
-        T(h5io_resume_refuses_other_spec_seed_or_kernel),
+        T(h5io_resume_refuses_other_sweep_or_kernel),
+        T(h5io_resume_goes_on_with_the_same_sweep_written_otherwise),
         T(h5io_resume_refuses_foreign_files_and_leaves_them_alone),
         T(h5io_close_complete_compacts_keeping_every_value),
         T(h5io_info_summarises_only_done_trials),

@@ -1,5 +1,6 @@
 #include "testutil.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "synsweep/params.h"
@@ -218,12 +219,49 @@ static void params_validate_bounds_the_time_grid(void **state)
     p.T = 1e7; /* 1e8 bins */
     assert_int_equal(ss_params_validate(SS_MODEL_LIF_COND, &p, &err),
                      SS_ERR_PARAM);
-    assert_non_null(strstr(err.message, "time grid"));
+    /* the quotient as it is, not the bin count capped above the limit */
+    assert_string_equal(err.message, "the time grid must have 2 to 10000000 "
+                                     "bins (got T / dt = 100000000)");
+    p.dt = 1e-300;
+    assert_int_equal(ss_params_validate(SS_MODEL_LIF_COND, &p, &err),
+                     SS_ERR_PARAM);
+    assert_non_null(strstr(err.message, "(got T / dt = 1e+307)"));
+    p.dt = 0.1;
+    p.T = 1000000.05; /* 10000000.5: 10000001 bins */
+    assert_int_equal(ss_params_validate(SS_MODEL_LIF_COND, &p, &err),
+                     SS_ERR_PARAM);
+    assert_non_null(strstr(err.message, "(got T / dt = 10000000.5)"));
+    ss_params_defaults(SS_MODEL_STP_TRAIN, &p);
+    p.rate = 0.001;
+    p.dt = 0.01;
+    assert_int_equal(ss_params_validate(SS_MODEL_STP_TRAIN, &p, &err),
+                     SS_ERR_PARAM);
+    assert_non_null(strstr(err.message, "(got 10000 / rate / dt = "
+                                        "1000000000)"));
+    ss_params_defaults(SS_MODEL_LIF_COND, &p);
     p.T = 0.1; /* one bin */
     assert_int_equal(ss_params_validate(SS_MODEL_LIF_COND, &p, &err),
                      SS_ERR_PARAM);
     p.T = 0.15; /* np.arange(0, 0.15, 0.1) has 2 points */
     assert_int_equal(ss_params_validate(SS_MODEL_LIF_COND, &p, &err), SS_OK);
+}
+
+static void params_format_numbers_in_the_shortest_exact_form(void **state)
+{
+    (void)state;
+    static const double values[] = {0.1,  0.3,    0.1 + 0.2, 1e7,    -0.0,
+                                    2.385, 1e-300, 1.0 / 3,  1e+307, 12.5};
+    static const char *const want[] = {
+        "0.1",   "0.3",    "0.30000000000000004", "10000000", "-0",
+        "2.385", "1e-300", "0.3333333333333333", "1e+307",   "12.5"};
+    char buf[32];
+    for (size_t i = 0; i < sizeof values / sizeof *values; i++) {
+        ss_param_format_number(values[i], buf, sizeof buf);
+        assert_string_equal(buf, want[i]);
+        assert_true(strtod(buf, NULL) == values[i]);
+    }
+    ss_param_format_number(2.385, buf, 3); /* cut as snprintf cuts */
+    assert_string_equal(buf, "2.");
 }
 
 static void params_time_bins_follow_numpy_arange(void **state)
@@ -299,6 +337,7 @@ int main(void)
         cmocka_unit_test(params_assign_rejects_bad_input_with_a_clear_message),
         cmocka_unit_test(params_validate_ties_rates_to_dt),
         cmocka_unit_test(params_validate_bounds_the_time_grid),
+        cmocka_unit_test(params_format_numbers_in_the_shortest_exact_form),
         cmocka_unit_test(params_time_bins_follow_numpy_arange),
         cmocka_unit_test(params_point_holds_the_models_values_in_table_order),
         cmocka_unit_test(params_nearest_name_suggests_close_names_only),

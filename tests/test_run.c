@@ -1,12 +1,14 @@
 /* The runner: blocks reach the sink in order and cover every trial once;
  * results do not depend on threads or block sizes and are each trial's
  * own model run; the todo callback and the stop flag are obeyed. */
+#define _POSIX_C_SOURCE 200809L
 #include "testutil.h"
 
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "synsweep/grid.h"
 #include "synsweep/model.h"
@@ -106,6 +108,11 @@ typedef struct recorder {
     int fail_at; /* return SS_ERR_IO on that call (0: never) */
     ss_run_progress last_progress;
     int progress_calls;
+    /* every report's total must be this (0: any) */
+    uint64_t want_total;
+    int wrong_totals;
+    /* the sink's first call takes this long (0: no time) */
+    long first_call_ns;
 } recorder;
 
 static void recorder_init(recorder *r, uint64_t total)
@@ -137,6 +144,11 @@ static ss_status record(void *ctx, uint64_t first, uint64_t n,
     r->first[r->calls] = first;
     r->n[r->calls] = n;
     r->calls++;
+    if (r->calls == 1 && r->first_call_ns > 0) {
+        struct timespec t = {r->first_call_ns / 1000000000L,
+                             r->first_call_ns % 1000000000L};
+        nanosleep(&t, NULL);
+    }
     if (r->fail_at == r->calls)
         return ss_error_set(err, SS_ERR_IO, "disk on fire at %llu",
                             (unsigned long long)first);
@@ -156,6 +168,7 @@ static void note_progress(const ss_run_progress *p, void *ctx)
     assert_true(p->done <= p->total);
     r->last_progress = *p;
     r->progress_calls++;
+    r->wrong_totals += r->want_total && p->total != r->want_total;
 }
 
 static void run_blocks_cover_every_trial_once_in_order(void **state)
@@ -310,6 +323,36 @@ static void run_todo_runs_exactly_the_trials_named(void **state)
     recorder_free(&r);
 }
 
+/* A resumed run reports its own trials against the trials it has to do,
+ * also between blocks (not the grid's total, which made the ETA wrong). */
+static void run_progress_counts_this_runs_trials(void **state)
+{
+    sweep *s = *state;
+    static const uint64_t ranges[][2] = {{5, 100}, {4000, 5000}};
+    todo_ranges todo = {ranges, 2, 0};
+    const uint64_t to_do = 95 + 1000;
+    recorder r;
+    recorder_init(&r, s->total);
+    r.want_total = to_do;
+    /* one thread: it writes the first block, slowly, then computes the
+     * second, so a report falls inside the run */
+    r.first_call_ns = 300000000L;
+    ss_run_options opt = {.threads = 1,
+                          .todo = next_range,
+                          .todo_ctx = &todo,
+                          .todo_trials = to_do,
+                          .progress = note_progress,
+                          .progress_ctx = &r};
+    ss_run_result result;
+    assert_int_equal(ss_run(s->grid, &opt, record, &r, &result, NULL),
+                     SS_OK);
+    assert_true(result.written == to_do);
+    assert_true(r.progress_calls >= 2); /* one in the run, one at the end */
+    assert_int_equal(r.wrong_totals, 0);
+    assert_true(r.last_progress.done == to_do);
+    recorder_free(&r);
+}
+
 /* The stop flag, set by the sink on call stop_at, ends the run: the blocks
  * written so far are kept, the one being computed is dropped. */
 static void check_stop(const sweep *s, int threads, int stop_at)
@@ -409,6 +452,7 @@ int main(void)
         cmocka_unit_test(run_results_do_not_depend_on_threads_or_blocks),
         cmocka_unit_test(run_without_options_runs_everything),
         cmocka_unit_test(run_todo_runs_exactly_the_trials_named),
+        cmocka_unit_test(run_progress_counts_this_runs_trials),
         cmocka_unit_test(
             run_stop_flag_keeps_finished_blocks_drops_the_running_one),
         cmocka_unit_test(run_stop_flag_set_before_the_run_runs_nothing),

@@ -1051,6 +1051,197 @@ static void spec_good_files_load(void **state)
     ss_spec_free(spec);
 }
 
+/* ---- comparing two specs by meaning --------------------------------- */
+
+/* " ≠ " in UTF-8 */
+#define NE " \xe2\x89\xa0 "
+
+/* a and b (texts) describe the same sweep, both ways round. */
+static void assert_same_sweep(const char *a_text, const char *b_text)
+{
+    ss_spec *a = load(a_text), *b = load(b_text);
+    char msg[512] = "untouched";
+    bool ab = ss_spec_same_sweep(a, b, msg, sizeof msg);
+    if (!ab || msg[0]) {
+        print_error("differ: '%s'\nfile:\n%s\nspec:\n%s\n", msg, a_text,
+                    b_text);
+        fail();
+    }
+    assert_true(ss_spec_same_sweep(b, a, msg, sizeof msg));
+    ss_spec_free(a);
+    ss_spec_free(b);
+}
+
+/* a (the file's) and b (this spec) differ, and the first difference reads
+ * exactly want. */
+static void assert_first_difference(const char *a_text, const char *b_text,
+                                    const char *want)
+{
+    ss_spec *a = load(a_text), *b = load(b_text);
+    char msg[512] = "";
+    bool same = ss_spec_same_sweep(a, b, msg, sizeof msg);
+    if (same || strcmp(msg, want)) {
+        print_error("got '%s' (same: %d)\nexpected '%s'\nfile:\n%s\nspec:"
+                    "\n%s\n",
+                    msg, same, want, a_text, b_text);
+        fail();
+    }
+    ss_spec_free(a);
+    ss_spec_free(b);
+}
+
+static const char bonus_sweep[] =
+    "# the bonus demo, in short\n"
+    "model: lif_cond_stp\n"
+    "seed: 7\n"
+    "repeats: 2\n"
+    "fixed: {gE_bar: 3, input: poisson, T: 200}\n"
+    "sweep:\n"
+    "  exc_rate: [10, 12, 14]\n"
+    "  regime:\n"
+    "    zip: {U0_E: [0.2, 0.5], tau_d_E: [100, 200]}\n"
+    "  tau_ratio: {range: [0.5, 1, 0.5]}\n"
+    "derived:\n"
+    "  tau_f_E: 300 * tau_ratio\n"
+    "  tau_f_I: tau_f_E / 2\n"
+    "metrics: [firing_rate, cv_isi]\n";
+
+static void spec_same_sweep_ignores_what_only_the_text_holds(void **state)
+{
+    (void)state;
+    assert_same_sweep(bonus_sweep, bonus_sweep);
+    /* comments, blanks, key order, flow and block style, quoting, the
+     * spelling of numbers and expressions, explicit defaults, the labels */
+    assert_same_sweep(
+        bonus_sweep,
+        "name: renamed   # only labels the file\n"
+        "description: \"a comment-only edit\"\n"
+        "metrics:\n"
+        "  - cv_isi\n"
+        "  - firing_rate\n"
+        "derived: {tau_f_I: 'tau_f_E/2.0', tau_f_E: \"(300.0*tau_ratio)\"}\n"
+        "sweep:\n"
+        "    exc_rate: {values: [1e1, 12.0, 14]}\n"
+        "    regime: {zip: {tau_d_E: [1e2, 200.], U0_E: [.2, 0.50]}}\n"
+        "    tau_ratio:\n"
+        "      - 0.5\n"
+        "      - 1\n"
+        "fixed:\n"
+        "  T: 2e2\n"
+        "  input: 'poisson'\n"
+        "  gE_bar:    3.0\n"
+        "  tau_syn_E: 5       # lif_cond_stp's default\n"
+        "streams: independent\n"
+        "repeats: 2\n"
+        "seed: 7\n"
+        "\n"
+        "model: \"lif_cond_stp\"\n");
+    /* an expression's parentheses and unary plus are no operations */
+    assert_same_sweep("model: stp_train\nderived: {tau_syn: 0.05 * tau_d}\n",
+                      "model: stp_train\n"
+                      "derived: {tau_syn: ((+0.05) * (tau_d))}\n");
+}
+
+static void spec_same_sweep_names_the_first_difference(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *file, *spec, *want;
+    } cases[] = {
+        {"model: lif_cond\n", "model: lif_cond_stp\n",
+         "model lif_cond" NE "lif_cond_stp"},
+        {"model: lif_cond\nseed: 1\n", "model: lif_cond\nseed: 2\n",
+         "seed 1" NE "2"},
+        {"model: lif_cond\n", "model: lif_cond\nstreams: common\n",
+         "streams independent" NE "common"},
+        {"model: lif_cond\nrepeats: 5\n", "model: lif_cond\nrepeats: 10\n",
+         "repeats 5" NE "10"},
+        /* the first difference: seed comes before repeats */
+        {"model: lif_cond\nrepeats: 5\nseed: 1\n",
+         "model: lif_cond\nrepeats: 10\nseed: 2\n", "seed 1" NE "2"},
+        {"model: lif_cond\nsweep: {exc_rate: [10, 20], inh_rate: [5]}\n",
+         "model: lif_cond\nsweep: {inh_rate: [5], exc_rate: [10, 20]}\n",
+         "axis order exc_rate, inh_rate" NE "inh_rate, exc_rate"},
+        {"model: lif_cond\nsweep: {exc_rate: [10]}\n",
+         "model: lif_cond\nsweep: {exc_rate: [10], tau_m: [10, 20]}\n",
+         "axes exc_rate" NE "exc_rate, tau_m"},
+        {"model: lif_cond\nfixed: {exc_rate: 10}\n",
+         "model: lif_cond\nsweep: {exc_rate: [10]}\n",
+         "axes none" NE "exc_rate"},
+        {"model: lif_cond\nsweep: {exc_rate: {linspace: [5, 25, 10]}}\n",
+         "model: lif_cond\nsweep: {exc_rate: {linspace: [5, 25, 11]}}\n",
+         "axis exc_rate: 10 values" NE "11"},
+        {"model: lif_cond\nsweep: {exc_rate: [10]}\n",
+         "model: lif_cond\nsweep: {exc_rate: [10, 11]}\n",
+         "axis exc_rate: 1 value" NE "2"},
+        {"model: lif_cond\nsweep: {exc_rate: [10, 11, 12]}\n",
+         "model: lif_cond\nsweep: {exc_rate: [10, 11, 12.5]}\n",
+         "axis exc_rate: value 3 is 12" NE "12.5"},
+        {"model: lif_cond\nsweep: {input: [poisson, regular]}\n",
+         "model: lif_cond\nsweep: {input: [regular, poisson]}\n",
+         "axis input: value 1 is poisson" NE "regular"},
+        {"model: lif_cond_stp\nsweep: {tau_ratio: [0.5, 1]}\n"
+         "derived: {tau_f_E: 300 * tau_ratio}\n",
+         "model: lif_cond_stp\n"
+         "sweep: {tau_ratio: {zip: {x: [0.5, 1], tau_d_E: [100, 200]}}}\n"
+         "derived: {tau_f_E: 300 * x}\n",
+         "axis tau_ratio: not a zip" NE "a zip"},
+        {"model: lif_cond_stp\n"
+         "sweep: {regime: {zip: {U0_E: [0.2, 0.5], tau_d_E: [100, 200]}}}\n",
+         "model: lif_cond_stp\nsweep: {regime: {zip: {U0_E: [0.2, 0.5]}}}\n",
+         "axis regime: members U0_E, tau_d_E" NE "U0_E"},
+        {"model: lif_cond_stp\n"
+         "sweep: {regime: {zip: {U0_E: [0.2, 0.5], tau_d_E: [100, 200]}}}\n",
+         "model: lif_cond_stp\n"
+         "sweep: {regime: {zip: {tau_d_E: [100, 250], U0_E: [0.2, 0.5]}}}\n",
+         "axis regime: member tau_d_E value 2 is 200" NE "250"},
+        {"model: lif_cond\nfixed: {gE_bar: 3}\n", "model: lif_cond\n",
+         "fixed gE_bar 3" NE "2.4"},
+        /* numbers in the shortest form that reads back exactly */
+        {"model: lif_cond\nfixed: {gE_bar: 0.3}\n",
+         "model: lif_cond\nfixed: {gE_bar: 0.30000000000000004}\n",
+         "fixed gE_bar 0.3" NE "0.30000000000000004"},
+        /* trials are keyed by the bits of their parameters */
+        {"model: lif_cond\nfixed: {I_inj: -0}\n",
+         "model: lif_cond\nfixed: {I_inj: 0}\n", "fixed I_inj -0" NE "0"},
+        {"model: stp_train\nfixed: {input: poisson}\n", "model: stp_train\n",
+         "fixed input poisson" NE "regular"},
+        {"model: stp_train\nderived: {tau_syn: 0.05 * tau_d}\n",
+         "model: stp_train\nderived: {tau_syn: 0.1 * tau_d}\n",
+         "derived tau_syn: 0.05 * tau_d" NE "0.1 * tau_d"},
+        /* operand order counts (so do associativity and rounding) */
+        {"model: stp_train\nderived: {tau_syn: 0.05 * tau_d}\n",
+         "model: stp_train\nderived: {tau_syn: tau_d * 0.05}\n",
+         "derived tau_syn: 0.05 * tau_d" NE "tau_d * 0.05"},
+        {"model: stp_train\nderived: {tau_syn: 0.05 * tau_d}\n",
+         "model: stp_train\nfixed: {tau_syn: 5}\n",
+         "tau_syn: derived 0.05 * tau_d" NE "fixed 5"},
+        {"model: stp_train\nfixed: {tau_syn: 5}\n",
+         "model: stp_train\nderived: {tau_syn: 0.05 * tau_d}\n",
+         "tau_syn: fixed 5" NE "derived 0.05 * tau_d"},
+        /* the parameters in the table's order: tau_m before gE_bar */
+        {"model: lif_cond\nfixed: {gE_bar: 3, tau_m: 20}\n",
+         "model: lif_cond\n", "fixed tau_m 20" NE "10"},
+        {"model: stp_train\nmetrics: [g1, g10]\n",
+         "model: stp_train\nmetrics: [g1]\n", "metrics g1, g10" NE "g1"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        assert_first_difference(cases[i].file, cases[i].spec, cases[i].want);
+}
+
+static void spec_same_sweep_cuts_the_difference_to_the_buffer(void **state)
+{
+    (void)state;
+    ss_spec *a = load("model: lif_cond\nseed: 1\n");
+    ss_spec *b = load("model: lif_cond\nseed: 2\n");
+    char msg[8];
+    assert_false(ss_spec_same_sweep(a, b, msg, sizeof msg));
+    assert_string_equal(msg, "seed 1 ");
+    assert_false(ss_spec_same_sweep(a, b, NULL, 0));
+    ss_spec_free(a);
+    ss_spec_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1083,6 +1274,9 @@ int main(void)
         cmocka_unit_test(spec_rejects_text_over_16_mib),
         cmocka_unit_test(spec_bad_catalogue_fails_at_the_expected_place),
         cmocka_unit_test(spec_good_files_load),
+        cmocka_unit_test(spec_same_sweep_ignores_what_only_the_text_holds),
+        cmocka_unit_test(spec_same_sweep_names_the_first_difference),
+        cmocka_unit_test(spec_same_sweep_cuts_the_difference_to_the_buffer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 #ifndef SYNSWEEP_EXPR_H
 #define SYNSWEEP_EXPR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "synsweep/status.h"
@@ -38,5 +39,15 @@ double ss_expr_eval(const ss_expr *e, const double *vars);
 /* The distinct slots the expression reads, in first-use order; returns
  * their number and writes at most max of them into slots (the caller's). */
 size_t ss_expr_slots(const ss_expr *e, int *slots, size_t max);
+
+/* Whether a and b compute the same thing the same way: the same
+ * operations in the same order on the same numbers (bit for bit) and
+ * slots, whatever the blanks, parentheses and spelling of numbers of their
+ * texts ("(x*2)" and "x * 2.0" are equal; "2 * x" is not, nor is "x + x":
+ * operand order counts). A slot s of a reads as map[s] when map is not
+ * NULL and s < map_len (as s otherwise), so expressions of two lookups
+ * can be compared. Allocates nothing; reads both only. */
+bool ss_expr_equal(const ss_expr *a, const ss_expr *b, const int *map,
+                   size_t map_len);
 
 #endif

@@ -114,10 +114,16 @@ ss_status ss_h5_write_block(ss_h5 *f, uint64_t first, uint64_t n,
                             const ss_metrics *rows, ss_error *err);
 
 /* Opens the unfinished results file at path to go on with grid's sweep:
- * it must be a results file of this layout (else SS_ERR_IO) made from the
- * same spec text (SHA-256) and RNG seed with the same kernel (else
- * SS_ERR_USAGE, naming what differs). *done_trials gets the number of
- * trials already done.
+ * it must be a results file of this layout (else SS_ERR_IO) of the same
+ * sweep with the same kernel (else SS_ERR_USAGE, naming what differs).
+ * The same sweep: the same spec text (SHA-256) and RNG seed, or a text
+ * (its `spec` attribute) that loads and means the same as grid's spec
+ * (ss_spec_same_sweep: comments, blanks, key order and number spelling
+ * aside); the file then keeps its own text and digest, what was run. A
+ * different sweep's message names the first difference, the file's value
+ * first, and its hint a command that prints the file's text; a file whose
+ * text does not load is refused naming the digests. *done_trials gets the
+ * number of trials already done.
  *
  * Ownership: copies path; keeps a pointer to grid: grid must outlive the
  * file. Close it with ss_h5_close, which frees it. The output's lock is

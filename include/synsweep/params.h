@@ -167,6 +167,11 @@ void ss_param_format_range(ss_param_id id, char *buf, size_t size);
 void ss_param_format_value(ss_param_id id, double value, char *buf,
                            size_t size);
 
+/* Writes value in the shortest of %.15g, %.16g and %.17g that reads back
+ * as the same double ("0.1", not "0.10000000000000001"), into buf as
+ * ss_param_format_range. */
+void ss_param_format_number(double value, char *buf, size_t size);
+
 /* Parses text (a number, or a choice's name) as parameter id's value and
  * checks it against the parameter's kind and range. Sets *out only on
  * SS_OK; SS_ERR_PARAM with the reason in err (may be NULL) otherwise. */

@@ -22,6 +22,9 @@
 typedef ss_status (*ss_run_sink)(void *ctx, uint64_t first, uint64_t n,
                                  const ss_metrics *rows, ss_error *err);
 
+/* How far this run is: done of its total trials (those opt->todo names
+ * when set, else the grid's; a resumed run does not count the trials
+ * done before it), in elapsed seconds, so done / elapsed is its rate. */
 typedef struct ss_run_progress {
     uint64_t done, total;
     double elapsed; /* seconds */

@@ -110,6 +110,45 @@ const char *ss_spec_derived_text(const ss_spec *spec, size_t i);
  * false for an id outside the table. */
 bool ss_spec_metric_selected(const ss_spec *spec, ss_metric_id id);
 
+/* Whether a and b describe the same sweep: the same trials in the same
+ * order with the same results. They do when they have the same model,
+ * seed, streams and repeats; the same axes in the same order (the grid's
+ * order: trial indices are row-major), each with the same members and
+ * the same values, bit for bit; every other parameter the model uses
+ * derived by the same expression (ss_expr_equal) or fixed at the same
+ * value (a default and the same value written in `fixed` are the same);
+ * and the same metrics. What only the text holds does not count:
+ * comments, blanks, block or flow style, quoting, the order of keys in
+ * every mapping but `sweep` (a zip's members included), how a number is
+ * spelt (10, 10.0, 1e1), how an expression is spaced or parenthesised;
+ * nor do `name` and `description`, which only label the results file.
+ *
+ * When they differ, returns false and writes the first difference into
+ * buf (size bytes, NUL-terminated, cut as snprintf cuts; nothing when
+ * size is 0), a's value first, in UTF-8 ("≠" is U+2260). In the order
+ * they are checked:
+ *   model lif_cond ≠ lif_cond_stp
+ *   seed 1 ≠ 2
+ *   streams independent ≠ common
+ *   repeats 5 ≠ 10
+ *   axis order exc_rate, inh_rate ≠ inh_rate, exc_rate
+ *   axes exc_rate ≠ exc_rate, tau_m        ("none" for no axis)
+ *   axis regime: a zip ≠ not a zip
+ *   axis regime: members U0, tau_f ≠ U0
+ *   axis exc_rate: 10 values ≠ 11
+ *   axis exc_rate: value 3 is 12 ≠ 12.5
+ *   axis regime: member U0 value 2 is 0.2 ≠ 0.25
+ *   fixed gE_bar 3 ≠ 2.4                   (the parameters in table
+ *   derived tau_syn: 0.05 * tau_d ≠ tau_d   order, each one of these)
+ *   tau_syn: derived 0.05 * tau_d ≠ fixed 5 (or fixed 5 ≠ derived ...)
+ *   metrics g1, g10 ≠ g1
+ * Value i counts from 1; numbers are the shortest that read back exactly
+ * (ss_param_format_number), `input` is its word, an expression is its
+ * text as written; long lists are cut with the message.
+ * On true buf holds "". Reads both specs only; thread-safe. */
+bool ss_spec_same_sweep(const ss_spec *a, const ss_spec *b, char *buf,
+                        size_t size);
+
 /* The number of grid points (product of the axis sizes; 1 without axes)
  * and of trials (points times repeats); both checked at load time to be
  * at most SS_SPEC_MAX_TRIALS. */

@@ -78,16 +78,24 @@ static void format_duration(double s, char *buf, size_t size)
     snprintf(buf, size, "%lu:%02lu:%02lu", t / 3600, t / 60 % 60, t % 60);
 }
 
+/* p counts this run's trials; ctx points at those a resumed file had
+ * done before, shown apart so the rate and ETA stay this run's. */
 static void print_progress(const ss_run_progress *p, void *ctx)
 {
-    (void)ctx;
+    const uint64_t before = *(const uint64_t *)ctx;
     double rate = p->elapsed > 0 ? (double)p->done / p->elapsed : 0;
-    char eta[32];
+    char eta[32], earlier[64] = "";
     format_duration(rate > 0 ? (double)(p->total - p->done) / rate : NAN, eta,
                     sizeof eta);
-    fprintf(stderr, "\r%llu/%llu trials  %5.1f%%  %.0f trials/s  ETA %s   ",
+    if (before > 0)
+        snprintf(earlier, sizeof earlier, "  (+%llu done before)",
+                 (unsigned long long)before);
+    fprintf(stderr,
+            "\r%llu/%llu trials%s  %5.1f%%  %.0f trials/s  ETA %s   ",
             (unsigned long long)p->done, (unsigned long long)p->total,
-            100.0 * (double)p->done / (double)p->total, rate, eta);
+            earlier,
+            p->total ? 100.0 * (double)p->done / (double)p->total : 100.0,
+            rate, eta);
     fflush(stderr);
 }
 
@@ -214,6 +222,7 @@ static int run_into_file(const run_args *r, const ss_grid *grid,
     }
     bool show = !quiet && isatty(STDERR_FILENO);
     opt.progress = show ? print_progress : NULL;
+    opt.progress_ctx = &already;
     opt.block = ss_h5_chunk_trials(file);
     if (resume) {
         opt.todo = next_todo;

@@ -376,3 +376,26 @@ size_t ss_expr_slots(const ss_expr *e, int *slots, size_t max)
     }
     return count;
 }
+
+bool ss_expr_equal(const ss_expr *a, const ss_expr *b, const int *map,
+                   size_t map_len)
+{
+    if (a->n != b->n)
+        return false;
+    /* the postfix program holds no parentheses, blanks or digits as typed */
+    for (size_t i = 0; i < a->n; i++) {
+        const op *x = &a->ops[i], *y = &b->ops[i];
+        if (x->kind != y->kind)
+            return false;
+        if (x->kind == OP_NUM && memcmp(&x->num, &y->num, sizeof x->num))
+            return false;
+        if (x->kind == OP_VAR) {
+            int s = x->slot;
+            if (map && s >= 0 && (size_t)s < map_len)
+                s = map[s];
+            if (s != y->slot)
+                return false;
+        }
+    }
+    return true;
+}

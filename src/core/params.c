@@ -102,6 +102,18 @@ void ss_param_format_value(ss_param_id id, double value, char *buf,
         snprintf(buf, size, "%.17g", value);
 }
 
+void ss_param_format_number(double value, char *buf, size_t size)
+{
+    char tmp[32];
+    /* %.17g always reads back; shorter forms often do, and read better */
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(tmp, sizeof tmp, "%.*g", digits, value);
+        if (digits == 17 || strtod(tmp, NULL) == value)
+            break;
+    }
+    snprintf(buf, size, "%s", tmp);
+}
+
 ss_status ss_param_check(ss_param_id id, double value, ss_error *err)
 {
     const ss_param_info *info = &param_table[id];
@@ -292,9 +304,15 @@ ss_status ss_params_assign(ss_model m, ss_params *p, const char *assignment,
     return s;
 }
 
+/* The simulated time: stp_train's is my_illus_STD's 10 * 1000 / rate. */
+static double sim_time(ss_model m, const ss_params *p)
+{
+    return m == SS_MODEL_STP_TRAIN ? 10.0 * 1000 / (1.0 * p->rate) : p->T;
+}
+
 size_t ss_params_time_bins(ss_model m, const ss_params *p)
 {
-    double T = m == SS_MODEL_STP_TRAIN ? 10.0 * 1000 / (1.0 * p->rate) : p->T;
+    double T = sim_time(m, p);
     double bins = ceil(T / p->dt); /* len(np.arange(0, T, dt)) */
     if (!(bins >= 1.0))
         return 1;
@@ -351,13 +369,17 @@ ss_status ss_params_check_point(ss_model m, const ss_params *p,
     }
     *culprit = m == SS_MODEL_STP_TRAIN ? SS_P_rate : SS_P_T;
     size_t bins = ss_params_time_bins(m, p);
-    if (bins < 2 || (double)bins > SS_MAX_BINS)
+    if (bins < 2 || (double)bins > SS_MAX_BINS) {
+        /* the quotient itself: the bin count is capped above the limit */
+        char ratio[32];
+        ss_param_format_number(sim_time(m, p) / p->dt, ratio, sizeof ratio);
         return ss_error_set(err, SS_ERR_PARAM,
                             "the time grid must have 2 to %.0f bins "
-                            "(got %s / dt = %zu)",
+                            "(got %s / dt = %s)",
                             SS_MAX_BINS,
                             m == SS_MODEL_STP_TRAIN ? "10000 / rate" : "T",
-                            bins);
+                            ratio);
+    }
     *culprit = SS_PARAM_COUNT;
     return SS_OK;
 }

@@ -47,7 +47,10 @@ static ss_status compact(ss_h5 *f, ss_error *err)
     ss_status st = ss__output_make(&f->out, "compacting", err);
     if (st != SS_OK)
         return st;
-    st = ss__h5_create_file(f->out.temp_file, f->path, f->grid, f->kernel,
+    /* the sweep as the file has it: its text may be another than this
+     * spec's (a resume by meaning) */
+    const ss_grid *grid = f->own_grid ? f->own_grid : f->grid;
+    st = ss__h5_create_file(f->out.temp_file, f->path, grid, f->kernel,
                             f->command_line, f->created, true, &dst, err);
     if (st != SS_OK) {
         ss__output_discard(&f->out);

@@ -1,5 +1,6 @@
 /* Going on with an unfinished results file: checks that it holds this
- * sweep, counts what is done and finds the trials left to do. */
+ * sweep (by meaning: a spec whose text changed but not its sweep goes on),
+ * counts what is done and finds the trials left to do. */
 #define _POSIX_C_SOURCE 200809L
 #include "h5io_util.h"
 
@@ -30,6 +31,94 @@ static bool same_shape(hid_t d, size_t rank, const uint64_t *shape)
     if (space >= 0)
         H5Sclose(space);
     return same;
+}
+
+/* path as one word of a POSIX shell: as it is when nothing in it is
+ * special, else single-quoted. False when it does not fit in size. */
+static bool shell_word(const char *path, char *buf, size_t size)
+{
+    static const char plain[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                "abcdefghijklmnopqrstuvwxyz"
+                                "0123456789_./-+,:=@%";
+    if (*path && !path[strspn(path, plain)])
+        return (size_t)snprintf(buf, size, "%s", path) < size;
+    size_t n = 0;
+    if (size < 3)
+        return false;
+    buf[n++] = '\'';
+    for (const char *c = path; *c; c++) {
+        bool quote = *c == '\'';
+        size_t len = quote ? 4 : 1;
+        if (n + len + 2 > size) /* the closing quote and the NUL */
+            return false;
+        if (quote)
+            memcpy(buf + n, "'\\''", len); /* close, an escaped ', reopen */
+        else
+            buf[n] = *c;
+        n += len;
+    }
+    buf[n++] = '\'';
+    buf[n] = '\0';
+    return true;
+}
+
+/* The file f was made from another text than spec's (its digest sha,
+ * this one's want) or names another seed: it holds the same sweep all the
+ * same when its text, loaded, means the same. Then SS_OK, and f keeps
+ * that sweep (f->own_spec, f->own_grid) for the finished file. Otherwise
+ * SS_ERR_USAGE naming the first difference and where the file's text is;
+ * or, when that text does not load, naming the digests. Reads only. */
+static ss_status check_same_sweep(ss_h5 *f, const ss_spec *spec,
+                                  const char *sha, const char *want,
+                                  uint64_t seed, ss_error *err)
+{
+    const char *path = f->path;
+    char *text = ss__h5_attr_read_alloc(f->file, "spec");
+    char *file_name = ss__h5_attr_read_alloc(f->file, "spec_file");
+    ss_spec *theirs = NULL;
+    /* loaded under its own file name: `name` defaults to its stem */
+    if (text)
+        ss_spec_load_string(text, strlen(text),
+                            file_name && *file_name ? file_name : path,
+                            &theirs, NULL);
+    free(text);
+    free(file_name);
+    char diff[1024];
+    if (!theirs || seed != ss_spec_seed(theirs)) {
+        ss_spec_free(theirs);
+        return ss_error_set(err, SS_ERR_USAGE,
+                            "cannot resume '%s': it holds another sweep "
+                            "(spec SHA-256 %.12s..., seed %llu; this spec: "
+                            "%.12s..., seed %llu)",
+                            path, sha, (unsigned long long)seed, want,
+                            (unsigned long long)ss_spec_seed(spec));
+    }
+    if (ss_spec_same_sweep(theirs, spec, diff, sizeof diff)) {
+        ss_status st = ss_grid_create(theirs, &f->own_grid, err);
+        if (st != SS_OK) {
+            ss_spec_free(theirs);
+            return st;
+        }
+        f->own_spec = theirs;
+        return SS_OK;
+    }
+    ss_spec_free(theirs);
+    ss_error_set(err, SS_ERR_USAGE,
+                 "cannot resume '%s': the file's sweep differs from this "
+                 "spec: %s (file \xe2\x89\xa0 spec)",
+                 path, diff);
+    /* a command that prints the file's text with what the project
+     * already needs (python3-h5py) */
+    static const char show[] =
+        "the sweep in the file: python3 -c 'import h5py,sys; "
+        "sys.stdout.write(h5py.File(sys.argv[1],\"r\").attrs[\"spec\"])'";
+    char word[sizeof err->hint];
+    if (shell_word(path, word, sizeof word) &&
+        strlen(show) + 1 + strlen(word) < sizeof err->hint)
+        ss_error_hint(err, "%s %s", show, word);
+    else
+        ss_error_hint(err, "%s FILE", show);
+    return SS_ERR_USAGE;
 }
 
 ss_status ss_h5_open_resume(const char *path, const ss_grid *grid,
@@ -76,14 +165,11 @@ ss_status ss_h5_open_resume(const char *path, const ss_grid *grid,
     char want[SHA256_DIGEST_STRING_LENGTH];
     SHA256Data((const uint8_t *)text, len, want);
     uint64_t seed = ss__h5_attr_read_u64(f->file, "seed");
+    /* another text may be the same sweep: a comment edited, keys moved */
     if (strcmp(sha, want) != 0 || seed != ss_spec_seed(spec)) {
-        st = ss_error_set(err, SS_ERR_USAGE,
-                          "cannot resume '%s': it holds another sweep (spec "
-                          "SHA-256 %.12s..., seed %llu; this spec: %.12s..., "
-                          "seed %llu)",
-                          path, sha, (unsigned long long)seed, want,
-                          (unsigned long long)ss_spec_seed(spec));
-        goto fail;
+        st = check_same_sweep(f, spec, sha, want, seed, err);
+        if (st != SS_OK)
+            goto fail;
     }
     if (strcmp(file_kernel, kernel) != 0) {
         st = ss_error_set(err, SS_ERR_USAGE,

@@ -107,14 +107,11 @@ int ss__h5_attr_u64(hid_t obj, const char *name, uint64_t value)
     return attr_write(obj, name, H5T_NATIVE_UINT64, &value);
 }
 
-/* Reads a string attribute (fixed or variable length) into buf; "" when
- * it is missing. */
-void ss__h5_attr_read_string(hid_t obj, const char *name, char *buf,
-                             size_t size)
+char *ss__h5_attr_read_alloc(hid_t obj, const char *name)
 {
-    buf[0] = '\0';
     if (H5Aexists(obj, name) <= 0)
-        return;
+        return NULL;
+    char *copy = NULL;
     hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
     hid_t ft = a >= 0 ? H5Aget_type(a) : -1;
     if (ft >= 0 && H5Tget_class(ft) == H5T_STRING) {
@@ -122,23 +119,33 @@ void ss__h5_attr_read_string(hid_t obj, const char *name, char *buf,
             hid_t t = ss__h5_string_type();
             char *s = NULL;
             if (t >= 0 && H5Aread(a, t, &s) >= 0 && s) {
-                snprintf(buf, size, "%s", s);
+                copy = strdup(s);
                 H5free_memory(s);
             }
             if (t >= 0)
                 H5Tclose(t);
         } else {
             size_t n = H5Tget_size(ft);
-            char *s = calloc(n + 1, 1);
-            if (s && H5Aread(a, ft, s) >= 0)
-                snprintf(buf, size, "%s", s);
-            free(s);
+            copy = calloc(n + 1, 1);
+            if (copy && H5Aread(a, ft, copy) < 0) {
+                free(copy);
+                copy = NULL;
+            }
         }
     }
     if (ft >= 0)
         H5Tclose(ft);
     if (a >= 0)
         H5Aclose(a);
+    return copy;
+}
+
+void ss__h5_attr_read_string(hid_t obj, const char *name, char *buf,
+                             size_t size)
+{
+    char *s = ss__h5_attr_read_alloc(obj, name);
+    snprintf(buf, size, "%s", s ? s : "");
+    free(s);
 }
 
 uint64_t ss__h5_attr_read_u64(hid_t obj, const char *name)

@@ -50,6 +50,11 @@ struct ss_h5 {
     char path[4096]; /* as the user named it, for messages */
     ss__output out;  /* where it is on disk; unused by a copy being made */
     const ss_grid *grid;
+    /* a resumed file's own sweep when this spec's text differs but means
+     * the same: what compressing the finished file writes, so the file
+     * keeps the text that was run (NULL otherwise; owned) */
+    ss_spec *own_spec;
+    ss_grid *own_grid;
     char created[64];
     char kernel[16];
     char *command_line;
@@ -105,6 +110,10 @@ int ss__h5_attr_u64(hid_t obj, const char *name, uint64_t value);
  * it is missing. */
 void ss__h5_attr_read_string(hid_t obj, const char *name, char *buf,
                              size_t size);
+/* A string attribute (fixed or variable length), whole: a copy from
+ * malloc the caller frees; NULL when it is missing, no string, or out of
+ * memory. */
+char *ss__h5_attr_read_alloc(hid_t obj, const char *name);
 /* Reads an integer attribute; 0 when it is missing. */
 uint64_t ss__h5_attr_read_u64(hid_t obj, const char *name);
 
@@ -185,7 +194,8 @@ ss_status ss__h5_create_file(const char *path, const char *shown,
  * with ss__h5_release. grid must outlive it. */
 ss_h5 *ss__h5_new(const char *path, const ss_grid *grid);
 
-/* Closes every HDF5 object of f and frees it, flushing nothing. */
+/* Closes every HDF5 object of f and frees it (its own sweep too),
+ * flushing nothing. */
 void ss__h5_release(ss_h5 *f);
 
 #endif

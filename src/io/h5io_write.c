@@ -323,6 +323,8 @@ void ss__h5_release(ss_h5 *f)
     free(f->flags);
     free(f->window);
     free(f->command_line);
+    ss_grid_free(f->own_grid); /* the grid before its spec */
+    ss_spec_free(f->own_spec);
     free(f);
 }
 

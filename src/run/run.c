@@ -58,6 +58,12 @@ static int stop_value(const ss_run_options *opt)
     return opt && opt->stop ? (int)*opt->stop : 0;
 }
 
+/* The trials this run is to do: those opt->todo names, or the grid's. */
+static uint64_t run_total(const ss_grid *grid, const ss_run_options *opt)
+{
+    return opt && opt->todo ? opt->todo_trials : ss_grid_trials(grid);
+}
+
 int ss_run_threads(const ss_run_options *opt)
 {
     return opt && opt->threads > 0 ? opt->threads : omp_get_num_procs();
@@ -74,7 +80,9 @@ static ss_status run_block(const ss_grid *grid, const ss_run_options *opt,
                            const ss_metrics *prev_rows, uint64_t done,
                            double start, double *last_report, ss_error *err)
 {
-    const uint64_t total = ss_grid_trials(grid);
+    /* progress counts this run's trials against this run's total, so a
+     * resumed run's rate and ETA are right */
+    const uint64_t total = run_total(grid, opt);
     /* the unit of work one thread takes at a time */
     const uint64_t group = kernel == SS_KERNEL_FAST ? SS_MODEL_LANES : 1;
     ss_status failed = SS_OK, sink_st = SS_OK;
@@ -151,8 +159,7 @@ ss_status ss_run(const ss_grid *grid, const ss_run_options *opt,
     const ss_kernel kernel = opt ? opt->kernel : SS_KERNEL_FAST;
     ss_run_todo todo = opt && opt->todo ? opt->todo : all_trials;
     void *todo_ctx = opt && opt->todo ? opt->todo_ctx : (void *)grid;
-    const uint64_t total = opt && opt->todo ? opt->todo_trials
-                                            : ss_grid_trials(grid);
+    const uint64_t total = run_total(grid, opt);
     /* blocks are whole multiples of unit, from about MIN_BLOCK trials,
      * growing while one takes less than BLOCK_SECONDS, up to MAX_BLOCK */
     const uint64_t unit = opt && opt->block ? opt->block : 1;

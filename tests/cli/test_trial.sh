@@ -110,6 +110,9 @@ expect_error 2 "unexpected argument 'extra'" trial lif_cond extra
 expect_error 2 "unknown command 'trail'" trail lif_cond
 expect_error 2 "trial needs a MODEL" trial
 expect_error 2 "--kernel takes fast or reference (got 'quick')" trial lif_cond --kernel quick
+# T / dt over the limit is shown as it is, not capped at the limit + 1
+expect_error 2 "the time grid must have 2 to 10000000 bins (got T / dt = 1000000000)" \
+    trial lif_cond --set T=1e7 --set dt=1e-2
 
 "$bin" --version | grep -q '^synsweep [0-9]' && ok || bad "--version"
 "$bin" trial --help | grep -q 'tau_d_E' && ok || bad "trial --help lists parameters"

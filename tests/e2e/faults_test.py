@@ -366,7 +366,9 @@ class Faults(unittest.TestCase):
         before = open(theirs, "rb").read()
         p = run("run", self.spec, "-o", theirs, "--resume", check=False)
         self.assertEqual(p.returncode, 2)
-        self.assertIn("holds another sweep", p.stderr)
+        self.assertIn(f"cannot resume '{theirs}': the file's sweep differs "
+                      "from this spec: seed 12 \u2260 11 (file \u2260 spec)",
+                      p.stderr)
         p = run("run", other, "-o", theirs, "--resume", "--kernel", "reference",
                 check=False)
         self.assertEqual(p.returncode, 2)
