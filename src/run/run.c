@@ -52,6 +52,17 @@ static ss_status run_trials(const ss_grid *grid, ss_kernel kernel,
     return st;
 }
 
+/* The trials the run is to do: those opt->todo names, else the grid's
+ * part (its shard's block, or every trial). */
+static uint64_t run_total(const ss_grid *grid, const ss_run_options *opt)
+{
+    if (opt && opt->todo)
+        return opt->todo_trials;
+    uint64_t first, count;
+    ss_grid_block(grid, &first, &count);
+    return count;
+}
+
 /* The stop flag's value: 0 while the run may go on. */
 static int stop_value(const ss_run_options *opt)
 {
@@ -74,7 +85,7 @@ static ss_status run_block(const ss_grid *grid, const ss_run_options *opt,
                            const ss_metrics *prev_rows, uint64_t done,
                            double start, double *last_report, ss_error *err)
 {
-    const uint64_t total = ss_grid_trials(grid);
+    const uint64_t total = run_total(grid, opt);
     /* the unit of work one thread takes at a time */
     const uint64_t group = kernel == SS_KERNEL_FAST ? SS_MODEL_LANES : 1;
     ss_status failed = SS_OK, sink_st = SS_OK;
@@ -130,13 +141,17 @@ static ss_status run_block(const ss_grid *grid, const ss_run_options *opt,
     return failed;
 }
 
+/* Every trial of the grid's part (its shard's block, or the sweep). */
 static ss_status all_trials(void *ctx, uint64_t from, uint64_t *first,
                             uint64_t *n, ss_error *err)
 {
     (void)err;
-    uint64_t total = ss_grid_trials(ctx);
+    uint64_t start, count;
+    ss_grid_block(ctx, &start, &count);
+    if (from < start)
+        from = start;
     *first = from;
-    *n = from < total ? total - from : 0;
+    *n = from < start + count ? start + count - from : 0;
     return SS_OK;
 }
 
@@ -151,8 +166,7 @@ ss_status ss_run(const ss_grid *grid, const ss_run_options *opt,
     const ss_kernel kernel = opt ? opt->kernel : SS_KERNEL_FAST;
     ss_run_todo todo = opt && opt->todo ? opt->todo : all_trials;
     void *todo_ctx = opt && opt->todo ? opt->todo_ctx : (void *)grid;
-    const uint64_t total = opt && opt->todo ? opt->todo_trials
-                                            : ss_grid_trials(grid);
+    const uint64_t total = run_total(grid, opt);
     /* blocks are whole multiples of unit, from about MIN_BLOCK trials,
      * growing while one takes less than BLOCK_SECONDS, up to MAX_BLOCK */
     const uint64_t unit = opt && opt->block ? opt->block : 1;
@@ -246,7 +260,8 @@ ss_status ss_run_time_trials(const ss_grid *grid, ss_kernel kernel,
                              unsigned n_samples, double *seconds,
                              ss_error *err)
 {
-    const uint64_t total = ss_grid_trials(grid);
+    uint64_t base, total; /* the grid's part */
+    ss_grid_block(grid, &base, &total);
     if (n_samples == 0 || total == 0) {
         *seconds = 0;
         return SS_OK;
@@ -266,7 +281,7 @@ ss_status ss_run_time_trials(const ss_grid *grid, ss_kernel kernel,
         /* spread over the grid: trial costs vary along its axes */
         uint64_t trial = (uint64_t)((double)k * (double)total / n_samples);
         uint64_t count = total - trial < group ? total - trial : group;
-        st = run_trials(grid, kernel, trial, count, w, m, err);
+        st = run_trials(grid, kernel, base + trial, count, w, m, err);
         timed += count;
     }
     *seconds = (omp_get_wtime() - start) / (double)timed;
