@@ -135,18 +135,18 @@ static ss_status check_part(ss__h5_set *set, size_t i, hid_t file,
         ss_status st = load_sweep(set, file, path, err);
         if (st != SS_OK)
             return st;
+    } else if (seed != sum->seed) { /* the spec differs too: say why */
+        return ss_error_set(err, SS_ERR_USAGE,
+                            "'%s' is not a part of the sweep of '%s': its "
+                            "seed is %llu, not %llu",
+                            path, first, (unsigned long long)seed,
+                            (unsigned long long)sum->seed);
     } else if (strcmp(sha, sum->spec_sha256) != 0) {
         return ss_error_set(err, SS_ERR_USAGE,
                             "'%s' is not a part of the sweep of '%s': its "
                             "spec differs (SHA-256 %.12s..., not "
                             "%.12s...)",
                             path, first, sha, sum->spec_sha256);
-    } else if (seed != sum->seed) {
-        return ss_error_set(err, SS_ERR_USAGE,
-                            "'%s' is not a part of the sweep of '%s': its "
-                            "seed is %llu, not %llu",
-                            path, first, (unsigned long long)seed,
-                            (unsigned long long)sum->seed);
     } else if (strcmp(kernel, sum->kernel) != 0) {
         return ss_error_set(err, SS_ERR_USAGE,
                             "'%s' is not a part of the sweep of '%s': it "
