@@ -216,14 +216,15 @@ typedef struct ss_h5_parts {
 typedef void (*ss_h5_missing_fn)(void *ctx, uint64_t first, uint64_t n);
 
 /* Reads the parts paths[0 .. n) (n >= 1) of one sweep: checks that each is
- * a results file of this layout (else SS_ERR_IO) made from the same spec
- * text (SHA-256), seed and kernel as the first, with the grid's datasets
- * (else SS_ERR_USAGE naming the file and what differs); fills parts[i]
- * for paths[i] and *sum, and calls missing(ctx, ...) (may be NULL) for
- * each run of trials in no part. A part holds the trials of its shard's
- * block (or of the sweep if it records no shard): only those count.
- * Opens the files read-only, a few at a time, and keeps nothing; memory is
- * bounded by a block of trials, not by the grid. */
+ * a readable results file of this layout with the datasets of the grid of
+ * the first one's spec (else SS_ERR_IO), made from the same spec text
+ * (SHA-256), seed and kernel as the first (else SS_ERR_USAGE naming the
+ * file and what differs). Fills parts[i] for paths[i] and *sum, and calls
+ * missing(ctx, ...) (may be NULL) for each run of trials in no part. A
+ * part holds the trials of its shard's block (or of the sweep if it
+ * records no shard): only those count. Opens the files read-only, one at a
+ * time, and keeps nothing; memory is bounded by a block of trials, not by
+ * the grid. */
 ss_status ss_h5_read_parts(const char *const *paths, size_t n,
                            ss_h5_part *parts, ss_h5_parts *sum,
                            ss_h5_missing_fn missing, void *ctx,
