@@ -236,20 +236,24 @@ ss_status ss_h5_merge(const char *out, const char *const *paths, size_t n,
     st = ss__h5_parts_scan(&set, opt ? opt->missing : NULL,
                            opt ? opt->missing_ctx : NULL, stop, err);
     const bool complete = sum->done == sum->trials;
-    if (st != SS_OK || (!complete && !(opt && opt->allow_partial))) {
-        ss__h5_parts_close(&set);
-        return st;
+    if (st != SS_OK || (!complete && !(opt && opt->allow_partial)))
+        goto fail;
+    /* as a run checks before it makes its file */
+    double need = ss_h5_estimate_bytes(set.grid);
+    if (need > ss__h5_free_bytes(out)) {
+        st = ss__h5_disk_full(err, out, need, "nothing written");
+        goto fail;
     }
-
     char tmp[4200], created[64];
     ss_h5 *f = NULL;
     ss__h5_iso_time_now(created, sizeof created);
-    if ((st = make_temporary(out, tmp, sizeof tmp, err)) != SS_OK ||
-        (st = ss__h5_create_file(tmp, set.grid, sum->kernel,
+    if ((st = make_temporary(out, tmp, sizeof tmp, err)) != SS_OK)
+        goto fail;
+    if ((st = ss__h5_create_file(tmp, set.grid, sum->kernel,
                                  opt ? opt->command_line : NULL, created,
                                  false, H5F_ACC_TRUNC, &f, err)) != SS_OK) {
-        ss__h5_parts_close(&set);
-        return st; /* ss__h5_create_file removed tmp */
+        unlink(tmp);
+        goto fail;
     }
     st = copy_blocks(&set, f, stop, err);
     if (st == SS_OK && H5Fflush(f->file, H5F_SCOPE_GLOBAL) < 0)
@@ -258,8 +262,7 @@ ss_status ss_h5_merge(const char *out, const char *const *paths, size_t n,
     if (st != SS_OK) {
         ss__h5_release(f);
         unlink(tmp);
-        ss__h5_parts_close(&set);
-        return st;
+        goto fail;
     }
     /* complete: compressed as a finished run is; its only failure is a
      * disk too full for the copy, which keeps the uncompressed file */
@@ -282,4 +285,7 @@ ss_status ss_h5_merge(const char *out, const char *const *paths, size_t n,
     }
     result->written = true;
     return SS_OK;
+fail:
+    ss__h5_parts_close(&set);
+    return st;
 }
