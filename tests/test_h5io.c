@@ -965,6 +965,233 @@ static void h5io_info_refuses_a_file_that_is_no_results_file(void **state)
     free(info);
 }
 
+/* ---- shards: parts, resume of a part, merge --------------------------- */
+
+static ss_grid *shard_grid(const fixture *fx, uint64_t k, uint64_t n)
+{
+    ss_shard shard = {k, n};
+    ss_grid *grid;
+    ss_error err;
+    assert_int_equal(ss_grid_create_shard(fx->spec, &shard, &grid, &err),
+                     SS_OK);
+    return grid;
+}
+
+/* Part k of n of the 24 trials at dir/name: its block written, closed
+ * complete (so compressed); its path. */
+static const char *write_part(const fixture *fx, const char *name,
+                              uint64_t k, uint64_t n)
+{
+    ss_grid *grid = shard_grid(fx, k, n);
+    const char *path = in_dir(fx, name);
+    ss_h5 *f = create(path, grid);
+    uint64_t first, count;
+    ss_grid_block(grid, &first, &count);
+    write_trials(f, first, count);
+    close_file(f, true);
+    ss_grid_free(grid);
+    return path;
+}
+
+static void read_root_attribute(const char *path, const char *name,
+                                hid_t mem_type, void *value)
+{
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(file >= 0);
+    hid_t a = H5Aopen(file, name, H5P_DEFAULT);
+    assert_true(a >= 0);
+    assert_true(H5Aread(a, mem_type, value) >= 0);
+    H5Aclose(a);
+    H5Fclose(file);
+}
+
+static bool shard_1_of_3(uint64_t t)
+{
+    return t >= 8 && t < 16;
+}
+
+static void h5io_part_records_its_shard_and_resumes_only_its_block(
+    void **state)
+{
+    fixture *fx = *state;
+    ss_grid *part = shard_grid(fx, 1, 3), *other = shard_grid(fx, 2, 3);
+    close_file(create(fx->path, part), false);
+    char *shard = NULL;
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
+    read_root_attribute(fx->path, "shard", t, &shard);
+    assert_string_equal(shard, "1/3");
+    H5free_memory(shard);
+    H5Tclose(t);
+    uint64_t first = 0, count = 0;
+    read_root_attribute(fx->path, "shard_first", H5T_NATIVE_UINT64, &first);
+    read_root_attribute(fx->path, "shard_count", H5T_NATIVE_UINT64, &count);
+    assert_true(first == 8 && count == 8);
+
+    /* the whole sweep, or another shard, is not this part */
+    ss_h5 *f;
+    uint64_t done = 99;
+    ss_error err;
+    assert_int_equal(ss_h5_open_resume(fx->path, fx->grid, "fast", &f, &done,
+                                       &err),
+                     SS_ERR_USAGE);
+    assert_non_null(strstr(err.message, "it holds shard 1/3 of the sweep, "
+                                        "not every trial"));
+    assert_string_equal(err.hint, "add --shard 1/3");
+    assert_int_equal(ss_h5_open_resume(fx->path, other, "fast", &f, &done,
+                                       &err),
+                     SS_ERR_USAGE);
+    assert_non_null(strstr(err.message, "not shard 2/3"));
+
+    /* its own shard: only its block is to do */
+    assert_int_equal(ss_h5_open_resume(fx->path, part, "fast", &f, &done,
+                                       &err),
+                     SS_OK);
+    assert_true(done == 0);
+    uint64_t todo_first = 0, todo_n = 0;
+    assert_int_equal(ss_h5_next_todo(f, 0, &todo_first, &todo_n, &err),
+                     SS_OK);
+    assert_true(todo_first == 8 && todo_n == 8);
+    write_trials(f, 8, 8);
+    close_file(f, true);
+    assert_true(compressed(fx->path, "done"));
+    assert_contents(fx->path, fx->grid, shard_1_of_3);
+    ss_h5_info info;
+    assert_int_equal(ss_h5_read_info(fx->path, &info, &err), SS_OK);
+    assert_string_equal(info.shard, "1/3");
+    assert_true(info.shard_first == 8 && info.shard_count == 8 &&
+                info.shard_done == 8 && info.done == 8);
+    ss_grid_free(other);
+    ss_grid_free(part);
+}
+
+static bool first_half(uint64_t t)
+{
+    return t < 12;
+}
+
+typedef struct {
+    uint64_t first[4], n[4];
+    size_t runs;
+} missing_runs;
+
+static void note_missing(void *ctx, uint64_t first, uint64_t n)
+{
+    missing_runs *m = ctx;
+    assert_true(m->runs < 4);
+    m->first[m->runs] = first;
+    m->n[m->runs++] = n;
+}
+
+/* Writes value into metric name of the file at path, at trial. */
+static void overwrite(const fixture *fx, const char *path, uint64_t trial,
+                      const char *name, double value)
+{
+    uint64_t idx[3];
+    ss_grid_index(fx->grid, trial, idx);
+    hsize_t start[3] = {idx[0], idx[1], idx[2]}, count[3] = {1, 1, 1};
+    hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
+    hid_t space = H5Dget_space(d), one = H5Screate(H5S_SCALAR);
+    assert_true(file >= 0 && d >= 0 && space >= 0 &&
+                H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL,
+                                    count, NULL) >= 0 &&
+                H5Dwrite(d, H5T_NATIVE_DOUBLE, one, space, H5P_DEFAULT,
+                         &value) >= 0);
+    H5Sclose(one);
+    H5Sclose(space);
+    H5Dclose(d);
+    H5Fclose(file);
+}
+
+static void h5io_merge_copies_done_trials_and_refuses_disagreement(
+    void **state)
+{
+    fixture *fx = *state;
+    const char *paths[3];
+    char a[600], b[600], c[600];
+    snprintf(a, sizeof a, "%s", write_part(fx, "a.h5", 0, 2));
+    snprintf(b, sizeof b, "%s", write_part(fx, "b.h5", 1, 2));
+    snprintf(c, sizeof c, "%s", write_part(fx, "c.h5", 0, 3)); /* 0..7 */
+    paths[0] = a;
+    paths[1] = c;
+    paths[2] = b;
+    ss_h5_part parts[3];
+    ss_h5_parts sum;
+    ss_h5_merge_result result;
+    ss_error err;
+    ss_h5_merge_options opt = {.command_line = "synsweep merge"};
+
+    /* overlapping parts that agree: every trial once, compressed */
+    assert_int_equal(ss_h5_merge(fx->path, paths, 3, &opt, parts, &sum,
+                                 &result, &err),
+                     SS_OK);
+    assert_true(result.written && !result.warning[0]);
+    assert_contents(fx->path, fx->grid, all);
+    assert_true(compressed(fx->path, "g1"));
+    assert_true(sum.trials == 24 && sum.done == 24 && sum.shard_n == 0);
+    assert_true(parts[1].sharded && parts[1].shard.k == 0 &&
+                parts[1].shard.n == 3 && parts[1].first == 0 &&
+                parts[1].count == 8 && parts[1].done == 8);
+    assert_int_equal(entries(fx->dir), 4);
+    unlink(fx->path);
+
+    /* one part: the rest is missing, nothing written unless asked */
+    missing_runs m = {{0}, {0}, 0};
+    opt.missing = note_missing;
+    opt.missing_ctx = &m;
+    assert_int_equal(ss_h5_merge(fx->path, paths, 1, &opt, parts, &sum,
+                                 &result, &err),
+                     SS_OK);
+    assert_false(result.written);
+    assert_int_equal(entries(fx->dir), 3);
+    assert_true(m.runs == 1 && m.first[0] == 12 && m.n[0] == 12);
+    assert_true(sum.shard_n == 2 && sum.done == 12 && sum.missing_runs == 1);
+    opt.allow_partial = true;
+    opt.missing = NULL;
+    assert_int_equal(ss_h5_merge(fx->path, paths, 1, &opt, parts, &sum,
+                                 &result, &err),
+                     SS_OK);
+    assert_true(result.written);
+    assert_contents(fx->path, fx->grid, first_half);
+    unlink(fx->path);
+
+    /* trial 3 in a and c, one bit apart in g10: refused, nothing left */
+    overwrite(fx, c, 3, "g10", nextafter(value_of(3, 1), INFINITY));
+    assert_int_equal(ss_h5_merge(fx->path, paths, 3, &opt, parts, &sum,
+                                 &result, &err),
+                     SS_ERR_USAGE);
+    assert_false(result.written);
+    assert_non_null(strstr(err.message, "trial 3 is done in"));
+    assert_non_null(strstr(err.message, "another g10"));
+    assert_non_null(strstr(err.message, "/a.h5"));
+    assert_non_null(strstr(err.message, "/c.h5"));
+    assert_int_equal(entries(fx->dir), 3);
+
+    /* a part of another seed: refused before anything is made */
+    ss_spec *spec;
+    ss_grid *grid;
+    static const char other[] = "model: stp_train\n"
+                                "seed: 8\n"
+                                "repeats: 3\n"
+                                "sweep:\n"
+                                "  rate: [5, 10, 20, 40]\n"
+                                "  regime:\n"
+                                "    zip: {U0: [0.5, 0.2], tau_f: [50, "
+                                "750]}\n"
+                                "metrics: [g1, g10, g_ratio]\n";
+    load(other, &spec, &grid);
+    unlink(c);
+    close_file(create(c, grid), false);
+    ss_grid_free(grid);
+    ss_spec_free(spec);
+    assert_int_equal(ss_h5_merge(fx->path, paths, 3, &opt, parts, &sum,
+                                 &result, &err),
+                     SS_ERR_USAGE);
+    assert_non_null(strstr(err.message, "its seed is 8, not 7"));
+    assert_int_equal(entries(fx->dir), 3);
+}
+
 /* ---- the size estimate ------------------------------------------------ */
 
 /* Creates the file of spec text (uncompressed, every chunk allocated, as
@@ -1060,6 +1287,8 @@ int main(void)
         T(h5io_info_counts_done_trials_with_impossible_metrics),
         T(h5io_info_refuses_a_file_that_is_no_results_file),
         T(h5io_estimate_bounds_the_created_file),
+        T(h5io_part_records_its_shard_and_resumes_only_its_block),
+        T(h5io_merge_copies_done_trials_and_refuses_disagreement),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

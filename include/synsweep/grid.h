@@ -29,6 +29,55 @@ ss_status ss_grid_create(const ss_spec *spec, ss_grid **out, ss_error *err);
 /* Frees the grid, not its spec. NULL is fine. */
 void ss_grid_free(ss_grid *grid);
 
+/* Shards: a sweep split into n parts by trial index, for Slurm job
+ * arrays. Shard k of n holds trials [floor(k*T/n), floor((k+1)*T/n)) of
+ * the row-major order, T the grid's trials: consecutive blocks that cover
+ * every trial once, their sizes differing by at most one (empty ones when
+ * n > T). Plain data; {0, 1} is the whole sweep. */
+typedef struct ss_shard {
+    uint64_t k, n; /* 0 <= k < n */
+} ss_shard;
+
+/* The block of shard k of n (k < n, n >= 1) of a sweep of `trials`
+ * trials: *first and *count. Exact for any trials and n below 2^64 (no
+ * overflow). */
+void ss_shard_range(uint64_t trials, uint64_t k, uint64_t n, uint64_t *first,
+                    uint64_t *count);
+
+/* The shard of n whose block holds trial (trial < trials): the inverse of
+ * ss_shard_range. */
+uint64_t ss_shard_of_trial(uint64_t trials, uint64_t n, uint64_t trial);
+
+/* Reads "K/N" (decimal, 0 <= K < N) into *out; anything else is
+ * SS_ERR_USAGE saying what is wrong. */
+ss_status ss_shard_parse(const char *text, ss_shard *out, ss_error *err);
+
+/* The shard of a task of a Slurm job array, from the values of
+ * SLURM_ARRAY_TASK_ID, _MIN, _STEP and _COUNT (NULL when unset; STEP
+ * unset is 1): k = (ID - MIN) / STEP, n = COUNT. SS_ERR_USAGE naming the
+ * variable when one is missing (not in an array), not a number, or when
+ * they disagree (ID below MIN or off the lattice MIN + k * STEP, k not
+ * below COUNT, STEP or COUNT 0). Pure: the caller reads the
+ * environment. */
+ss_status ss_shard_from_slurm(const char *id, const char *min,
+                              const char *step, const char *count,
+                              ss_shard *out, ss_error *err);
+
+/* The grid of spec restricted to one shard: the same layout (shape,
+ * trials, indices) as ss_grid_create's, and ss_grid_shard and
+ * ss_grid_block name the part it runs. shard NULL is the whole sweep, as
+ * ss_grid_create. Same ownership and failures as ss_grid_create, and
+ * SS_ERR_USAGE for a shard with k >= n. */
+ss_status ss_grid_create_shard(const ss_spec *spec, const ss_shard *shard,
+                               ss_grid **out, ss_error *err);
+
+/* The grid's shard; NULL for the whole sweep (ss_grid_create). */
+const ss_shard *ss_grid_shard(const ss_grid *grid);
+
+/* The trials the grid's part runs: [*first, *first + *count), its
+ * shard's block (every trial for the whole sweep). */
+void ss_grid_block(const ss_grid *grid, uint64_t *first, uint64_t *count);
+
 /* The spec given to ss_grid_create. */
 const ss_spec *ss_grid_spec(const ss_grid *grid);
 /* The number of trials: the product of the shape. */

@@ -15,13 +15,17 @@
  *  root attributes: synsweep_version, layout, spec (its text), spec_sha256,
  *  seed (the RNG seed), kernel, model, name, description, streams,
  *  repeats, created, command_line, and the value of every model parameter
- *  that is neither swept nor derived.
+ *  that is neither swept nor derived; a shard's part (a grid made by
+ *  ss_grid_create_shard) also shard ("K/N"), shard_first and shard_count
+ *  (its block of trials). A part has the whole sweep's layout; only its
+ *  block is ever marked done.
  *
  * One writer: no function here but ss_h5_estimate_bytes may be called from
  * two threads at once. */
 #ifndef SYNSWEEP_H5IO_H
 #define SYNSWEEP_H5IO_H
 
+#include <signal.h> /* sig_atomic_t */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -78,7 +82,9 @@ double ss_h5_estimate_bytes(const ss_grid *grid);
  * ss_h5_estimate_bytes(grid) (SS_ERR_IO, "... disk full", nothing made),
  * and a write that fails for want of space (ENOSPC, EDQUOT) while the
  * file is made is reported as a full disk too. kernel (its name) and
- * command_line (NULL for none) are stored as attributes.
+ * command_line (NULL for none) are stored as attributes. A grid made for
+ * a shard (ss_grid_create_shard) gives that shard's part: the same
+ * layout, and the shard attributes.
  *
  * The file is made beside path and renamed to it once complete, so a kill
  * while it is made leaves nothing at path, and with force the old file
@@ -122,8 +128,10 @@ ss_status ss_h5_write_block(ss_h5 *f, uint64_t first, uint64_t n,
  * aside); the file then keeps its own text and digest, what was run. A
  * different sweep's message names the first difference, the file's value
  * first, and its hint a command that prints the file's text; a file whose
- * text does not load is refused naming the digests. *done_trials gets the
- * number of trials already done.
+ * text does not load is refused naming the digests. It must also be of
+ * the grid's shard (the same K/N, or none for a whole sweep's grid).
+ * *done_trials gets the number of trials of the grid's part
+ * (ss_grid_block) already done.
  *
  * Ownership: copies path; keeps a pointer to grid: grid must outlive the
  * file. Close it with ss_h5_close, which frees it. The output's lock is
@@ -135,8 +143,9 @@ ss_status ss_h5_open_resume(const char *path, const ss_grid *grid,
                             const char *kernel, ss_h5 **out,
                             uint64_t *done_trials, ss_error *err);
 
-/* The first run of trials at or after `from` not yet done:
- * [*first, *first + *n), *n = 0 (and *first untouched) when none is left.
+/* The first run of trials of the grid's part (ss_grid_block) at or after
+ * `from` not yet done: [*first, *first + *n), *n = 0 (and *first
+ * untouched) when none is left.
  * Reads the done mask a window at a time. f must come from
  * ss_h5_open_resume; trials written since then through f may still show
  * as to do if they fall in the window already read. */
@@ -144,12 +153,12 @@ ss_status ss_h5_next_todo(ss_h5 *f, uint64_t from, uint64_t *first,
                           uint64_t *n, ss_error *err);
 
 /* Flushes and closes the file and frees f, whatever the result (NULL is
- * fine), and releases the output's lock. With complete (every trial
- * written), rewrites it compressed: read from the file this run wrote
- * into a temporary file beside it, renamed over it if it is still the
- * file at the path, so one complete file is at the path at every moment;
- * if that fails (SS_ERR_IO) the complete, uncompressed file stays. grid
- * must still be alive. */
+ * fine), and releases the output's lock. With complete (every trial of
+ * the grid's part written: a shard's block, or the sweep), rewrites it
+ * compressed: read from the file this run wrote into a temporary file
+ * beside it, renamed over it if it is still the file at the path, so one
+ * complete file is at the path at every moment; if that fails (SS_ERR_IO)
+ * the complete, uncompressed file stays. grid must still be alive. */
 ss_status ss_h5_close(ss_h5 *f, bool complete, ss_error *err);
 
 /* Removes the temporary file, its directory and the lock file of the
@@ -183,6 +192,11 @@ typedef struct ss_h5_info {
     ss_h5_dim dims[SS_H5_MAX_DIMS];
     uint64_t trials, done;
     uint64_t diverged; /* finished trials whose dynamics blew up */
+    /* a shard's part: "K/N" ("" for a whole sweep's file), its block of
+     * trials [shard_first, shard_first + shard_count) and how many of
+     * those are done */
+    char shard[48];
+    uint64_t shard_first, shard_count, shard_done;
     /* trials marked done whose metrics their status rules out: status ok
      * but a metric that is then always finite is NaN or infinite (all but
      * cv_isi, and g_ratio where g1 is 0); a damaged file */
@@ -197,6 +211,92 @@ typedef struct ss_h5_info {
  * and keeps nothing. SS_ERR_IO when path is not a synsweep results file
  * or cannot be read. */
 ss_status ss_h5_read_info(const char *path, ss_h5_info *info, ss_error *err);
+
+/* ---- parts: the files of a sweep run in shards ----------------------- */
+
+/* One part as ss_h5_read_parts and ss_h5_merge read it. */
+typedef struct ss_h5_part {
+    bool sharded;          /* the file records a shard */
+    ss_shard shard;        /* {0, 1} when it records none */
+    uint64_t first, count; /* the trials it holds: its shard's block, or
+                              every trial of the sweep */
+    uint64_t done;         /* of those, how many are done */
+} ss_h5_part;
+
+/* What a set of parts of one sweep holds together. */
+typedef struct ss_h5_parts {
+    char name[256];
+    char model[32];
+    char kernel[16];
+    char spec_sha256[65];
+    uint64_t seed;
+    /* the spec's path as the runs were given it (relative to where they
+     * ran), and whether that file holds the parts' spec text now */
+    char spec_file[4096];
+    bool spec_file_matches;
+    uint64_t trials;       /* of the sweep */
+    uint64_t done;         /* done in at least one part */
+    uint64_t missing_runs; /* runs of consecutive trials done in no part */
+    uint64_t shard_n;      /* the N of every part that records a shard; 0
+                              when none does or two disagree */
+} ss_h5_parts;
+
+/* Told each run of consecutive trials [first, first + n) done in no
+ * part, in increasing order. */
+typedef void (*ss_h5_missing_fn)(void *ctx, uint64_t first, uint64_t n);
+
+/* Reads the parts paths[0 .. n) (n >= 1) of one sweep: checks that each is
+ * a readable results file of this layout with the datasets of the grid of
+ * the first one's spec (else SS_ERR_IO), made from the same spec text
+ * (SHA-256), seed and kernel as the first (else SS_ERR_USAGE naming the
+ * file and what differs). Fills parts[i] for paths[i] and *sum, and calls
+ * missing(ctx, ...) (may be NULL) for each run of trials in no part. A
+ * part holds the trials of its shard's block (or of the sweep if it
+ * records no shard): only those count. Opens the files read-only, one at a
+ * time, and keeps nothing; memory is bounded by a block of trials, not by
+ * the grid. */
+ss_status ss_h5_read_parts(const char *const *paths, size_t n,
+                           ss_h5_part *parts, ss_h5_parts *sum,
+                           ss_h5_missing_fn missing, void *ctx,
+                           ss_error *err);
+
+typedef struct ss_h5_merge_options {
+    bool allow_partial;       /* write out even when trials are missing */
+    bool force;               /* replace an existing out */
+    const char *command_line; /* the out file's command_line; NULL: none */
+    ss_h5_missing_fn missing; /* as for ss_h5_read_parts; may be NULL */
+    void *missing_ctx;
+    /* NULL, or a flag a signal handler sets: once non-zero the merge
+     * stops, removes what it made and returns SS_ERR_INTR */
+    const volatile sig_atomic_t *stop;
+} ss_h5_merge_options;
+
+typedef struct ss_h5_merge_result {
+    bool written;       /* out was written */
+    char warning[1024]; /* not "": out is written, but (e.g.) could not be
+                           compressed */
+} ss_h5_merge_result;
+
+/* Merges the parts paths[0 .. n) of one sweep into a results file at out:
+ * reads them as ss_h5_read_parts does (the same checks and failures; parts
+ * and sum filled), then, when every trial is done in some part (or with
+ * opt->allow_partial), writes out with the sweep's whole layout and
+ * attributes as ss_h5_create makes them (no shard), each trial's metrics,
+ * status and done copied from a part that has it done, and compresses it
+ * when complete. Trials done in two parts must agree bit for bit (NaN
+ * equal to itself) in every metric and the status, else SS_ERR_USAGE
+ * naming the trial, the two parts and the metric. An existing out is
+ * SS_ERR_USAGE unless opt->force. When trials are missing and not
+ * opt->allow_partial, returns SS_OK with result->written false.
+ *
+ * out is made as a temporary file beside it and renamed into place at the
+ * end: on any failure or refusal nothing is left at out (an old one is
+ * untouched) and no temporary stays. Memory is bounded by a block of
+ * trials; no HDF5 virtual dataset is used. */
+ss_status ss_h5_merge(const char *out, const char *const *paths, size_t n,
+                      const ss_h5_merge_options *opt, ss_h5_part *parts,
+                      ss_h5_parts *sum, ss_h5_merge_result *result,
+                      ss_error *err);
 
 /* Writes the full time series of one trial, just run in ws
  * (ss_model_run_traced with p), to path: /time (ms) as the dimension of

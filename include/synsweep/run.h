@@ -65,10 +65,11 @@ typedef struct ss_run_result {
     int signal;       /* the stop flag's value that ended the run, or 0 */
 } ss_run_result;
 
-/* Runs every trial of grid (or those opt->todo names) and hands their
- * metrics to sink(sink_ctx, ...). A trial's result depends only on its
- * parameters, the seed and its repeat: never on the thread count, the
- * schedule or the block size. Blocks go to the sink in order while the
+/* Runs every trial of grid's part (ss_grid_block: its shard's block, or
+ * the whole sweep), or those opt->todo names, and hands their metrics to
+ * sink(sink_ctx, ...). A trial's result depends only on its parameters,
+ * the seed and its repeat: never on the thread count, the schedule or the
+ * block size. Blocks go to the sink in order while the
  * next block is computed; memory is bounded by two blocks.
  *
  * opt may be NULL (all defaults); result may be NULL. Returns SS_OK when
@@ -82,10 +83,11 @@ ss_status ss_run(const ss_grid *grid, const ss_run_options *opt,
                  ss_run_sink sink, void *sink_ctx, ss_run_result *result,
                  ss_error *err);
 
-/* Times up to n_samples trials spread over the grid on the calling thread
- * and returns the mean seconds per trial in *seconds (0 for an empty grid
- * or n_samples = 0). Returns a trial's failure or SS_ERR_NOMEM; allocates
- * one workspace and frees it. */
+/* Times up to n_samples trials spread over the grid's part (its shard's
+ * block, or the whole sweep) on the calling thread and returns the mean
+ * seconds per trial in *seconds (0 for an empty part or n_samples = 0).
+ * Returns a trial's failure or SS_ERR_NOMEM; allocates one workspace and
+ * frees it. */
 ss_status ss_run_time_trials(const ss_grid *grid, ss_kernel kernel,
                              unsigned n_samples, double *seconds,
                              ss_error *err);

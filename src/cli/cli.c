@@ -38,8 +38,11 @@ static int take(const cli_syntax *syntax, const cli_arg *arg,
     }
 }
 
-int cli_parse(const cli_syntax *syntax, int argc, char **argv,
-              cli_words *words, cli_on_value on_value, void *ctx)
+/* cli_parse; with list, every argument is also gathered into
+ * list[0 .. *n_list) instead of the second being an error. */
+static int walk(const cli_syntax *syntax, int argc, char **argv,
+                cli_words *words, const char **list, size_t *n_list,
+                cli_on_value on_value, void *ctx)
 {
     memset(words, 0, sizeof *words);
     words->kernel = SS_KERNEL_FAST;
@@ -59,12 +62,32 @@ int cli_parse(const cli_syntax *syntax, int argc, char **argv,
                 syntax->more_help();
             return 0;
         }
+        if (list && rc == CLI_ARGUMENT) {
+            list[(*n_list)++] = arg.value;
+            if (!words->argument)
+                words->argument = arg.value;
+            continue;
+        }
         if ((rc = take(syntax, &arg, words, on_value, ctx)) != CLI_CONTINUE)
             return rc;
     }
     if (!words->argument && syntax->missing)
         return cli_usage_error(syntax->command, "%s", syntax->missing);
     return CLI_CONTINUE;
+}
+
+int cli_parse(const cli_syntax *syntax, int argc, char **argv,
+              cli_words *words, cli_on_value on_value, void *ctx)
+{
+    return walk(syntax, argc, argv, words, NULL, NULL, on_value, ctx);
+}
+
+int cli_parse_list(const cli_syntax *syntax, int argc, char **argv,
+                   cli_words *words, const char **list, size_t *n_list,
+                   cli_on_value on_value, void *ctx)
+{
+    *n_list = 0;
+    return walk(syntax, argc, argv, words, list, n_list, on_value, ctx);
 }
 
 int cli_run_on_path(const char *command, const char *usage, const char *what,
@@ -145,15 +168,40 @@ bool cli_parse_u64(const char *text, uint64_t *out)
 
 int cli_load_sweep(const char *path, ss_spec **spec, ss_grid **grid)
 {
+    return cli_load_part(path, NULL, spec, grid);
+}
+
+int cli_load_part(const char *path, const ss_shard *shard, ss_spec **spec,
+                  ss_grid **grid)
+{
     ss_error err;
     ss_error_clear(&err);
     *grid = NULL;
     if (ss_spec_load_file(path, spec, &err) != SS_OK)
         return cli_report(&err);
-    if (ss_grid_create(*spec, grid, &err) != SS_OK) {
+    if (ss_grid_create_shard(*spec, shard, grid, &err) != SS_OK) {
         ss_spec_free(*spec);
         *spec = NULL;
         return cli_report(&err);
     }
     return 0;
+}
+
+void cli_format_trials(char *buf, size_t size, uint64_t first, uint64_t n)
+{
+    if (n == 0)
+        snprintf(buf, size, "no trials");
+    else if (n == 1)
+        snprintf(buf, size, "trial %llu", (unsigned long long)first);
+    else
+        snprintf(buf, size, "trials %llu–%llu", (unsigned long long)first,
+                 (unsigned long long)(first + n - 1));
+}
+
+void cli_put_spec_word(FILE *stream, const char *spec)
+{
+    /* a SPEC written as an option would not read back as the SPEC */
+    if (spec[0] == '-' && spec[1] != '\0')
+        fputs("./", stream);
+    cli_put_shell_word(stream, spec);
 }

@@ -24,6 +24,7 @@ int cli_cmd_validate(int argc, char **argv, const char *command_line);
 int cli_cmd_info(int argc, char **argv, const char *command_line);
 int cli_cmd_trial(int argc, char **argv, const char *command_line);
 int cli_cmd_trace(int argc, char **argv, const char *command_line);
+int cli_cmd_merge(int argc, char **argv, const char *command_line);
 
 /* The keys of every command's options: one set, so that the entries
  * several commands have are written once, below. */
@@ -41,6 +42,8 @@ enum cli_key {
     OPT_SEED,
     OPT_REPEAT,
     OPT_TRIAL,
+    OPT_SHARD,
+    OPT_ALLOW_PARTIAL,
     OPT_COUNT
 };
 
@@ -91,6 +94,13 @@ typedef int (*cli_on_value)(void *ctx, const cli_arg *arg);
 int cli_parse(const cli_syntax *syntax, int argc, char **argv,
               cli_words *words, cli_on_value on_value, void *ctx);
 
+/* cli_parse for a command of several arguments (merge's and info's
+ * files): each argument, in order, into list[0 .. *n_list) (list has room
+ * for argc of them), the first also into words->argument. */
+int cli_parse_list(const cli_syntax *syntax, int argc, char **argv,
+                   cli_words *words, const char **list, size_t *n_list,
+                   cli_on_value on_value, void *ctx);
+
 /* For a command whose one word is a path (validate SPEC, info FILE) and
  * whose only option is --help: parses argv and returns run(path), or the
  * exit status of --help (0) or of a usage error (2, printed, such as
@@ -126,6 +136,59 @@ bool cli_parse_u64(const char *text, uint64_t *out);
  * prints the error and returns its exit status on failure (*spec and
  * *grid then NULL), else 0. */
 int cli_load_sweep(const char *path, ss_spec **spec, ss_grid **grid);
+
+/* cli_load_sweep with the grid of one shard of the sweep (NULL: the
+ * whole sweep). */
+int cli_load_part(const char *path, const ss_shard *shard, ss_spec **spec,
+                  ss_grid **grid);
+
+/* "trials A–B" (both included), "trial A" or "no trials" for the trials
+ * [first, first + n), into buf. */
+void cli_format_trials(char *buf, size_t size, uint64_t first, uint64_t n);
+
+/* A SPEC in a command printed for the shell: quoted, and "./" before one
+ * that would read as an option. */
+void cli_put_spec_word(FILE *stream, const char *spec);
+
+/* ---- gaps.c: trials no part holds, and the commands that run them ---- */
+
+/* The runs of trials missing from a set of parts, as ss_h5_read_parts
+ * and ss_h5_merge report them: the first CLI_GAPS_KEPT kept. Zero it
+ * before use. */
+#define CLI_GAPS_KEPT 1024
+typedef struct cli_gaps {
+    uint64_t first[CLI_GAPS_KEPT], n[CLI_GAPS_KEPT];
+    size_t kept;
+    uint64_t runs, trials; /* all of them */
+} cli_gaps;
+
+/* An ss_h5_missing_fn: adds a run to the cli_gaps at ctx. */
+void cli_gaps_add(void *ctx, uint64_t first, uint64_t n);
+
+/* "trials A–B, trial C, ..." (the first few, then how many more). */
+void cli_print_gaps(FILE *stream, const cli_gaps *gaps);
+
+/* What the commands that fill the gaps are made from. */
+typedef struct cli_fill_ctx {
+    const cli_gaps *gaps;
+    const char *const *paths; /* the parts, as given */
+    const ss_h5_part *parts;
+    size_t n;
+    const ss_h5_parts *sum;
+    const char *merge_out; /* merge's FILE, for the merge to run after;
+                              NULL: none */
+    bool merge_force;
+} cli_fill_ctx;
+
+/* Prints "  to run them:" and the commands that run the missing trials:
+ * `synsweep run SPEC -o PART --shard K/N --resume` for each shard of the
+ * parts' N with a missing trial (PART the given part of that shard, else
+ * a path named as the given parts are), or `synsweep run SPEC -o PART
+ * --resume` on a part of the whole sweep; SPEC is the one the parts
+ * record. With merge_out, then the merge command with the new parts.
+ * Returns the number of run commands (0: none can be made, nothing
+ * printed). */
+size_t cli_print_fill(FILE *stream, const cli_fill_ctx *c);
 
 /* The grid of a spec as `validate` and `run --dry-run` print it. */
 void cli_print_grid(const ss_spec *spec, const ss_grid *grid);

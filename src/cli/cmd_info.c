@@ -6,10 +6,22 @@
 
 static const char info_usage[] =
     "usage: synsweep info FILE\n"
-    "Summarises a results file: its sweep, axes, trials done, and each\n"
-    "metric's min, mean and max over the finished trials. Exits 1 when\n"
-    "trials marked done hold metrics their status rules out.\n"
+    "       synsweep info PART PART...\n"
+    "Summarises a results file: its sweep, axes, trials done (a shard's\n"
+    "part: of its block too), and each metric's min, mean and max over the\n"
+    "finished trials. Exits 1 when trials marked done hold metrics their\n"
+    "status rules out.\n"
+    "With several files, the parts of one sweep (as 'synsweep merge' takes\n"
+    "them): each part's shard and trials done of its block, the trials\n"
+    "done in some part of the whole sweep, and the missing ones with the\n"
+    "commands that run them. Exits 1 when a trial is missing (or a part is\n"
+    "unreadable), 2 when a file is not of the first one's sweep.\n"
     "  -h, --help  this text\n";
+
+static const cli_option info_options[] = {CLI_OPT_HELP};
+static const cli_syntax info_syntax = {"info", info_usage, NULL,
+                                       CLI_TABLE(info_options),
+                                       "info takes a FILE", NULL};
 
 void cli_print_info(const ss_h5_info *info, const char *path)
 {
@@ -30,6 +42,14 @@ void cli_print_info(const ss_h5_info *info, const char *path)
            info->trials ? 100.0 * (double)info->done / (double)info->trials
                         : 0.0,
            (unsigned long long)info->diverged);
+    if (info->shard[0]) {
+        char trials[96];
+        cli_format_trials(trials, sizeof trials, info->shard_first,
+                          info->shard_count);
+        printf("shard    %s: %s, %llu of %llu done\n", info->shard, trials,
+               (unsigned long long)info->shard_done,
+               (unsigned long long)info->shard_count);
+    }
     if (info->impossible)
         printf("warning  %llu trial%s marked done with status ok but NaN "
                "metrics that status rules out: the file is damaged\n",
@@ -63,8 +83,72 @@ static int info(const char *path)
     return rc;
 }
 
+/* Several files: the parts of one sweep, and what they miss. */
+static int info_parts(const char **paths, size_t n)
+{
+    ss_h5_part *parts = calloc(n, sizeof *parts);
+    cli_gaps *gaps = calloc(1, sizeof *gaps);
+    ss_h5_parts sum;
+    ss_error err;
+    ss_error_clear(&err);
+    int rc = 0;
+    if (!parts || !gaps)
+        ss_error_set(&err, SS_ERR_NOMEM, "cannot allocate");
+    if (!parts || !gaps ||
+        ss_h5_read_parts(paths, n, parts, &sum, cli_gaps_add, gaps, &err) !=
+            SS_OK) {
+        rc = cli_report(&err);
+        goto out;
+    }
+    printf("sweep    %s: model %s, seed %llu, kernel %s\n", sum.name,
+           sum.model, (unsigned long long)sum.seed, sum.kernel);
+    printf("spec     %s (SHA-256 %.16s...)\n", sum.spec_file,
+           sum.spec_sha256);
+    for (size_t i = 0; i < n; i++) {
+        const ss_h5_part *p = &parts[i];
+        char trials[96];
+        cli_format_trials(trials, sizeof trials, p->first, p->count);
+        printf("part     %s: ", paths[i]);
+        if (p->sharded)
+            printf("shard %llu/%llu, %s: ", (unsigned long long)p->shard.k,
+                   (unsigned long long)p->shard.n, trials);
+        else
+            printf("every trial: ");
+        printf("%llu of %llu done\n", (unsigned long long)p->done,
+               (unsigned long long)p->count);
+    }
+    printf("trials   %llu of %llu done in some part (%.1f%%)\n",
+           (unsigned long long)sum.done, (unsigned long long)sum.trials,
+           sum.trials ? 100.0 * (double)sum.done / (double)sum.trials : 0.0);
+    if (sum.done < sum.trials) {
+        printf("missing  %llu trials: ",
+               (unsigned long long)(sum.trials - sum.done));
+        cli_print_gaps(stdout, gaps);
+        printf("\n");
+        cli_fill_ctx fill = {gaps, paths, parts, n, &sum, NULL, false};
+        cli_print_fill(stdout, &fill);
+        rc = ss_status_exit_code(SS_ERR_IO);
+    }
+out:
+    free(parts);
+    free(gaps);
+    return rc;
+}
+
 int cli_cmd_info(int argc, char **argv, const char *command_line)
 {
     (void)command_line;
-    return cli_run_on_path("info", info_usage, "FILE", argc, argv, info);
+    const char **paths = calloc((size_t)argc + 1, sizeof *paths);
+    if (!paths) {
+        fprintf(stderr, "synsweep: error: cannot allocate\n");
+        return ss_status_exit_code(SS_ERR_NOMEM);
+    }
+    cli_words w;
+    size_t n;
+    int rc = cli_parse_list(&info_syntax, argc, argv, &w, paths, &n, NULL,
+                            NULL);
+    if (rc == CLI_CONTINUE)
+        rc = n == 1 ? info(paths[0]) : info_parts(paths, n);
+    free(paths);
+    return rc;
 }

@@ -2,10 +2,12 @@
 /* synsweep run: a sweep run into one results file, or estimated. */
 #include "cli.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,18 +17,28 @@
 
 static const char run_usage[] =
     "usage: synsweep run SPEC [-o FILE] [-j N] [--kernel fast|reference]\n"
-    "                         [--resume | --force] [--dry-run] [-q]\n"
+    "                         [--shard K/N|auto] [--resume | --force]\n"
+    "                         [--dry-run] [-q]\n"
     "Runs every trial of the sweep SPEC and writes one HDF5 results file\n"
     "(default: the spec's file name with .h5, in the current directory).\n"
     "  -o, --output FILE  results file\n"
     "  -j, --jobs N       threads (default: all cores)\n"
     "  --kernel K         fast (default) or reference (the tutorial's\n"
     "                     loops, slower)\n"
-    "  --resume           go on with the unfinished FILE of this spec: run\n"
-    "                     only the trials not done yet\n"
+    "  --shard K/N        run only part K of N (0 <= K < N): the trials\n"
+    "                     [floor(K*T/N), floor((K+1)*T/N)) of the T in\n"
+    "                     row-major order, into a FILE with the whole\n"
+    "                     sweep's layout; 'synsweep merge' joins the parts\n"
+    "  --shard auto       K and N of this task of a Slurm job array:\n"
+    "                     K = (SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN)\n"
+    "                     / SLURM_ARRAY_TASK_STEP, N = SLURM_ARRAY_TASK_COUNT\n"
+    "  --resume           go on with the unfinished FILE of this spec (and\n"
+    "                     shard): run only the trials not done yet; a FILE\n"
+    "                     that does not exist yet is started, so one job\n"
+    "                     script serves the first run and every requeue\n"
     "  --force            overwrite FILE if it exists\n"
-    "  --dry-run          print the grid and estimates of run time and file\n"
-    "                     size\n"
+    "  --dry-run          print the grid (and the shard's trials) and\n"
+    "                     estimates of run time and file size\n"
     "  -q, --quiet        no progress line, no summary\n"
     "  -h, --help         this text\n"
     "  --                 ends the options: a SPEC may start with '-'\n";
@@ -40,6 +52,7 @@ static const cli_option run_options[] = {
     CLI_OPT_FORCE,
     {OPT_DRY_RUN, 0, "dry-run", false, 0},
     {OPT_QUIET, 'q', "quiet", false, 0},
+    {OPT_SHARD, 0, "shard", true, 0},
 };
 
 static const cli_syntax run_syntax = {"run", run_usage, NULL,
@@ -50,7 +63,31 @@ typedef struct run_args {
     cli_words w; /* SPEC, --kernel, --resume, --force, --dry-run, --quiet */
     const char *out_path;
     int threads;
+    bool sharded; /* --shard given */
+    ss_shard shard;
 } run_args;
+
+/* --shard K/N, or auto: this Slurm array task's. */
+static int shard_value(run_args *r, const cli_arg *arg)
+{
+    ss_error err;
+    ss_error_clear(&err);
+    const bool slurm = strcmp(arg->value, "auto") == 0;
+    ss_status st;
+    if (slurm)
+        st = ss_shard_from_slurm(getenv("SLURM_ARRAY_TASK_ID"),
+                                 getenv("SLURM_ARRAY_TASK_MIN"),
+                                 getenv("SLURM_ARRAY_TASK_STEP"),
+                                 getenv("SLURM_ARRAY_TASK_COUNT"), &r->shard,
+                                 &err);
+    else
+        st = ss_shard_parse(arg->value, &r->shard, &err);
+    if (st != SS_OK) /* auto's messages name the option already */
+        return cli_usage_error("run", "%s%s", slurm ? "" : "--shard: ",
+                               err.message);
+    r->sharded = true;
+    return CLI_CONTINUE;
+}
 
 static int run_value(void *ctx, const cli_arg *arg)
 {
@@ -58,6 +95,8 @@ static int run_value(void *ctx, const cli_arg *arg)
     uint64_t j;
     if (arg->key == OPT_OUTPUT) {
         r->out_path = arg->value;
+    } else if (arg->key == OPT_SHARD) {
+        return shard_value(r, arg);
     } else if (!cli_parse_u64(arg->value, &j) || j < 1 || j > 4096) {
         return cli_usage_error("run",
                                "%s takes a thread count 1..4096 (got '%s')",
@@ -151,7 +190,17 @@ static int dry_run(const run_args *r, const ss_spec *spec,
         return cli_report(&err);
     ss_run_options opt = {.threads = r->threads};
     int n_threads = ss_run_threads(&opt);
-    uint64_t total = ss_grid_trials(grid);
+    uint64_t first, total; /* the part this run would do */
+    ss_grid_block(grid, &first, &total);
+    const ss_shard *shard = ss_grid_shard(grid);
+    if (shard) {
+        char trials[96];
+        cli_format_trials(trials, sizeof trials, first, total);
+        printf("shard   %llu/%llu: %s, %llu of the %llu trials\n",
+               (unsigned long long)shard->k, (unsigned long long)shard->n,
+               trials, (unsigned long long)total,
+               (unsigned long long)ss_grid_trials(grid));
+    }
     char eta[32];
     format_duration(per_trial * (double)total / n_threads, eta, sizeof eta);
     printf("time    ~%s on %d thread%s (%.3g ms per trial)\n", eta, n_threads,
@@ -166,12 +215,13 @@ static int dry_run(const run_args *r, const ss_spec *spec,
 static void print_resume_command(const run_args *r)
 {
     fputs("  resume with: synsweep run ", stderr);
-    /* a SPEC written as an option would not read back as the SPEC */
-    if (r->w.argument[0] == '-' && r->w.argument[1] != '\0')
-        fputs("./", stderr);
-    cli_put_shell_word(stderr, r->w.argument);
+    cli_put_spec_word(stderr, r->w.argument);
     fputs(" -o ", stderr);
     cli_put_shell_word(stderr, r->out_path);
+    /* K/N, not auto: the line works outside the array too */
+    if (r->sharded)
+        fprintf(stderr, " --shard %llu/%llu", (unsigned long long)r->shard.k,
+                (unsigned long long)r->shard.n);
     fputs(" --resume", stderr);
     if (r->w.kernel != SS_KERNEL_FAST)
         fprintf(stderr, " --kernel %s", ss_kernel_name(r->w.kernel));
@@ -182,11 +232,16 @@ static void print_resume_command(const run_args *r)
 static int print_stopped(const run_args *r, int sig, uint64_t done,
                          uint64_t total)
 {
+    char shard[64] = "";
+    if (r->sharded)
+        snprintf(shard, sizeof shard, " of shard %llu/%llu",
+                 (unsigned long long)r->shard.k,
+                 (unsigned long long)r->shard.n);
     fprintf(stderr,
-            "synsweep: interrupted by %s: stopped; %llu of %llu trials are "
-            "done and written to %s\n",
+            "synsweep: interrupted by %s: stopped; %llu of %llu trials%s "
+            "are done and written to %s\n",
             cli_signal_name(sig), (unsigned long long)done,
-            (unsigned long long)total, r->out_path);
+            (unsigned long long)total, shard, r->out_path);
     print_resume_command(r);
     return 128 + sig;
 }
@@ -199,9 +254,17 @@ static int run_into_file(const run_args *r, const ss_grid *grid,
     ss_error err;
     ss_error_clear(&err);
     ss_run_options opt = {.threads = r->threads, .kernel = r->w.kernel};
-    const uint64_t total = ss_grid_trials(grid);
+    uint64_t first, total; /* the trials this run is for: a shard's */
+    ss_grid_block(grid, &first, &total);
     const char *kernel = ss_kernel_name(r->w.kernel);
-    const bool resume = r->w.flag[OPT_RESUME], quiet = r->w.flag[OPT_QUIET];
+    const bool quiet = r->w.flag[OPT_QUIET];
+    /* --resume on a FILE not made yet starts it: one job script serves
+     * the first run and every requeue */
+    struct stat st_out;
+    const bool resume = r->w.flag[OPT_RESUME] &&
+                        !(lstat(r->out_path, &st_out) != 0 && errno == ENOENT);
+    if (r->w.flag[OPT_RESUME] && !resume && !quiet)
+        printf("starting %s: it does not exist yet\n", r->out_path);
     ss_h5 *file;
     uint64_t already = 0;
     /* caught from here on: a signal while the file is made (or compressed)
@@ -303,7 +366,8 @@ int cli_cmd_run(int argc, char **argv, const char *command_line)
                                r.out_path);
     ss_spec *spec;
     ss_grid *grid;
-    if ((rc = cli_load_sweep(r.w.argument, &spec, &grid)) != 0)
+    if ((rc = cli_load_part(r.w.argument, r.sharded ? &r.shard : NULL, &spec,
+                            &grid)) != 0)
         return rc;
     rc = r.w.flag[OPT_DRY_RUN] ? dry_run(&r, spec, grid)
                    : run_into_file(&r, grid, command_line);

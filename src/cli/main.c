@@ -21,7 +21,8 @@ typedef struct command {
 static const command commands[] = {
     {"run", cli_cmd_run, "run a sweep spec into one HDF5 results file"},
     {"validate", cli_cmd_validate, "check a sweep spec and print its grid"},
-    {"info", cli_cmd_info, "summarise a results file"},
+    {"merge", cli_cmd_merge, "merge the parts of a sweep run in shards"},
+    {"info", cli_cmd_info, "summarise a results file, or a sweep's parts"},
     {"trial", cli_cmd_trial, "run one trial and print its metrics"},
     {"trace", cli_cmd_trace, "write the time series of one trial of a sweep"},
 };

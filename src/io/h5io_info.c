@@ -138,6 +138,16 @@ ss_status ss_h5_read_info(const char *path, ss_h5_info *info, ss_error *err)
                            &info->dims[d]);
     }
 
+    bool sharded;
+    ss_shard shard;
+    if ((st = ss__h5_read_shard(file, info->trials, path, &sharded, &shard,
+                                &info->shard_first, &info->shard_count,
+                                err)) != SS_OK)
+        goto out;
+    if (sharded)
+        ss__h5_shard_text(&shard, info->shard, sizeof info->shard);
+    const uint64_t shard_end = info->shard_first + info->shard_count;
+
     for (int i = 0; i < SS_METRIC_COUNT; i++) {
         const ss_metric_info *mi = ss_metric_info_of((ss_metric_id)i);
         if (H5Lexists(file, mi->name, H5P_DEFAULT) <= 0)
@@ -174,8 +184,12 @@ ss_status ss_h5_read_info(const char *path, ss_h5_info *info, ss_error *err)
                                                   : block;
         bool ok = ss__h5_read_run(done, H5T_NATIVE_UINT8, (size_t)rank, shape,
                                   first, n, flags) >= 0;
-        for (uint64_t t = 0; ok && t < n; t++)
+        for (uint64_t t = 0; ok && t < n; t++) {
             info->done += flags[t] != 0;
+            info->shard_done += flags[t] != 0 &&
+                                first + t >= info->shard_first &&
+                                first + t < shard_end;
+        }
         if (ok && status >= 0) {
             ok = ss__h5_read_run(status, H5T_NATIVE_UINT8, (size_t)rank,
                                  shape, first, n, statuses) >= 0;

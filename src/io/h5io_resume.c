@@ -179,6 +179,8 @@ ss_status ss_h5_open_resume(const char *path, const ss_grid *grid,
         ss_error_hint(err, "add --kernel %s", file_kernel);
         goto fail;
     }
+    if ((st = ss__h5_check_shard(f->file, grid, path, err)) != SS_OK)
+        goto fail;
     /* this sweep's file: now for writing */
     H5Fclose(f->file);
     f->file = H5Fopen(f->out.path, H5F_ACC_RDWR, H5P_DEFAULT);
@@ -220,14 +222,16 @@ ss_status ss_h5_open_resume(const char *path, const ss_grid *grid,
     if (plist >= 0)
         H5Pclose(plist);
 
-    /* count what is done */
-    uint64_t total = ss_grid_trials(grid), done = 0;
+    /* count what is done in the grid's part (a shard's block, or all) */
+    uint64_t start, total, done = 0;
+    ss_grid_block(grid, &start, &total);
+    total += start;
     f->window = malloc(SS__H5_SCAN_BLOCK);
     if (!f->window) {
         st = ss_error_set(err, SS_ERR_NOMEM, "cannot allocate");
         goto fail;
     }
-    for (uint64_t first = 0; first < total; first += SS__H5_SCAN_BLOCK) {
+    for (uint64_t first = start; first < total; first += SS__H5_SCAN_BLOCK) {
         uint64_t n = total - first < SS__H5_SCAN_BLOCK ? total - first
                                                        : SS__H5_SCAN_BLOCK;
         if (read_done(f, first, n, f->window) < 0) {
@@ -250,7 +254,12 @@ fail:
 ss_status ss_h5_next_todo(ss_h5 *f, uint64_t from, uint64_t *first,
                           uint64_t *n, ss_error *err)
 {
-    const uint64_t total = ss_grid_trials(f->grid);
+    /* only the grid's part: a shard's block, or every trial */
+    uint64_t start, total;
+    ss_grid_block(f->grid, &start, &total);
+    total += start;
+    if (from < start)
+        from = start;
     *n = 0;
     bool in_run = false;
     for (uint64_t pos = from; pos < total;) {

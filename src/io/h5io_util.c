@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 
 #include <hdf5.h>
 
@@ -326,6 +327,14 @@ done:
     if (space >= 0)
         H5Sclose(space);
     return d;
+}
+
+void ss__h5_iso_time_now(char *buf, size_t size)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 bool ss__h5_path_exists(const char *path)

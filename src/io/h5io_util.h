@@ -7,6 +7,9 @@
  *   h5io_info.c     reading a file's summary back
  *   h5io_trace.c    one trial's time series
  *   h5io_output.c   the output's place on disk: checks, lock, renames
+ *   h5io_shard.c    a part's shard attributes
+ *   h5io_parts.c    reading a set of parts: their checks, what they hold
+ *   h5io_merge.c    merging parts into one file
  *
  * The HDF5 helpers return a negative value (or id) on failure and fill no
  * ss_error: their callers name the path and the operation. */
@@ -97,6 +100,9 @@ ss_status ss__h5_disk_full(ss_error *err, const char *path,
                            const char *what);
 
 bool ss__h5_path_exists(const char *path);
+
+/* The time now, as the `created` attribute has it (ISO 8601, UTC). */
+void ss__h5_iso_time_now(char *buf, size_t size);
 
 /* A variable-length UTF-8 string type; close it with H5Tclose. */
 hid_t ss__h5_string_type(void);
@@ -197,5 +203,73 @@ ss_h5 *ss__h5_new(const char *path, const ss_grid *grid);
 /* Closes every HDF5 object of f and frees it (its own sweep too),
  * flushing nothing. */
 void ss__h5_release(ss_h5 *f);
+
+/* ---- h5io_shard.c --------------------------------------------------- */
+
+/* "K/N" of shard, "" for NULL (the whole sweep). */
+void ss__h5_shard_text(const ss_shard *shard, char *buf, size_t size);
+
+/* The root attributes shard, shard_first and shard_count of a grid made
+ * for a shard; nothing for a whole sweep's. */
+int ss__h5_write_shard(hid_t file, const ss_grid *grid);
+
+/* Reads a file's shard: *sharded, *shard ({0, 1} when none) and its block
+ * [*first, *first + *count) of a sweep of `trials` trials (the whole
+ * sweep when none). A shard attribute that is no K/N, or a block that is
+ * not the shard's, is SS_ERR_IO naming path. */
+ss_status ss__h5_read_shard(hid_t file, uint64_t trials, const char *path,
+                            bool *sharded, ss_shard *shard, uint64_t *first,
+                            uint64_t *count, ss_error *err);
+
+/* SS_ERR_USAGE, with a hint, when the file's shard is not grid's (resume
+ * goes on with the part it was given only). */
+ss_status ss__h5_check_shard(hid_t file, const ss_grid *grid,
+                             const char *path, ss_error *err);
+
+/* ---- h5io_parts.c --------------------------------------------------- */
+
+/* A set of parts of one sweep being read: the caller's paths, parts and
+ * sum; the sweep's spec and whole grid, loaded from the first part's
+ * spec text. */
+typedef struct ss__h5_set {
+    const char *const *paths;
+    size_t n;
+    ss_h5_part *parts;
+    ss_h5_parts *sum;
+    ss_spec *spec;
+    ss_grid *grid;
+} ss__h5_set;
+
+/* Checks every part's header against the first's (ss_h5_read_parts says
+ * how) and fills parts[i] but their done counts, and sum but its
+ * counts. Keeps pointers to paths, parts and sum. On failure everything
+ * is freed; else free the set with ss__h5_parts_close. */
+ss_status ss__h5_parts_open(ss__h5_set *set, const char *const *paths,
+                            size_t n, ss_h5_part *parts, ss_h5_parts *sum,
+                            ss_error *err);
+void ss__h5_parts_close(ss__h5_set *set);
+
+/* Counts what each part and all of them hold done, and calls missing (may
+ * be NULL) for each run of trials in no part; a block of trials at a
+ * time. stop (may be NULL): SS_ERR_INTR once it is non-zero. */
+ss_status ss__h5_parts_scan(const ss__h5_set *set, ss_h5_missing_fn missing,
+                            void *ctx, const volatile sig_atomic_t *stop,
+                            ss_error *err);
+
+/* Part i opened read-only (close it), or < 0. */
+hid_t ss__h5_part_open(const ss__h5_set *set, size_t i);
+
+/* For each part whose trials meet [first, first + n): opens it, calls
+ * visit(ctx, part, file, lo, count) with the trials [lo, lo + count) of
+ * the range it holds, and closes it. Returns the first non-zero value
+ * visit returns (-1 when a part does not open), else 0. */
+int ss__h5_parts_each(const ss__h5_set *set, uint64_t first, uint64_t n,
+                      int (*visit)(void *ctx, size_t part, hid_t file,
+                                   uint64_t first, uint64_t n),
+                      void *ctx);
+
+/* The dataset name of file if it has the given shape, else < 0. */
+hid_t ss__h5_open_per_trial(hid_t file, const char *name, size_t rank,
+                            const uint64_t *shape);
 
 #endif

@@ -18,14 +18,6 @@
 
 #include "synsweep/version.h"
 
-static void iso_time_now(char *buf, size_t size)
-{
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* Writes an axis member's values as a 1-D dataset (words for `input`). */
 static hid_t member_dataset(hid_t file, const char *name,
                             const ss_axis_member *m, uint64_t n)
@@ -259,7 +251,8 @@ static ss_status write_root_attributes(hid_t file, const ss_grid *grid,
         ss__h5_attr_string(file, "spec_file", ss_spec_file(spec)) < 0 ||
         ss__h5_attr_string(file, "spec_sha256", sha) < 0 ||
         ss__h5_attr_string(file, "created", created) < 0 ||
-        ss__h5_attr_string(file, "command_line", command_line) < 0;
+        ss__h5_attr_string(file, "command_line", command_line) < 0 ||
+        ss__h5_write_shard(file, grid) < 0;
     /* The parameters every trial shares, so the file says everything
      * `synsweep trial` needs to reproduce one. */
     bool varies[SS_PARAM_COUNT] = {false};
@@ -607,7 +600,7 @@ ss_status ss_h5_create(const char *path, const ss_grid *grid,
                             path, ceil(need / 1e4) / 100, have / 1e6, dir);
     }
     char created[64];
-    iso_time_now(created, sizeof created);
+    ss__h5_iso_time_now(created, sizeof created);
     /* made beside and renamed when complete: a kill while it is being made
      * leaves no half-made file at path (and --force keeps the old one till
      * then) */

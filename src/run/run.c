@@ -52,16 +52,21 @@ static ss_status run_trials(const ss_grid *grid, ss_kernel kernel,
     return st;
 }
 
+/* The trials the run is to do: those opt->todo names, else the grid's
+ * part (its shard's block, or every trial). */
+static uint64_t run_total(const ss_grid *grid, const ss_run_options *opt)
+{
+    if (opt && opt->todo)
+        return opt->todo_trials;
+    uint64_t first, count;
+    ss_grid_block(grid, &first, &count);
+    return count;
+}
+
 /* The stop flag's value: 0 while the run may go on. */
 static int stop_value(const ss_run_options *opt)
 {
     return opt && opt->stop ? (int)*opt->stop : 0;
-}
-
-/* The trials this run is to do: those opt->todo names, or the grid's. */
-static uint64_t run_total(const ss_grid *grid, const ss_run_options *opt)
-{
-    return opt && opt->todo ? opt->todo_trials : ss_grid_trials(grid);
 }
 
 int ss_run_threads(const ss_run_options *opt)
@@ -138,13 +143,17 @@ static ss_status run_block(const ss_grid *grid, const ss_run_options *opt,
     return failed;
 }
 
+/* Every trial of the grid's part (its shard's block, or the sweep). */
 static ss_status all_trials(void *ctx, uint64_t from, uint64_t *first,
                             uint64_t *n, ss_error *err)
 {
     (void)err;
-    uint64_t total = ss_grid_trials(ctx);
+    uint64_t start, count;
+    ss_grid_block(ctx, &start, &count);
+    if (from < start)
+        from = start;
     *first = from;
-    *n = from < total ? total - from : 0;
+    *n = from < start + count ? start + count - from : 0;
     return SS_OK;
 }
 
@@ -253,7 +262,8 @@ ss_status ss_run_time_trials(const ss_grid *grid, ss_kernel kernel,
                              unsigned n_samples, double *seconds,
                              ss_error *err)
 {
-    const uint64_t total = ss_grid_trials(grid);
+    uint64_t base, total; /* the grid's part */
+    ss_grid_block(grid, &base, &total);
     if (n_samples == 0 || total == 0) {
         *seconds = 0;
         return SS_OK;
@@ -273,7 +283,7 @@ ss_status ss_run_time_trials(const ss_grid *grid, ss_kernel kernel,
         /* spread over the grid: trial costs vary along its axes */
         uint64_t trial = (uint64_t)((double)k * (double)total / n_samples);
         uint64_t count = total - trial < group ? total - trial : group;
-        st = run_trials(grid, kernel, trial, count, w, m, err);
+        st = run_trials(grid, kernel, base + trial, count, w, m, err);
         timed += count;
     }
     *seconds = (omp_get_wtime() - start) / (double)timed;

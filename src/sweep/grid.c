@@ -1,5 +1,6 @@
 #include "synsweep/grid.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,9 @@ struct ss_grid {
     size_t rank;
     uint64_t shape[SS_GRID_MAX_AXES + 1];
     uint64_t trials;
+    bool sharded;
+    ss_shard shard;
+    uint64_t block_first, block_count; /* the trials this part runs */
 };
 
 ss_status ss_grid_create(const ss_spec *spec, ss_grid **out, ss_error *err)
@@ -40,8 +44,40 @@ ss_status ss_grid_create(const ss_spec *spec, ss_grid **out, ss_error *err)
         }
         g->trials *= n;
     }
+    g->block_count = g->trials;
     *out = g;
     return SS_OK;
+}
+
+ss_status ss_grid_create_shard(const ss_spec *spec, const ss_shard *shard,
+                               ss_grid **out, ss_error *err)
+{
+    *out = NULL;
+    if (shard && (shard->n == 0 || shard->k >= shard->n))
+        return ss_error_set(err, SS_ERR_USAGE,
+                            "shard %llu/%llu: K must be below N",
+                            (unsigned long long)shard->k,
+                            (unsigned long long)shard->n);
+    ss_status st = ss_grid_create(spec, out, err);
+    if (st != SS_OK || !shard)
+        return st;
+    ss_grid *g = *out;
+    g->sharded = true;
+    g->shard = *shard;
+    ss_shard_range(g->trials, shard->k, shard->n, &g->block_first,
+                   &g->block_count);
+    return SS_OK;
+}
+
+const ss_shard *ss_grid_shard(const ss_grid *grid)
+{
+    return grid->sharded ? &grid->shard : NULL;
+}
+
+void ss_grid_block(const ss_grid *grid, uint64_t *first, uint64_t *count)
+{
+    *first = grid->block_first;
+    *count = grid->block_count;
 }
 
 void ss_grid_free(ss_grid *grid)

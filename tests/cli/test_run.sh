@@ -140,7 +140,7 @@ rc=$?
 "$bin" run --help | grep -q -- '-o, --output FILE' && ok || bad "run --help"
 "$bin" run small.yaml -h | grep -q -- '-j, --jobs N' && ok || bad "run -h"
 "$bin" run --help | grep -q "the tutorial's" && ok || bad "run --help: kernel"
-for c in validate info trial trace; do
+for c in validate info trial trace merge; do
     "$bin" $c --help | grep -q "^usage: synsweep $c" && ok || bad "$c --help"
     "$bin" $c -h | grep -q "^usage: synsweep $c" && ok || bad "$c -h"
 done
