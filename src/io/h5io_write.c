@@ -26,6 +26,17 @@ static void iso_time_now(char *buf, size_t size)
     strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* A 1-D dataset of n strings. */
+static hid_t strings_dataset(hid_t file, const char *name,
+                             const char *const *s, uint64_t n)
+{
+    hid_t t = ss__h5_string_type();
+    hid_t d = t >= 0 ? ss__h5_dataset_1d(file, name, t, t, n, s) : -1;
+    if (t >= 0)
+        H5Tclose(t);
+    return d;
+}
+
 /* Writes an axis member's values as a 1-D dataset (words for `input`). */
 static hid_t member_dataset(hid_t file, const char *name,
                             const ss_axis_member *m, uint64_t n)
@@ -33,17 +44,15 @@ static hid_t member_dataset(hid_t file, const char *name,
     if (m->param == SS_P_input) {
         const char **words = calloc(n, sizeof *words);
         char(*buf)[16] = calloc(n, sizeof *buf);
-        hid_t t = ss__h5_string_type(), d = -1;
-        if (words && buf && t >= 0) {
+        hid_t d = -1;
+        if (words && buf) {
             for (uint64_t i = 0; i < n; i++) {
                 ss_param_format_value(SS_P_input, m->values[i], buf[i],
                                       sizeof buf[i]);
                 words[i] = buf[i];
             }
-            d = ss__h5_dataset_1d(file, name, t, t, n, words);
+            d = strings_dataset(file, name, words, n);
         }
-        if (t >= 0)
-            H5Tclose(t);
         free(words);
         free(buf);
         return d;
@@ -110,7 +119,11 @@ static ss_status write_coordinates(hid_t file, const ss_grid *grid,
         ss_status s = check_name_free(file, ax->name, path, err);
         if (s != SS_OK)
             return s;
-        hid_t d = ax->zip
+        /* a zip axis is its labels, or an index */
+        hid_t d = ax->labels ? strings_dataset(file, ax->name,
+                                               (const char *const *)ax->labels,
+                                               ax->n)
+                  : ax->zip
                       ? ss__h5_index_dataset(file, ax->name, ax->n)
                       : member_dataset(file, ax->name, &ax->members[0], ax->n);
         c->scale[a] = d;
@@ -119,8 +132,10 @@ static ss_status write_coordinates(hid_t file, const ss_grid *grid,
                                 "%s: cannot write the coordinate of axis '%s'",
                                 path, ax->name);
         if (ax->zip && ss__h5_attr_string(d, "long_name",
-                                          "index along the zipped "
-                                          "axis") < 0)
+                                          ax->labels
+                                              ? "label along the zipped axis"
+                                              : "index along the zipped "
+                                                "axis") < 0)
             return ss_error_set(err, SS_ERR_IO, "%s: cannot write '%s'",
                                 path, ax->name);
         for (size_t k = 0; ax->zip && k < ax->n_members; k++) {
@@ -544,6 +559,8 @@ double ss_h5_estimate_bytes(const ss_grid *grid)
         const ss_axis *ax = ss_spec_axis(spec, a);
         bytes += ax->zip ? 8.0 * (double)ax->n
                          : member_bytes(&ax->members[0], ax->n);
+        for (size_t i = 0; ax->labels && i < ax->n; i++)
+            bytes += 48.0 + (double)strlen(ax->labels[i]);
         datasets++;
         for (size_t k = 0; ax->zip && k < ax->n_members; k++) {
             bytes += member_bytes(&ax->members[k], ax->n);

@@ -183,6 +183,25 @@ class Sweeps(unittest.TestCase):
         finally:
             ds.close()
 
+    def test_zip_labels_are_the_axis_coordinate(self):
+        spec = self.spec("labelled", "model: stp_train\nsweep:\n"
+                         "  rate: {range: [0.2, 1.0, 0.2]}\n"
+                         "  regime:\n    labels: [depressing, facilitating]\n"
+                         "    zip: {U0: [0.5, 0.2], tau_f: [50, 750]}\n")
+        out = os.path.join(self.tmp, "labelled.h5")
+        run("run", spec, "-o", out, "--quiet")
+        ds = xr.open_dataset(out, engine="h5netcdf")
+        try:
+            self.assertEqual([str(v) for v in ds["regime"].values],
+                             ["depressing", "facilitating"])
+            np.testing.assert_array_equal(ds["U0"].values, [0.5, 0.2])
+            self.assertEqual(list(ds["U0"].dims), ["regime"])
+            # range values as written: 0.6, not 0.6000000000000001
+            self.assertEqual(list(ds["rate"].values), [0.2, 0.4, 0.6, 0.8, 1.0])
+            self.assertEqual(ds["g1"].sel(rate=0.6, regime="facilitating").shape, (1,))
+        finally:
+            ds.close()
+
     def test_input_axis_is_a_string_coordinate(self):
         spec = self.spec("inputs", "model: stp_train\nrepeats: 2\n"
                          "sweep:\n  input: [poisson, regular]\n")
