@@ -287,10 +287,18 @@ static ss_status write_root_attributes(hid_t file, const ss_grid *grid,
     for (size_t k = 0; k < ss_spec_derived_count(spec); k++)
         varies[ss_spec_derived_param(spec, k)] = true;
     const ss_params *fixed = ss_spec_fixed(spec);
+    /* which attributes are parameters, and their units: "T: ms, dt: ms,
+     * ..., input" (an attribute has no attributes of its own) */
+    char list[64 * SS_PARAM_COUNT] = "";
     for (int i = 0; i < SS_PARAM_COUNT && !bad; i++) {
         ss_param_id id = (ss_param_id)i;
         if (!ss_param_used_by(id, m) || varies[i])
             continue;
+        const ss_param_info *info = ss_param_info_of(id);
+        size_t used = strlen(list);
+        snprintf(list + used, sizeof list - used, "%s%s%s%s",
+                 used ? ", " : "", info->name, *info->unit ? ": " : "",
+                 info->unit);
         double v = ss_params_get(fixed, id);
         if (id == SS_P_input) {
             char word[16];
@@ -300,6 +308,7 @@ static ss_status write_root_attributes(hid_t file, const ss_grid *grid,
             bad = ss__h5_attr_double(file, ss_param_info_of(id)->name, v) < 0;
         }
     }
+    bad = bad || ss__h5_attr_string(file, "fixed_parameters", list) < 0;
     if (bad)
         return ss_error_set(err, SS_ERR_IO,
                             "%s: cannot write the file's attributes", path);
