@@ -43,9 +43,11 @@ def _zip_members(ds):
     `expression`)."""
     out = {}
     for dim in ds.dims:
+        if dim == "repeat":
+            continue
         members = [name for name, c in ds.coords.items()
                    if name != dim and c.dims == (dim,)
-                   and "expression" not in c.attrs]
+                   and name not in _FLAGS and "expression" not in c.attrs]
         if members:
             out[dim] = members
     return out
