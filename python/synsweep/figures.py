@@ -2,7 +2,9 @@
 of the numbers it draws). The default figure fits the file's model and
 axes; `custom` draws one metric against one axis, one line per value of
 another. Headless: matplotlib's Figure with no pyplot and no display."""
+import matplotlib
 import numpy as np
+from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
 from .reader import axes, metrics, zip_levels
@@ -160,9 +162,15 @@ def lif_maps(ds):
                 if is_numeric(ds, xa) else None
             ctext = label(ds, xa)
         ok = np.isfinite(depol) & np.isfinite(cv)
+        norm = None
+        if ratio is not None and ok.any() and \
+                ratio[ok].min() < 1.0 < ratio[ok].max() and \
+                ctext.startswith("exc_rate /"):
+            # white where the rates are equal
+            norm = TwoSlopeNorm(1.0, ratio[ok].min(), ratio[ok].max())
         sc = ax.scatter(depol[ok], cv[ok], s=6, alpha=0.6,
                         c=None if ratio is None else ratio[ok],
-                        cmap="coolwarm", linewidths=0)
+                        cmap="coolwarm", norm=norm, linewidths=0)
         if ratio is not None:
             fig.colorbar(sc, ax=ax).set_label(ctext)
         ax.axhline(1.0, color="k", lw=0.8, ls="--")
@@ -196,7 +204,9 @@ def lif_lines(ds):
         ax = grid[k // ncol, k % ncol]
         _errorbar(ax, x, arr[m], fmt="o-", ms=4, color="C%d" % k)
         ax.set_ylabel(label(ds, m))
-        ax.set_xlabel(label(ds, xa))
+        if k + ncol >= len(names):  # the lowest panel of its column
+            ax.set_xlabel(label(ds, xa))
+            ax.xaxis.set_tick_params(labelbottom=True)
         if ticks:
             ax.set_xticks(x, ticks)
     for k in range(len(names), nrow * ncol):
@@ -258,10 +268,17 @@ def custom(ds, x, y, hue=None):
     xs, ticks = _positions(ds, x)
     s = arr[y]
     if hue:
-        for i, name in enumerate(display_values(ds, hue)):
+        shown = display_values(ds, hue)
+        # numbers in order along a colour map; words in distinct colours
+        cmap = matplotlib.colormaps["viridis"] if is_numeric(ds, hue) \
+            else None
+        for i, name in enumerate(shown):
+            colour = cmap(i / max(1, len(shown) - 1) * 0.9) if cmap \
+                else f"C{i % 10}"
             _errorbar(ax, xs, s.isel({hue: i}), fmt="o-", ms=4,
-                      label=str(name))
-        ax.legend(title=hue, fontsize=9)
+                      color=colour, label=fmt(name))
+        ax.legend(title=label(ds, hue), fontsize=8,
+                  ncol=2 if len(shown) > 8 else 1)
     else:
         _errorbar(ax, xs, s, fmt="o-", ms=4)
     if ticks:
@@ -327,7 +344,7 @@ def trace(ds):
         s.plot(t, ds["R"].values, "b", label="R")
         s.plot(t, ds["u"].values, "r", label="u")
         s.set_xlabel(label(ds, "time"))
-        s.set_ylabel("R or u (mean over exc. synapses)")
+        s.set_ylabel("R, u (excitatory mean)")
         s.legend(loc="best", fontsize=8)
     keys = [k for k in ("exc_rate", "inh_rate", "gE_bar", "gI_bar",
                         "tau_d_E", "tau_f_E") if k in a]
