@@ -60,7 +60,7 @@ def _column_heads(ds, axis):
     shown = display_values(ds, axis)
     lab, members = zip_levels(ds, axis)
     if not lab:
-        return [f"{axis}={v}" if is_numeric(ds, axis) else str(v)
+        return [f"{axis}={fmt(v)}" if is_numeric(ds, axis) else str(v)
                 for v in shown]
     return [f"{v}\n" + ", ".join(
         f"{m}={fmt(ds[m].values[i])}" +
@@ -246,10 +246,11 @@ def repeats_histograms(ds):
 
 # ---- one metric against one axis ----------------------------------------
 
-def custom(ds, x, y, hue=None):
+def custom(ds, x, y, hue=None, at=()):
     """y (mean ± standard error over repeats) against x, one line per
     value of hue. Every other axis must have one value (fix it with
-    select_at first)."""
+    select_at first, and name what it fixed in at: (name, value) pairs for
+    the title)."""
     check_axis(ds, x)
     check_metric(ds, y)
     if hue is not None:
@@ -285,9 +286,9 @@ def custom(ds, x, y, hue=None):
         ax.set_xticks(xs, ticks)
     ax.set_xlabel(label(ds, x))
     ax.set_ylabel(label(ds, y))
-    fixed = [a for a in axes(ds) if a not in keep]
-    note = ", ".join(f"{a}={display_values(ds, a)[0]}" for a in fixed
-                     if a in ds.dims) or ""
+    fixed = [f"{a}={display_values(ds, a)[0]}" for a in axes(ds)
+             if a not in keep] + [f"{n}={v}" for n, v in at]
+    note = ", ".join(fixed)
     _title(fig, ds, "mean ± standard error over repeats" +
            (f"; at {note}" if note else ""))
     fig.tight_layout()
@@ -399,7 +400,9 @@ def default(ds):
         return trace(ds)
     model = ds.attrs.get("model", "")
     names = axes(ds)
+    # a column per value of the second axis: a few regimes side by side
     if model == "stp_train" and "rate" in names and len(names) <= 2 \
+            and all(ds.sizes[a] <= 4 for a in names if a != "rate") \
             and {"g1", "g10"} & set(metrics(ds)):
         return stp_rate(ds)
     lif = model in ("lif_cond", "lif_cond_stp") and \

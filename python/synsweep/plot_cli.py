@@ -82,7 +82,7 @@ def main(argv=None):
             table.check_axis(ds, args.x)
             table.check_metric(ds, args.y)
             fig, rows = figures.custom(table.select_at(ds, at), args.x,
-                                       args.y, args.hue)
+                                       args.y, args.hue, at)
     except table.UnknownName as e:
         return _fail(2, str(e))
     try:

@@ -100,7 +100,7 @@ def open(path):  # noqa: A001 - the name users expect: synsweep.open
 
     Results file: metrics NaN wherever a trial is not done (`done` != 1) or
     diverged (`status` != 0), besides the NaN a metric has of its own
-    (`cv_isi` with fewer than 4 spikes, `g_ratio` where g1 is 0); `done` and
+    (`cv_isi` with fewer than 4 spikes, `g_ratio` = 0/0); `done` and
     `status` are coordinates; each zip axis is a MultiIndex of its labels
     (level `<axis>_label`) and members; each fixed parameter is a scalar
     coordinate with its `units` (and no longer a root attribute).
@@ -132,9 +132,11 @@ def open(path):  # noqa: A001 - the name users expect: synsweep.open
 
 
 def axes(ds):
-    """The sweep axes of ds in spec order (its dimensions but `repeat`)."""
-    return [d for d in ds[metrics(ds)[0]].dims if d != "repeat"] \
-        if metrics(ds) else [d for d in ds.dims if d != "repeat"]
+    """The sweep axes of ds in spec order: a metric's dimensions but
+    `repeat`."""
+    names = metrics(ds)
+    dims = ds[names[0]].dims if names else tuple(ds.dims)
+    return [d for d in dims if d != "repeat"]
 
 
 def metrics(ds):
