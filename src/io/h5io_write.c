@@ -72,6 +72,18 @@ static hid_t member_dataset(hid_t file, const char *name,
     return d;
 }
 
+/* An axis' coordinate: a zip axis' labels, or its index 0..n-1; any
+ * other axis' values. */
+static hid_t axis_dataset(hid_t file, const ss_axis *ax)
+{
+    if (ax->labels)
+        return strings_dataset(file, ax->name,
+                               (const char *const *)ax->labels, ax->n);
+    if (ax->zip)
+        return ss__h5_index_dataset(file, ax->name, ax->n);
+    return member_dataset(file, ax->name, &ax->members[0], ax->n);
+}
+
 typedef struct {
     hid_t scale[SS_GRID_MAX_AXES + 1]; /* per dimension */
     hid_t extra[SS_GRID_MAX_AXES * 8 + SS_PARAM_COUNT];
@@ -119,13 +131,7 @@ static ss_status write_coordinates(hid_t file, const ss_grid *grid,
         ss_status s = check_name_free(file, ax->name, path, err);
         if (s != SS_OK)
             return s;
-        /* a zip axis is its labels, or an index */
-        hid_t d = ax->labels ? strings_dataset(file, ax->name,
-                                               (const char *const *)ax->labels,
-                                               ax->n)
-                  : ax->zip
-                      ? ss__h5_index_dataset(file, ax->name, ax->n)
-                      : member_dataset(file, ax->name, &ax->members[0], ax->n);
+        hid_t d = axis_dataset(file, ax);
         c->scale[a] = d;
         if (d < 0 || H5DSset_scale(d, ax->name) < 0)
             return ss_error_set(err, SS_ERR_IO,
