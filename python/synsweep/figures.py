@@ -229,9 +229,12 @@ def repeats_histograms(ds):
         ax = grid[k // ncol, k % ncol]
         v = ds[m].values.ravel()
         v = v[np.isfinite(v)]
-        ax.hist(v, bins=min(30, max(5, len(v) // 5)), color="C%d" % k)
         if len(v):
+            ax.hist(v, bins=min(30, max(5, len(v) // 5)), color="C%d" % k)
             ax.axvline(v.mean(), color="k", ls="--", lw=1)
+        else:
+            ax.text(0.5, 0.5, "no trial with a defined value",
+                    transform=ax.transAxes, ha="center")
         ax.set_xlabel(label(ds, m))
         ax.set_ylabel("trials")
     for k in range(len(names), nrow * ncol):
@@ -296,18 +299,21 @@ def custom(ds, x, y, hue=None, at=()):
 
 
 def generic(ds):
-    """The first metric against the first axis (one line per value of a
-    second; further axes at their first value)."""
+    """The first metric (the model's main one: the firing rate, g10/g1)
+    against the first axis, numeric first (one line per value of a second;
+    further axes at their first value)."""
     names = axes(ds)
     if not names:
         return repeats_histograms(ds)
+    names.sort(key=lambda a: not (is_numeric(ds, a) and ds.sizes[a] > 1))
     for a in names[2:]:
         ds = ds.isel({a: [0]})
     hue = names[1] if len(names) > 1 and ds.sizes[names[1]] <= 12 else None
     for a in names[1:2]:
         if hue is None:
             ds = ds.isel({a: [0]})
-    return custom(ds, names[0], metrics(ds)[0], hue)
+    main = [m for m in ("firing_rate", "g_ratio") if m in metrics(ds)]
+    return custom(ds, names[0], (main or metrics(ds))[0], hue)
 
 
 # ---- a trace file: one trial's time series ------------------------------
