@@ -17,3 +17,4 @@ echo "== $bin run sweeps/default.yaml -o results/default.h5"
 echo
 echo "Results: $(pwd)/results/default.h5"
 echo "Open it with: /usr/bin/python3 -c \"import xarray as xr; print(xr.open_dataset('results/default.h5', engine='h5netcdf'))\""
+echo "Draw it with: scripts/synsweep-plot results/default.h5   (docs/analysis.md for more)"

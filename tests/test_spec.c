@@ -251,6 +251,128 @@ static void spec_linspace_and_geomspace_follow_numpy(void **state)
     ss_spec_free(spec);
 }
 
+/* range and linspace give the doubles of the decimals a person writes:
+ * the C compiler's own reading of 0.6 is the double nearest 0.6, which
+ * numpy's 0.2 + 2 * 0.2 (0.6000000000000001) is not. */
+static void spec_range_and_linspace_give_values_as_written(void **state)
+{
+    (void)state;
+    assert_true(0.2 + 2.0 * 0.2 != 0.6 && 0.0 + 7.0 * 0.1 != 0.7 &&
+                -0.3 + 0.1 != -0.2); /* what the test would otherwise miss */
+    ss_spec *spec = load("model: lif_cond\n"
+                         "sweep:\n"
+                         "  I_inj: {range: [0.1, 1.0, 0.1]}\n"
+                         "  tau_ratio: {range: [0.2, 1.0, 0.2]}\n"
+                         "  V_th: {range: [-0.3, 0.3, 0.1]}\n"
+                         "  gE_bar: {range: [1e-3, 5E-3, 1e-3]}\n"
+                         "  tau_m: {range: [12.5, 10, -0.75]}\n"
+                         "  I_sigma: {linspace: [0, 1, 11]}\n"
+                         "  gI_bar: {linspace: [0, 1, 3]}\n"
+                         "  E_L: {linspace: [-70.5, -70.2, 4]}\n"
+                         "derived:\n"
+                         "  tau_syn_E: 2 * tau_ratio\n");
+    static const double i_inj[] = {0.1, 0.2, 0.3, 0.4, 0.5,
+                                   0.6, 0.7, 0.8, 0.9, 1.0};
+    static const double ratio[] = {0.2, 0.4, 0.6, 0.8, 1.0};
+    static const double v_th[] = {-0.3, -0.2, -0.1, 0.0, 0.1, 0.2, 0.3};
+    static const double ge[] = {0.001, 0.002, 0.003, 0.004, 0.005};
+    static const double tau_m[] = {12.5, 11.75, 11.0, 10.25};
+    static const double g_l[] = {0.0, 0.1, 0.2, 0.3, 0.4, 0.5,
+                                 0.6, 0.7, 0.8, 0.9, 1.0};
+    static const double gi[] = {0.0, 0.5, 1.0};
+    static const double e_l[] = {-70.5, -70.4, -70.3, -70.2};
+    const struct {
+        const double *want;
+        size_t n;
+    } axes[] = {{i_inj, 10}, {ratio, 5}, {v_th, 7}, {ge, 5},
+                {tau_m, 4},  {g_l, 11},  {gi, 3},   {e_l, 4}};
+    for (size_t a = 0; a < sizeof axes / sizeof axes[0]; a++) {
+        const double *v = values_of(spec, a, 0, axes[a].n);
+        for (size_t i = 0; i < axes[a].n; i++)
+            if (v[i] != axes[a].want[i]) {
+                print_error("axis %zu value %zu: %.17g, expected %.17g\n", a,
+                            i, v[i], axes[a].want[i]);
+                fail();
+            }
+    }
+    ss_spec_free(spec);
+
+    /* not short decimals: numpy's arithmetic, as before */
+    spec = load("model: lif_cond\n"
+                "sweep:\n"
+                "  I_inj: {linspace: [0, 1, 4]}\n"
+                "  g_L: {range: [0.1, 0.5, 0.12345678901234567]}\n"
+                "  V_th: {range: [0x1p-2, 1, 0.25]}\n");
+    const double *v = values_of(spec, 0, 0, 4);
+    assert_true(v[1] == 1.0 / 3.0 && v[2] == 2.0 / 3.0 && v[3] == 1.0);
+    v = values_of(spec, 1, 0, 4);
+    for (size_t i = 0; i < 4; i++)
+        assert_true(v[i] == 0.1 + (double)i * 0.12345678901234567);
+    v = values_of(spec, 2, 0, 4);
+    assert_true(v[0] == 0.25 && v[3] == 1.0);
+    ss_spec_free(spec);
+}
+
+/* labels beside a zip name its values; they must match it one to one. */
+static void spec_zip_labels_name_the_values(void **state)
+{
+    (void)state;
+    ss_spec *spec = load("model: stp_train\n"
+                         "sweep:\n"
+                         "  rate: [10, 20]\n"
+                         "  regime:\n"
+                         "    labels: [depressing, \"facilitating, slow\"]\n"
+                         "    zip: {U0: [0.5, 0.2], tau_f: [50, 750]}\n"
+                         "  other:\n"
+                         "    zip: {tau_d: [100, 150]}\n");
+    const ss_axis *ax = ss_spec_axis(spec, 1);
+    assert_non_null(ax->labels);
+    assert_string_equal(ax->labels[0], "depressing");
+    assert_string_equal(ax->labels[1], "facilitating, slow");
+    assert_null(ss_spec_axis(spec, 0)->labels);
+    assert_null(ss_spec_axis(spec, 2)->labels);
+    ss_spec_free(spec);
+    /* after the zip, and numbers as words */
+    spec = load("model: stp_train\n"
+                "sweep:\n"
+                "  regime:\n"
+                "    zip: {U0: [0.5, 0.2]}\n"
+                "    labels: [1, 2.50]\n");
+    assert_string_equal(ss_spec_axis(spec, 0)->labels[1], "2.50");
+    ss_spec_free(spec);
+
+    const char *head = "model: stp_train\nsweep:\n  regime:\n"
+                       "    zip: {U0: [0.5, 0.2, 0.1]}\n";
+    char text[512];
+    static const struct {
+        const char *labels;
+        int line, column;
+        const char *needle;
+    } bad[] = {
+        {"    labels: [a, b]\n", 5, 13, "axis 'regime' has 3 values and 2"},
+        {"    labels: [a, b, a]\n", 5, 20, "label 'a' of axis 'regime' is "
+                                           "given twice (first at line 5, "
+                                           "column 14)"},
+        {"    labels: [a, ~, c]\n", 5, 17, "expected a non-empty string"},
+        {"    labels: [a, [b], c]\n", 5, 17, "expected a non-empty string"},
+        {"    labels: [a, \"b\\tc\", d]\n", 5, 17, "control characters"},
+        {"    labels: abc\n", 5, 13, "take a list of names, got 'abc'"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(text, sizeof text, "%s%s", head, bad[i].labels);
+        load_fails(text, bad[i].line, bad[i].column, bad[i].needle, NULL);
+    }
+    load_fails("model: stp_train\nsweep:\n  regime: {labels: [a, b]}\n", 3,
+               12, "got labels alone", NULL);
+    load_fails("model: stp_train\nsweep:\n"
+               "  rate: {labels: [a, b], values: [1, 2]}\n",
+               3, 10, "labels name the values of a zip axis; axis 'rate' is "
+                      "a list of values", NULL);
+    load_fails("model: stp_train\nsweep:\n  regime:\n"
+               "    zip: {U0: {labels: [a], values: [0.5]}}\n",
+               4, 16, "unknown axis form 'labels'", NULL);
+}
+
 static void spec_zip_members_vary_together(void **state)
 {
     (void)state;
@@ -1252,7 +1374,9 @@ int main(void)
         cmocka_unit_test(spec_keeps_the_text_verbatim),
         cmocka_unit_test(spec_range_includes_stop_within_a_tolerance),
         cmocka_unit_test(spec_linspace_and_geomspace_follow_numpy),
+        cmocka_unit_test(spec_range_and_linspace_give_values_as_written),
         cmocka_unit_test(spec_zip_members_vary_together),
+        cmocka_unit_test(spec_zip_labels_name_the_values),
         cmocka_unit_test(spec_input_axis_takes_words),
         cmocka_unit_test(spec_free_variable_drives_derived_parameters),
         cmocka_unit_test(spec_orders_derived_dependencies_first),

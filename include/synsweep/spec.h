@@ -28,14 +28,16 @@ typedef struct ss_axis_member {
 } ss_axis_member;
 
 /* One dimension of the grid: the key under `sweep`. A zip axis' members
- * vary together and the dimension is an index 0..n-1; any other axis has
- * exactly one member, named like the axis. */
+ * vary together and the dimension is an index 0..n-1, or its labels; any
+ * other axis has exactly one member, named like the axis. */
 typedef struct ss_axis {
     char name[64];
     size_t n;
     bool zip;
     size_t n_members;
     ss_axis_member *members;
+    /* a zip axis' `labels`: n distinct non-empty strings, or NULL */
+    char **labels;
     int line, column; /* where the axis key is */
 } ss_axis;
 

@@ -33,6 +33,9 @@ void cli_print_grid(const ss_spec *spec, const ss_grid *grid)
             printf("  %s%s%s .. %s\n", ax->zip ? m->name : "",
                    ax->zip ? ": " : "", lo, hi);
         }
+        if (ax->labels)
+            printf("  %-12s %8s         labels: %s .. %s\n", "", "",
+                   ax->labels[0], ax->labels[ax->n - 1]);
     }
     printf("  %-12s %8llu\n", "repeat",
            (unsigned long long)ss_spec_repeats(spec));

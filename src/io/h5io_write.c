@@ -18,6 +18,17 @@
 
 #include "synsweep/version.h"
 
+/* A 1-D dataset of n strings. */
+static hid_t strings_dataset(hid_t file, const char *name,
+                             const char *const *s, uint64_t n)
+{
+    hid_t t = ss__h5_string_type();
+    hid_t d = t >= 0 ? ss__h5_dataset_1d(file, name, t, t, n, s) : -1;
+    if (t >= 0)
+        H5Tclose(t);
+    return d;
+}
+
 /* Writes an axis member's values as a 1-D dataset (words for `input`). */
 static hid_t member_dataset(hid_t file, const char *name,
                             const ss_axis_member *m, uint64_t n)
@@ -25,17 +36,15 @@ static hid_t member_dataset(hid_t file, const char *name,
     if (m->param == SS_P_input) {
         const char **words = calloc(n, sizeof *words);
         char(*buf)[16] = calloc(n, sizeof *buf);
-        hid_t t = ss__h5_string_type(), d = -1;
-        if (words && buf && t >= 0) {
+        hid_t d = -1;
+        if (words && buf) {
             for (uint64_t i = 0; i < n; i++) {
                 ss_param_format_value(SS_P_input, m->values[i], buf[i],
                                       sizeof buf[i]);
                 words[i] = buf[i];
             }
-            d = ss__h5_dataset_1d(file, name, t, t, n, words);
+            d = strings_dataset(file, name, words, n);
         }
-        if (t >= 0)
-            H5Tclose(t);
         free(words);
         free(buf);
         return d;
@@ -53,6 +62,18 @@ static hid_t member_dataset(hid_t file, const char *name,
         }
     }
     return d;
+}
+
+/* An axis' coordinate: a zip axis' labels, or its index 0..n-1; any
+ * other axis' values. */
+static hid_t axis_dataset(hid_t file, const ss_axis *ax)
+{
+    if (ax->labels)
+        return strings_dataset(file, ax->name,
+                               (const char *const *)ax->labels, ax->n);
+    if (ax->zip)
+        return ss__h5_index_dataset(file, ax->name, ax->n);
+    return member_dataset(file, ax->name, &ax->members[0], ax->n);
 }
 
 typedef struct {
@@ -102,17 +123,17 @@ static ss_status write_coordinates(hid_t file, const ss_grid *grid,
         ss_status s = check_name_free(file, ax->name, path, err);
         if (s != SS_OK)
             return s;
-        hid_t d = ax->zip
-                      ? ss__h5_index_dataset(file, ax->name, ax->n)
-                      : member_dataset(file, ax->name, &ax->members[0], ax->n);
+        hid_t d = axis_dataset(file, ax);
         c->scale[a] = d;
         if (d < 0 || H5DSset_scale(d, ax->name) < 0)
             return ss_error_set(err, SS_ERR_IO,
                                 "%s: cannot write the coordinate of axis '%s'",
                                 path, ax->name);
         if (ax->zip && ss__h5_attr_string(d, "long_name",
-                                          "index along the zipped "
-                                          "axis") < 0)
+                                          ax->labels
+                                              ? "label along the zipped axis"
+                                              : "index along the zipped "
+                                                "axis") < 0)
             return ss_error_set(err, SS_ERR_IO, "%s: cannot write '%s'",
                                 path, ax->name);
         for (size_t k = 0; ax->zip && k < ax->n_members; k++) {
@@ -265,10 +286,18 @@ static ss_status write_root_attributes(hid_t file, const ss_grid *grid,
     for (size_t k = 0; k < ss_spec_derived_count(spec); k++)
         varies[ss_spec_derived_param(spec, k)] = true;
     const ss_params *fixed = ss_spec_fixed(spec);
+    /* which attributes are parameters, and their units: "T: ms, dt: ms,
+     * ..., input" (an attribute has no attributes of its own) */
+    char list[64 * SS_PARAM_COUNT] = "";
     for (int i = 0; i < SS_PARAM_COUNT && !bad; i++) {
         ss_param_id id = (ss_param_id)i;
         if (!ss_param_used_by(id, m) || varies[i])
             continue;
+        const ss_param_info *info = ss_param_info_of(id);
+        size_t used = strlen(list);
+        snprintf(list + used, sizeof list - used, "%s%s%s%s",
+                 used ? ", " : "", info->name, *info->unit ? ": " : "",
+                 info->unit);
         double v = ss_params_get(fixed, id);
         if (id == SS_P_input) {
             char word[16];
@@ -278,6 +307,7 @@ static ss_status write_root_attributes(hid_t file, const ss_grid *grid,
             bad = ss__h5_attr_double(file, ss_param_info_of(id)->name, v) < 0;
         }
     }
+    bad = bad || ss__h5_attr_string(file, "fixed_parameters", list) < 0;
     if (bad)
         return ss_error_set(err, SS_ERR_IO,
                             "%s: cannot write the file's attributes", path);
@@ -539,6 +569,8 @@ double ss_h5_estimate_bytes(const ss_grid *grid)
         const ss_axis *ax = ss_spec_axis(spec, a);
         bytes += ax->zip ? 8.0 * (double)ax->n
                          : member_bytes(&ax->members[0], ax->n);
+        for (size_t i = 0; ax->labels && i < ax->n; i++)
+            bytes += 48.0 + (double)strlen(ax->labels[i]);
         datasets++;
         for (size_t k = 0; ax->zip && k < ax->n_members; k++) {
             bytes += member_bytes(&ax->members[k], ax->n);

@@ -471,6 +471,9 @@ void ss_spec_free(ss_spec *spec)
         }
         free(ax->pub.members);
         free(ax->src);
+        for (size_t i = 0; ax->pub.labels && i < ax->pub.n; i++)
+            free(ax->pub.labels[i]);
+        free(ax->pub.labels);
     }
     free(spec->axes);
     for (size_t i = 0; i < spec->n_derived; i++) {

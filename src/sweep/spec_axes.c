@@ -20,8 +20,9 @@
 
 enum form { F_VALUES, F_RANGE, F_LINSPACE, F_GEOMSPACE, F_ZIP, N_FORMS };
 
-static const char *const form_names[N_FORMS] = {"values", "range", "linspace",
-                                                "geomspace", "zip"};
+/* The forms, then `labels`, which an axis takes beside a zip. */
+static const char *const form_names[N_FORMS + 1] = {
+    "values", "range", "linspace", "geomspace", "zip", "labels"};
 
 /* Names the results file gives its own datasets, besides the metrics
  * (which come from the metrics table). */
@@ -41,31 +42,54 @@ static bool to_double(const char *s, double *out)
     return true;
 }
 
-/* The one form key of an axis mapping ({range: ...}, {zip: ...}, ...). */
+/* The one form key of an axis mapping ({range: ...}, {zip: ...}, ...),
+ * and, where labels is not NULL (an axis, not a zip member), the `labels`
+ * beside a zip (*labels NULL when absent). */
 static ss_status axis_form(loader *ld, const yaml_node_t *map,
                            const char *axis, enum form *form,
-                           const yaml_node_t **key, const yaml_node_t **val)
+                           const yaml_node_t **key, const yaml_node_t **val,
+                           const yaml_node_t **labels)
 {
-    ss_status s =
-        ss__spec_check_keys(ld, map, form_names, N_FORMS, "axis form");
+    ss_status s = ss__spec_check_keys(ld, map, form_names,
+                                      N_FORMS + (labels != NULL),
+                                      "axis form");
     if (s != SS_OK)
         return s;
-    if (map_len(map) == 0)
+    const yaml_node_t *lkey = NULL, *keys[2] = {NULL, NULL};
+    size_t n_forms = 0;
+    for (size_t i = 0; i < map_len(map); i++) {
+        const yaml_node_t *k = map_key(ld, map, i);
+        if (!strcmp(text_of(k), form_names[N_FORMS])) {
+            lkey = k;
+            *labels = map_val(ld, map, i);
+        } else {
+            if (n_forms < 2)
+                keys[n_forms] = k;
+            if (n_forms++ == 0)
+                *val = map_val(ld, map, i);
+        }
+    }
+    if (n_forms == 0)
         return ss__spec_fail(
-            ld, node_loc(map),
+            ld, node_loc(lkey ? lkey : map),
             "expected a list or one of values, range, linspace, "
-            "geomspace, zip for axis '%s', got an empty mapping",
-            axis);
-    if (map_len(map) > 1)
-        return ss__spec_fail(ld, node_loc(map_key(ld, map, 1)),
+            "geomspace, zip for axis '%s', got %s",
+            axis, lkey ? "labels alone" : "an empty mapping");
+    if (n_forms > 1)
+        return ss__spec_fail(ld, node_loc(keys[1]),
                              "axis '%s' takes one form, got both '%s' and '%s'",
-                             axis, text_of(map_key(ld, map, 0)),
-                             text_of(map_key(ld, map, 1)));
-    *key = map_key(ld, map, 0);
-    *val = map_val(ld, map, 0);
+                             axis, text_of(keys[0]), text_of(keys[1]));
+    *key = keys[0];
     for (int f = 0; f < N_FORMS; f++)
         if (!strcmp(text_of(*key), form_names[f]))
             *form = (enum form)f;
+    if (lkey && *form != F_ZIP)
+        return ss__spec_fail(ld, node_loc(lkey),
+                             "labels name the values of a zip axis; axis "
+                             "'%s' is a %s",
+                             axis,
+                             *form == F_VALUES ? "list of values"
+                                               : form_names[*form]);
     return SS_OK;
 }
 
@@ -153,10 +177,11 @@ static ss_status new_coordinate(loader *ld, const char *name, loc at,
     return SS_OK;
 }
 
-/* Start, stop and step or num of a generating form. */
+/* Start, stop and step or num of a generating form, their values and
+ * their texts. */
 static ss_status read_triple(loader *ld, const yaml_node_t *v,
                              const char *form, const char *third,
-                             double x[3], loc at[3])
+                             double x[3], loc at[3], const char *txt[3])
 {
     char buf[96];
     if (v->type != YAML_SEQUENCE_NODE || seq_len(v) != 3) {
@@ -170,6 +195,7 @@ static ss_status read_triple(loader *ld, const yaml_node_t *v,
     for (size_t i = 0; i < 3; i++) {
         const yaml_node_t *e = seq_item(ld, v, i);
         at[i] = node_loc(e);
+        txt[i] = e->type == YAML_SCALAR_NODE ? text_of(e) : "";
         if (e->type != YAML_SCALAR_NODE || !to_double(text_of(e), &x[i]))
             return ss__spec_fail(ld, at[i],
                                  "expected a number for the %s of %s, got %s",
@@ -239,7 +265,9 @@ static bool in_range(ss_param_id id, double v)
 }
 
 /* range/linspace/geomspace: the values computed as numpy computes them,
- * each range-checked at the form, the one place that sets them. */
+ * except that range and linspace give the decimals as written when the
+ * spec's numbers are decimals (spec_decimal.c); each range-checked at the
+ * form, the one place that sets them. */
 static ss_status generate(loader *ld, const char *axis, ss_axis_member *m,
                           loc form_at, enum form form,
                           const yaml_node_t *fval, size_t *n_out)
@@ -247,9 +275,10 @@ static ss_status generate(loader *ld, const char *axis, ss_axis_member *m,
     const char *fname = form_names[form];
     double x[3];
     loc at[3];
+    const char *txt[3];
     size_t n = 0;
     ss_status s = read_triple(ld, fval, fname,
-                              form == F_RANGE ? "step" : "num", x, at);
+                              form == F_RANGE ? "step" : "num", x, at, txt);
     if (s != SS_OK)
         return s;
     double start = x[0], stop = x[1];
@@ -295,9 +324,16 @@ static ss_status generate(loader *ld, const char *axis, ss_axis_member *m,
         return ss__spec_nomem(ld);
     double div = n > 1 ? (double)(n - 1) : 1.0;
     double lin_step = (stop - start) / div;
+    bool written = (form == F_RANGE &&
+                    ss__spec_range_as_written(txt[0], txt[2], n, m->values)) ||
+                   (form == F_LINSPACE &&
+                    ss__spec_linspace_as_written(txt[0], txt[1], n,
+                                                 m->values));
     for (size_t i = 0; i < n; i++) {
         double v, t = (double)i;
-        if (form == F_RANGE) {
+        if (written) {
+            v = m->values[i];
+        } else if (form == F_RANGE) {
             v = start + t * x[2];
         } else if (i == 0) {
             v = start;
@@ -395,7 +431,7 @@ static ss_status read_values(loader *ld, spec_axis *ax, size_t k,
             m->name, ss__spec_what(v, buf, sizeof buf));
     enum form form = F_VALUES;
     const yaml_node_t *fkey, *fval;
-    ss_status s = axis_form(ld, v, m->name, &form, &fkey, &fval);
+    ss_status s = axis_form(ld, v, m->name, &form, &fkey, &fval, NULL);
     if (s != SS_OK)
         return s;
     if (form == F_ZIP)
@@ -532,12 +568,15 @@ static ss_status read_axis(loader *ld, size_t a, const yaml_node_t *key,
     ax->pub.column = at.column;
     if (val->type == YAML_MAPPING_NODE) {
         enum form form = F_VALUES;
-        const yaml_node_t *fkey, *fval;
-        ss_status s = axis_form(ld, val, name, &form, &fkey, &fval);
-        if (s != SS_OK)
+        const yaml_node_t *fkey, *fval, *labels = NULL;
+        ss_status s = axis_form(ld, val, name, &form, &fkey, &fval, &labels);
+        if (s == SS_OK && form == F_ZIP) {
+            s = read_zip(ld, a, fkey, fval);
+            if (s == SS_OK && labels)
+                s = ss__spec_read_labels(ld, ax, labels);
+        }
+        if (s != SS_OK || form == F_ZIP)
             return s;
-        if (form == F_ZIP)
-            return read_zip(ld, a, fkey, fval);
     }
     ss_status s = alloc_members(ld, ax, 1);
     return s != SS_OK ? s : read_member(ld, a, 0, key, val, &ax->pub.n);

@@ -58,6 +58,26 @@ typedef struct set_place {
     size_t axis, member;
 } set_place;
 
+/* ---- values as written (spec_decimal.c) ------------------------------ */
+
+/* The n values of `range: [start, stop, step]` from the texts of start
+ * and step: value i is the double nearest the decimal start + i * step,
+ * computed with as many fractional digits as the more precise of start
+ * and step. False (values untouched) when start or step is no plain
+ * decimal ([+-]digits[.digits][e[+-]digits]) or a value would need more
+ * than 22 fractional digits or more than 2^53 as a whole number of its
+ * last digit's units. */
+bool ss__spec_range_as_written(const char *start, const char *step, size_t n,
+                               double *values);
+/* The same for `linspace: [start, stop, n]` (n >= 2): value i is the double
+ * nearest start + i * (stop - start) / (n - 1) when that is a decimal, with
+ * the fewest fractional digits, from those of start and stop on, at which
+ * (stop - start) / (n - 1) is a whole number of units; so both ends are
+ * start and stop as written. False when no such digits (0..1 in 4 values
+ * are thirds) or the limits above are passed. */
+bool ss__spec_linspace_as_written(const char *start, const char *stop,
+                                  size_t n, double *values);
+
 struct ss_spec {
     char *text;
     size_t len;

@@ -156,6 +156,10 @@ ss_status ss__spec_check_tags(loader *ld);
 
 /* `sweep`: the axes and spec->points (spec_axes.c). */
 ss_status ss__spec_read_sweep(loader *ld);
+/* A zip axis' `labels` (the list node), read once its length is known
+ * (spec_labels.c). */
+ss_status ss__spec_read_labels(loader *ld, spec_axis *ax,
+                               const yaml_node_t *list);
 /* `derived`: parsed, then each free variable checked to be read, then put
  * dependencies first (spec_derived.c). */
 ss_status ss__spec_read_derived(loader *ld);

@@ -35,6 +35,10 @@ EXPECTED = {
                  "repeats": 1},
     "stf_rate": {"model": "stp_train", "axes": {"rate": list(range(2, 41, 2))},
                  "repeats": 1},
+    "stp_regimes": {"model": "stp_train",
+                    "axes": {"rate": list(range(1, 41)),
+                             "regime": ["depressing", "facilitating"]},
+                    "repeats": 1},
     "lif_stp_bonus": {"model": "lif_cond_stp",
                       "axes": {"tau_ratio": [0.2, 0.4, 0.6, 0.8, 1.0]},
                       "repeats": 20},
@@ -122,6 +126,9 @@ class Sweeps(unittest.TestCase):
                             self.assertEqual(ds[m].attrs["units"], UNITS[m])
                         self.assertIn("long_name", ds[m].attrs)
                     for axis, values in want["axes"].items():
+                        if isinstance(values[0], str):  # a zip axis' labels
+                            self.assertEqual([str(v) for v in ds[axis].values], values)
+                            continue
                         np.testing.assert_allclose(ds[axis].values, values,
                                                    rtol=1e-12, atol=1e-12)
                     np.testing.assert_array_equal(ds["repeat"].values, np.arange(repeats))
@@ -137,6 +144,16 @@ class Sweeps(unittest.TestCase):
 
     def test_std_and_stf_sweeps_equal_the_seed(self):
         table = seed_stp_table()
+        # the two regimes side by side, at every rate of the tutorial's grids
+        out = os.path.join(self.tmp, "stp_regimes.h5")
+        run("run", os.path.join(SWEEPS, "stp_regimes.yaml"), "-o", out, "--quiet")
+        with h5py.File(out, "r") as f:
+            rates = list(f["rate"][...])
+            for (kind, rate), (g1, g10, ratio) in table.items():
+                i, j = rates.index(rate), {"STD": 0, "STF": 1}[kind]
+                np.testing.assert_allclose(
+                    [f["g1"][i, j, 0], f["g10"][i, j, 0], f["g_ratio"][i, j, 0]],
+                    [g1, g10, ratio], rtol=1e-12, err_msg=f"{kind} {rate}")
         for kind, name in (("STD", "std_rate"), ("STF", "stf_rate")):
             out = os.path.join(self.tmp, name + ".h5")
             run("run", os.path.join(SWEEPS, name + ".yaml"), "-o", out, "--quiet")
@@ -180,6 +197,25 @@ class Sweeps(unittest.TestCase):
             g10 = ds["g10"].sel(rate=20.0).values[:, 0]
             np.testing.assert_allclose(g10, [table[("STD", 20.0)][1],
                                              table[("STF", 20.0)][1]], rtol=1e-12)
+        finally:
+            ds.close()
+
+    def test_zip_labels_are_the_axis_coordinate(self):
+        spec = self.spec("labelled", "model: stp_train\nsweep:\n"
+                         "  rate: {range: [0.2, 1.0, 0.2]}\n"
+                         "  regime:\n    labels: [depressing, facilitating]\n"
+                         "    zip: {U0: [0.5, 0.2], tau_f: [50, 750]}\n")
+        out = os.path.join(self.tmp, "labelled.h5")
+        run("run", spec, "-o", out, "--quiet")
+        ds = xr.open_dataset(out, engine="h5netcdf")
+        try:
+            self.assertEqual([str(v) for v in ds["regime"].values],
+                             ["depressing", "facilitating"])
+            np.testing.assert_array_equal(ds["U0"].values, [0.5, 0.2])
+            self.assertEqual(list(ds["U0"].dims), ["regime"])
+            # range values as written: 0.6, not 0.6000000000000001
+            self.assertEqual(list(ds["rate"].values), [0.2, 0.4, 0.6, 0.8, 1.0])
+            self.assertEqual(ds["g1"].sel(rate=0.6, regime="facilitating").shape, (1,))
         finally:
             ds.close()
 
