@@ -39,17 +39,19 @@ typedef struct ending {
 } ending;
 
 static struct {
-    int rank, size; /* size 0: MPI not initialised */
-    bool told;      /* rank 0 has sent the job */
+    int rank, size;   /* size 0: MPI not initialised */
+    bool told;        /* rank 0 has sent the job */
+    bool by_mpirun;   /* OpenMPI's mpirun started the ranks */
 } mpi;
 
 /* The others wait for rank 0 without spinning: it may be making or
  * compressing a large file on the core they share. */
 #define WAIT_NAP_NS 1000000L
-/* How long a rank other than 0 lingers after an interrupted job before it
- * exits: mpirun, ending a job, takes the first rank to exit as the end and
- * kills the rest, and its own SIGKILL comes one second after its SIGTERM;
- * so rank 0 exits first, with its status. */
+/* How long a rank other than 0 lingers under mpirun after an interrupted
+ * job before it exits: mpirun, ending a job, takes the first rank to exit
+ * as the end and kills the rest, and its own SIGKILL comes one second
+ * after its SIGTERM; so rank 0 exits first, with its status. (srun reports
+ * the highest status of all, whatever the order.) */
 #define LINGER_SECONDS 2
 
 /* Started by an MPI launcher: mpirun (OMPI_*), a PMIx one (mpirun, srun
@@ -60,6 +62,7 @@ static bool launched(void)
 {
     static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK",
                                        "PMI_RANK", "PMI_SIZE"};
+    mpi.by_mpirun = getenv("OMPI_COMM_WORLD_SIZE") != NULL;
     for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
         if (getenv(vars[i]))
             return true;
@@ -93,7 +96,7 @@ static int end(int status, bool finalize)
 {
     if (finalize) {
         MPI_Finalize();
-    } else if (mpi.rank > 0) {
+    } else if (mpi.rank > 0 && mpi.by_mpirun) {
         struct timespec linger = {LINGER_SECONDS, 0};
         nanosleep(&linger, NULL);
     }
