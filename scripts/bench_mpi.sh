@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Builds synsweep optimised with MPI (build/bench-mpi) and prints one table:
+# trials per second of one lif_cond sweep (Exercise 1.2, 1 s trials) run by
+# one process and by mpirun on 1, 2 and 3 ranks, side by side in one run,
+# each the best of two. The rate is the summary line's (the trials alone);
+# the wall time counts everything: MPI's start, the file, its compression.
+# --quick: a tenth of the trials. On demand, not in CI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+trials=80000
+[ "${1:-}" = --quick ] && trials=8000
+
+scripts/install-deps.sh
+cmake -S . -B build/bench-mpi -DCMAKE_BUILD_TYPE=Release -DSYNSWEEP_TESTS=OFF \
+    -DSYNSWEEP_MPI=ON >/dev/null
+cmake --build build/bench-mpi -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
+bin=$PWD/build/bench-mpi/synsweep
+cores=$(nproc)
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/synsweep-bench-mpi.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+printf 'model: lif_cond\nrepeats: %d\n' "$trials" >"$tmp/ex12.yaml"
+
+# run THREADS [LAUNCHER...]: "trials/s wall-seconds", the best of two runs
+run() {
+    local threads=$1 best_rate=0 best_wall=0 i out start end rate
+    shift
+    for i in 1 2; do
+        start=$(date +%s.%N)
+        out=$("$@" "$bin" run "$tmp/ex12.yaml" -o "$tmp/out.h5" --force \
+            -j "$threads")
+        end=$(date +%s.%N)
+        rate=$(sed -n 's/^ran [0-9]* trials in [0-9.]* s (\([0-9]*\) trials\/s).*/\1/p' <<<"$out")
+        if [ "$rate" -gt "$best_rate" ]; then
+            best_rate=$rate
+            best_wall=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }')
+        fi
+    done
+    echo "$best_rate $best_wall"
+}
+
+mpi=(mpirun --allow-run-as-root --oversubscribe)
+# label|ranks|threads per rank|launcher
+rows=(
+    "one process, no mpirun|1|$cores|"
+    "mpirun -np 1|1|$cores|${mpi[*]} -np 1"
+    "mpirun -np 2|2|1|${mpi[*]} -np 2"
+    "mpirun -np 3 (oversubscribed: 3 ranks on $cores cores)|3|1|${mpi[*]} -np 3"
+)
+
+echo "synsweep MPI benchmark ($("$bin" --version); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $cores cores, $(mpirun --version | head -1))"
+echo
+echo "lif_cond, Exercise 1.2 (1 s, 80+20 inputs at 10 Hz), $trials trials, fast kernels"
+echo
+echo "| configuration | ranks | threads per rank | trials/s | vs one process | wall s |"
+echo "|---|---|---|---|---|---|"
+base=0
+for row in "${rows[@]}"; do
+    IFS='|' read -r label ranks threads launcher <<<"$row"
+    # shellcheck disable=SC2086
+    read -r rate wall < <(run "$threads" $launcher)
+    [ "$base" -eq 0 ] && base=$rate
+    printf '| %s | %s | %s | %s | %s | %s |\n' "$label" "$ranks" "$threads" \
+        "$(printf "%'d" "$rate")" \
+        "$(awk -v r="$rate" -v b="$base" 'BEGIN { printf "%.2f×", r / b }')" "$wall"
+done
