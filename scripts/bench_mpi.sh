@@ -61,6 +61,6 @@ for row in "${rows[@]}"; do
     read -r rate wall < <(run "$threads" $launcher)
     [ "$base" -eq 0 ] && base=$rate
     printf '| %s | %s | %s | %s | %s | %s |\n' "$label" "$ranks" "$threads" \
-        "$(printf "%'d" "$rate")" \
+        "$(sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<<"$rate")" \
         "$(awk -v r="$rate" -v b="$base" 'BEGIN { printf "%.2f×", r / b }')" "$wall"
 done
