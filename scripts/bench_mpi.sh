@@ -40,10 +40,11 @@ run() {
 }
 
 mpi=(mpirun --allow-run-as-root --oversubscribe)
-# label|ranks|threads per rank|launcher
+# label|ranks|threads per rank|launcher (mpirun binds each of 1 or 2 ranks
+# to one core: threads of one rank need --bind-to none)
 rows=(
     "one process, no mpirun|1|$cores|"
-    "mpirun -np 1|1|$cores|${mpi[*]} -np 1"
+    "mpirun -np 1 --bind-to none|1|$cores|${mpi[*]} -np 1 --bind-to none"
     "mpirun -np 2|2|1|${mpi[*]} -np 2"
     "mpirun -np 3 (oversubscribed: 3 ranks on $cores cores)|3|1|${mpi[*]} -np 3"
 )

@@ -24,11 +24,11 @@
  * take the spec's text from rank 0, so the trials are those of the file
  * and only rank 0 prints. */
 typedef struct job {
-    int32_t go;
-    int32_t status;   /* without go: the exit status */
-    int32_t finalize; /* without go: 0 to end without MPI_Finalize */
-    int32_t kernel;
-    int32_t threads;  /* -j, or 0: each rank its own processors */
+    int64_t go;
+    int64_t status;   /* without go: the exit status */
+    int64_t finalize; /* without go: 0 to end without MPI_Finalize */
+    int64_t kernel;
+    int64_t threads;  /* -j, or 0: each rank its own processors */
     uint64_t block;
     uint64_t text_len, name_len; /* then the spec's text and file name */
 } job;
@@ -140,7 +140,7 @@ static int work(void)
     job j;
     broadcast(&j, sizeof j);
     if (!j.go)
-        return end(j.status, j.finalize);
+        return end((int)j.status, j.finalize);
     char *payload = malloc(j.text_len + j.name_len + 1);
     if (!payload)
         MPI_Abort(MPI_COMM_WORLD, ss_status_exit_code(SS_ERR_NOMEM));
@@ -155,7 +155,7 @@ static int work(void)
         ss_grid_create(spec, &grid, &err) != SS_OK) {
         ss_ranks_fail(&err);
     } else {
-        ss_run_options opt = {.threads = j.threads,
+        ss_run_options opt = {.threads = (int)j.threads,
                               .kernel = (ss_kernel)j.kernel,
                               .block = j.block,
                               .stop = stop};
