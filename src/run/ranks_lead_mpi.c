@@ -1,5 +1,7 @@
 #define _POSIX_C_SOURCE 200809L
-/* One run spread over MPI ranks: rank 0 deals, writes and computes. */
+/* Rank 0 of a run over MPI ranks: deals trials, writes what comes back,
+ * and computes its own share on a thread of its own, so that the main
+ * thread stays free to answer the others. */
 #include "synsweep/ranks.h"
 
 #include <pthread.h>
@@ -7,33 +9,16 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #include <mpi.h>
 
-enum { TAG_ASK = 1, TAG_WORK, TAG_ROWS, TAG_DATA, TAG_BYE };
+#include "ranks_internal.h"
 
-/* Trials per deal: guided, a share of what is left (large deals first, few
- * messages; small ones at the end, so the ranks finish together), never
- * so few that the messages cost more than the trials, never more than the
- * runner's largest block. */
-#define MIN_DEAL 1024
-#define MAX_DEAL 65536
-/* Rank 0's main thread naps this long when no message came, and waits
- * without spinning: it often shares a core with rank 0's own threads. */
+/* The main thread naps this long when no message came, and waits without
+ * spinning: it often shares a core with rank 0's own threads. */
 #define LEAD_NAP_NS 200000L
-/* A rank waiting for an answer from rank 0 naps this long between looks
- * (MPI's blocking calls spin, and would take a core from the trials). */
-#define WAIT_NAP_NS 50000L
 #define PROGRESS_PERIOD 0.25
-
-/* How a rank other than 0 ended its part of the run. */
-typedef struct bye {
-    int32_t status; /* ss_status */
-    int32_t signal; /* its stop flag's value when stopped */
-    ss_error err;
-} bye;
 
 static double now_seconds(void)
 {
@@ -42,81 +27,10 @@ static double now_seconds(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static void nap(long ns)
-{
-    struct timespec t = {0, ns};
-    nanosleep(&t, NULL);
-}
-
-/* MPI_Wait without spinning. */
-static void wait_politely(MPI_Request *req)
-{
-    int done = 0;
-    for (;;) {
-        MPI_Test(req, &done, MPI_STATUS_IGNORE);
-        if (done)
-            return;
-        nap(WAIT_NAP_NS);
-    }
-}
-
 static int stop_value(const ss_run_options *opt)
 {
     return opt->stop ? (int)*opt->stop : 0;
 }
-
-/* --- rank 0: the dealer of trials -------------------------------------- */
-
-typedef struct dealer {
-    ss_run_todo todo; /* NULL: every trial of the grid */
-    void *todo_ctx;
-    uint64_t total;   /* trials of the grid */
-    uint64_t left;    /* trials to do not dealt yet (sizes deals only) */
-    uint64_t unit;    /* deals are multiples of it while they can be */
-    uint64_t range_first, range_n, next;
-    int takers;  /* ranks computing */
-    bool closed; /* nothing more is dealt */
-} dealer;
-
-/* The next deal, [*first, *first + *n), *n = 0 once nothing is left. */
-static ss_status deal(dealer *d, uint64_t *first, uint64_t *n, ss_error *err)
-{
-    *n = 0;
-    if (d->closed)
-        return SS_OK;
-    if (d->range_n == 0) {
-        if (d->todo) {
-            ss_status st = d->todo(d->todo_ctx, d->next, &d->range_first,
-                                   &d->range_n, err);
-            if (st != SS_OK) {
-                d->closed = true;
-                return st;
-            }
-        } else {
-            d->range_first = d->next;
-            d->range_n = d->next < d->total ? d->total - d->next : 0;
-        }
-        if (d->range_n == 0) {
-            d->closed = true;
-            return SS_OK;
-        }
-    }
-    uint64_t g = d->left / (2 * (uint64_t)d->takers);
-    g = g < MIN_DEAL ? MIN_DEAL : g > MAX_DEAL ? MAX_DEAL : g;
-    if (g >= d->unit)
-        g = g / d->unit * d->unit; /* whole chunks of the file */
-    if (g > d->range_n)
-        g = d->range_n;
-    *first = d->range_first;
-    *n = g;
-    d->range_first += g;
-    d->range_n -= g;
-    d->next = d->range_first;
-    d->left = d->left > g ? d->left - g : 0;
-    return SS_OK;
-}
-
-/* --- rank 0: its own share, on a thread of its own ---------------------- */
 
 /* What rank 0's computing thread asks of the main thread, one at a time:
  * the main thread alone calls MPI, the sink and the todo callback. */
@@ -185,19 +99,17 @@ static void *local_main(void *arg)
     return NULL;
 }
 
-/* --- rank 0: the main thread ------------------------------------------- */
-
 typedef struct lead {
     const ss_run_options *opt;
     ss_run_sink sink;
     void *sink_ctx;
-    dealer d;
+    ss__ranks_dealer d;
     int active; /* ranks (rank 0's thread included) not finished yet */
     uint64_t written;
     ss_status failed; /* the first failure, which ends the run */
     ss_error err;
     int signal;       /* a stop that ended the run */
-    ss_metrics *buf;  /* a block from another rank, MAX_DEAL rows */
+    ss_metrics *buf;  /* a block from another rank, SS__RANKS_MAX_DEAL rows */
 } lead;
 
 static void lead_fail(lead *ld, ss_status st, const ss_error *err)
@@ -210,7 +122,7 @@ static void lead_fail(lead *ld, ss_status st, const ss_error *err)
 }
 
 /* A rank that ended: its failure or its stop ends the run. */
-static void lead_bye(lead *ld, int rank, const bye *b)
+static void lead_bye(lead *ld, int rank, const ss__ranks_bye *b)
 {
     ld->active--;
     if (b->status == SS_ERR_INTR) {
@@ -244,7 +156,7 @@ static void lead_deal(lead *ld, uint64_t *first, uint64_t *n)
 {
     ss_error e;
     ss_error_clear(&e);
-    ss_status st = deal(&ld->d, first, n, &e);
+    ss_status st = ss__ranks_deal(&ld->d, first, n, &e);
     if (st != SS_OK)
         lead_fail(ld, st, &e);
 }
@@ -253,25 +165,25 @@ static void lead_deal(lead *ld, uint64_t *first, uint64_t *n)
 static void lead_message(lead *ld, const MPI_Status *s)
 {
     const int from = s->MPI_SOURCE;
-    if (s->MPI_TAG == TAG_ASK) {
-        MPI_Recv(NULL, 0, MPI_BYTE, from, TAG_ASK, MPI_COMM_WORLD,
+    if (s->MPI_TAG == SS__RANKS_ASK) {
+        MPI_Recv(NULL, 0, MPI_BYTE, from, SS__RANKS_ASK, MPI_COMM_WORLD,
                  MPI_STATUS_IGNORE);
         uint64_t w[2] = {0, 0};
         lead_deal(ld, &w[0], &w[1]);
-        MPI_Send(w, 2, MPI_UINT64_T, from, TAG_WORK, MPI_COMM_WORLD);
-    } else if (s->MPI_TAG == TAG_ROWS) {
+        MPI_Send(w, 2, MPI_UINT64_T, from, SS__RANKS_WORK, MPI_COMM_WORLD);
+    } else if (s->MPI_TAG == SS__RANKS_ROWS) {
         uint64_t h[2];
-        MPI_Recv(h, 2, MPI_UINT64_T, from, TAG_ROWS, MPI_COMM_WORLD,
+        MPI_Recv(h, 2, MPI_UINT64_T, from, SS__RANKS_ROWS, MPI_COMM_WORLD,
                  MPI_STATUS_IGNORE);
-        /* a block never exceeds its deal (MAX_DEAL), which buf holds: a
-         * longer message would be MPI's error, ending the job */
+        /* a block never exceeds its deal, which buf holds: a longer
+         * message would be MPI's error, ending the job */
         MPI_Recv(ld->buf, (int)(h[1] * sizeof *ld->buf), MPI_BYTE, from,
-                 TAG_DATA, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+                 SS__RANKS_DATA, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
         lead_rows(ld, h[0], h[1], ld->buf);
-    } else if (s->MPI_TAG == TAG_BYE) {
-        bye b;
-        MPI_Recv(&b, (int)sizeof b, MPI_BYTE, from, TAG_BYE, MPI_COMM_WORLD,
-                 MPI_STATUS_IGNORE);
+    } else if (s->MPI_TAG == SS__RANKS_BYE) {
+        ss__ranks_bye b;
+        MPI_Recv(&b, (int)sizeof b, MPI_BYTE, from, SS__RANKS_BYE,
+                 MPI_COMM_WORLD, MPI_STATUS_IGNORE);
         lead_bye(ld, from, &b);
     }
 }
@@ -280,7 +192,7 @@ static void lead_message(lead *ld, const MPI_Status *s)
 static void lead_local(lead *ld, local *l)
 {
     if (l->kind == LOCAL_BYE) {
-        bye b = {l->st, stop_value(ld->opt), l->err};
+        ss__ranks_bye b = {l->st, stop_value(ld->opt), l->err};
         lead_bye(ld, 0, &b);
     } else if (l->kind == LOCAL_ASK) {
         l->st = SS_OK;
@@ -341,7 +253,7 @@ ss_status ss_ranks_run(const ss_grid *grid, const ss_run_options *opt,
     pthread_t thread;
     bool started = false;
     ss_error e;
-    if (!(ld.buf = malloc(MAX_DEAL * sizeof *ld.buf))) {
+    if (!(ld.buf = malloc(SS__RANKS_MAX_DEAL * sizeof *ld.buf))) {
         ss_error_set(&e, SS_ERR_NOMEM, "cannot allocate a block");
         lead_fail(&ld, SS_ERR_NOMEM, &e);
     } else if (!(started = pthread_create(&thread, NULL, local_main, &l) ==
@@ -403,67 +315,4 @@ ss_status ss_ranks_run(const ss_grid *grid, const ss_run_options *opt,
                             ld.signal);
     }
     return SS_OK;
-}
-
-/* --- the other ranks ---------------------------------------------------- */
-
-static ss_status ask(void *ctx, uint64_t from, uint64_t *first, uint64_t *n,
-                     ss_error *err)
-{
-    (void)ctx;
-    (void)from; /* deals only grow, so they start at or after it */
-    (void)err;
-    MPI_Request req[2];
-    uint64_t w[2];
-    MPI_Irecv(w, 2, MPI_UINT64_T, 0, TAG_WORK, MPI_COMM_WORLD, &req[1]);
-    MPI_Isend(NULL, 0, MPI_BYTE, 0, TAG_ASK, MPI_COMM_WORLD, &req[0]);
-    wait_politely(&req[0]);
-    wait_politely(&req[1]);
-    *first = w[0];
-    *n = w[1];
-    return SS_OK;
-}
-
-static ss_status send_rows(void *ctx, uint64_t first, uint64_t n,
-                           const ss_metrics *rows, ss_error *err)
-{
-    (void)ctx;
-    (void)err;
-    uint64_t h[2] = {first, n};
-    MPI_Request req[2];
-    MPI_Isend(h, 2, MPI_UINT64_T, 0, TAG_ROWS, MPI_COMM_WORLD, &req[0]);
-    MPI_Isend(rows, (int)(n * sizeof *rows), MPI_BYTE, 0, TAG_DATA,
-              MPI_COMM_WORLD, &req[1]);
-    wait_politely(&req[0]);
-    wait_politely(&req[1]);
-    return SS_OK;
-}
-
-static void send_bye(ss_status st, int signal, const ss_error *err)
-{
-    bye b = {st, signal, *err};
-    MPI_Request req;
-    MPI_Isend(&b, (int)sizeof b, MPI_BYTE, 0, TAG_BYE, MPI_COMM_WORLD, &req);
-    wait_politely(&req);
-}
-
-ss_status ss_ranks_work(const ss_grid *grid, const ss_run_options *opt,
-                        ss_error *err)
-{
-    ss_run_options o = *opt;
-    o.todo = ask;
-    o.todo_ctx = NULL;
-    o.progress = NULL;
-    ss_error e;
-    ss_error_clear(&e);
-    ss_status st = ss_run(grid, &o, send_rows, NULL, NULL, &e);
-    send_bye(st, st == SS_ERR_INTR ? stop_value(opt) : 0, &e);
-    if (err)
-        *err = e;
-    return st;
-}
-
-void ss_ranks_fail(const ss_error *err)
-{
-    send_bye(err->code != SS_OK ? err->code : SS_ERR_IO, 0, err);
 }
