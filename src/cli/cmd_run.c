@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include "synsweep/metrics.h"
-#include "cli_mpi.h"
 #include "synsweep/run.h"
+#include "cli_mpi.h"
 #include "signals.h"
 
 static const char run_usage[] =
