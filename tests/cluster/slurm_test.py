@@ -29,7 +29,7 @@ GRID_SPEC = ("model: lif_cond\nseed: 5\nrepeats: 40\nfixed: {T: 300}\n"
              "sweep:\n  exc_rate: {linspace: [4, 20, 30]}\n"
              "  inh_rate: [10, 30, 50]\n  I_inj: [0, 40, 80, 120, 160]\n")
 # About two seconds of work on two cores: long enough to cancel half-way.
-LONG_SPEC = ("model: lif_cond_stp\nseed: 11\nrepeats: 80\n"
+LONG_SPEC = ("model: lif_cond_stp\nseed: 11\nrepeats: 100\n"
              "sweep:\n  exc_rate: {linspace: [5, 25, 100]}\n"
              "  inh_rate: [10, 20, 30, 40, 50]\n")
 TIMEOUT = 60
@@ -138,7 +138,7 @@ class Slurm(unittest.TestCase):
         end = time.time() + TIMEOUT
         while not os.path.exists(out) and time.time() < end:
             time.sleep(0.02)
-        time.sleep(1.0)  # the first deals written
+        time.sleep(0.6)  # the first deals written
         self.assertEqual(self.job(jid)[0], "RUNNING", self.log("first.log"))
         subprocess.run(["scancel", jid], env=ENV, check=True)
         state, code = self.wait_done(jid)
@@ -147,13 +147,13 @@ class Slurm(unittest.TestCase):
         self.assertEqual(first.count("interrupted by SIGTERM"), 1, first)
         self.assertIn(f"resume with: synsweep run {spec} -o {out} --resume",
                       first)
-        done = int(re.search(r"(\d+) of 40000 trials are done",
+        done = int(re.search(r"(\d+) of 50000 trials are done",
                              first).group(1))
         # the same script again goes on with the file
         jid = self.sbatch("second.log", spec, out)
         self.assertEqual(self.wait_done(jid), ("COMPLETED", "0:0"))
         second = self.log("second.log")
-        self.assertIn(f"resuming {out}: {done} of 40000 trials done", second)
+        self.assertIn(f"resuming {out}: {done} of 50000 trials done", second)
         self.assert_same(out, ref)
 
 

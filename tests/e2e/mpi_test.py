@@ -34,7 +34,7 @@ STP_SPEC = ("model: stp_train\nseed: 3\nrepeats: 30\n"
             "sweep:\n  rate: {linspace: [2, 40, 20]}\n"
             "  regime:\n    zip: {U0: [0.5, 0.2], tau_f: [50, 750]}\n")
 # About two seconds of work on two cores: long enough to stop half-way.
-LONG_SPEC = ("model: lif_cond_stp\nseed: 11\nrepeats: 80\n"
+LONG_SPEC = ("model: lif_cond_stp\nseed: 11\nrepeats: 100\n"
              "sweep:\n  exc_rate: {linspace: [5, 25, 100]}\n"
              "  inh_rate: [10, 20, 30, 40, 50]\n")
 
@@ -143,7 +143,7 @@ class Mpi(unittest.TestCase):
             if os.path.exists(out) or proc.poll() is not None:
                 break
             time.sleep(0.01)
-        time.sleep(1.0)  # the first deals written
+        time.sleep(0.6)  # the first deals written
         self.assertIsNone(proc.poll(), "the sweep ended before the signal")
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=60)
@@ -154,11 +154,11 @@ class Mpi(unittest.TestCase):
         command = f"synsweep run {spec} -o {out} --resume"
         self.assertIn(f"  resume with: {command}\n", err)
         done = self.assert_same(out, ref, LIF, done_only=True)
-        self.assertIn(f"{done} of 40000 trials are done", err)
+        self.assertIn(f"{done} of 50000 trials are done", err)
         # the command it printed, under mpirun, completes the file
         p = self.mpirun(3, *command.split()[1:], "-j", "1")
         self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertIn(f"resuming {out}: {done} of 40000 trials done",
+        self.assertIn(f"resuming {out}: {done} of 50000 trials done",
                       p.stdout)
         self.assert_same(out, ref, LIF)
 
@@ -182,12 +182,12 @@ class Mpi(unittest.TestCase):
         self.assertEqual(proc.returncode, 138, err)
         self.assertEqual(err.count("interrupted by SIGUSR1"), 1, err)
         done = self.assert_same(out, self.long_ref, LIF, done_only=True)
-        self.assertIn(f"{done} of 40000 trials are done", err)
+        self.assertIn(f"{done} of 50000 trials are done", err)
         # a file an MPI job began, one process completes
         p = subprocess.run([BIN, "run", spec, "-o", out, "--resume"],
                            capture_output=True, text=True, timeout=120)
         self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertIn(f"resuming {out}: {done} of 40000 trials done",
+        self.assertIn(f"resuming {out}: {done} of 50000 trials done",
                       p.stdout)
         self.assert_same(out, self.long_ref, LIF)
 
