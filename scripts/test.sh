@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Runs every test from scratch: installs missing packages, configures fresh
 # builds, builds with -Werror and runs ctest (valgrind memcheck on an
-# end-to-end run included); then builds again under AddressSanitizer +
-# UndefinedBehaviorSanitizer and runs the suite there; then fuzzes the spec
-# loader for a minute (SYNSWEEP_FUZZ_SECONDS).
+# end-to-end run included); the release build is the MPI one, which outside
+# mpirun is the serial program, so the whole suite runs against it, plus
+# the MPI tests and a real single-node Slurm (labels mpi, slurm); then
+# builds again, serial, under AddressSanitizer + UndefinedBehaviorSanitizer
+# and runs the suite there; then fuzzes the spec loader for a minute
+# (SYNSWEEP_FUZZ_SECONDS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,8 +24,10 @@ run_suite() {
     (cd "$dir" && ctest --output-on-failure -j "$jobs" $ctest_args)
 }
 
-echo "== release build"
-run_suite build/test ""
+echo "== release build (with MPI)"
+run_suite build/test "" -DSYNSWEEP_MPI=ON
+# (serial: OpenMPI's own allocations at init would read as leaks, and the
+# MPI code is the release build's)
 echo "== AddressSanitizer + UndefinedBehaviorSanitizer build"
 # (memory measurements mean nothing under the sanitizers: label 'measures')
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \

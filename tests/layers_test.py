@@ -29,6 +29,10 @@ HEADER_LAYER = {
     "status": "core", "params": "core", "metrics": "core", "rng": "core",
     "input": "core", "model": "core", "expr": "core", "version": "core",
     "spec": "sweep", "grid": "sweep", "h5io": "io", "run": "run",
+    # one run spread over MPI ranks: scheduling, beside run (not inside
+    # it: run.h must not know MPI, and one module may not include another
+    # that includes it back)
+    "ranks": "run",
 }
 # Libraries each layer may include; the core is libm only.
 FOREIGN = {

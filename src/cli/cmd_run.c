@@ -13,6 +13,7 @@
 
 #include "synsweep/metrics.h"
 #include "synsweep/run.h"
+#include "cli_mpi.h"
 #include "signals.h"
 
 static const char run_usage[] =
@@ -301,7 +302,8 @@ static int run_into_file(const run_args *r, const ss_grid *grid,
     file_sink sink = {file, 0.0};
     ss_run_result result;
     double t0 = now_seconds();
-    ss_status st = ss_run(grid, &opt, write_to_file, &sink, &result, &err);
+    ss_status st = cli_mpi_run(grid, &opt, write_to_file, &sink, &result,
+                               &err);
     double t1 = now_seconds();
     if (show)
         fprintf(stderr, "\n");
@@ -333,12 +335,16 @@ static int run_into_file(const run_args *r, const ss_grid *grid,
     double secs = t1 - t0, all = t_closed - t_create;
     /* creating the file, writing blocks, compressing it at the end */
     double writing = (t0 - t_create) + sink.seconds + (t_closed - t1);
-    int threads = ss_run_threads(&opt);
-    printf("ran %llu trials in %.2f s (%.0f trials/s) on %d thread%s, "
+    int threads = ss_run_threads(&opt), ranks = cli_mpi_ranks();
+    char on_ranks[64] = "";
+    if (ranks > 1)
+        snprintf(on_ranks, sizeof on_ranks, " on rank 0 of %d MPI ranks",
+                 ranks);
+    printf("ran %llu trials in %.2f s (%.0f trials/s) on %d thread%s%s, "
            "%s kernel; the file took %.1f%% of %.2f s\n",
            (unsigned long long)result.written, secs,
            secs > 0 ? (double)result.written / secs : 0.0, threads,
-           threads == 1 ? "" : "s", kernel,
+           threads == 1 ? "" : "s", on_ranks, kernel,
            all > 0 ? 100.0 * writing / all : 0.0, all);
     ss_h5_info *info = malloc(sizeof *info);
     if (info && ss_h5_read_info(r->out_path, info, &err) == SS_OK)
@@ -347,7 +353,7 @@ static int run_into_file(const run_args *r, const ss_grid *grid,
     return 0;
 }
 
-int cli_cmd_run(int argc, char **argv, const char *command_line)
+static int run_command(int argc, char **argv, const char *command_line)
 {
     run_args r = {.out_path = NULL};
     int rc = cli_parse(&run_syntax, argc, argv, &r.w, run_value, &r);
@@ -374,4 +380,10 @@ int cli_cmd_run(int argc, char **argv, const char *command_line)
     ss_grid_free(grid);
     ss_spec_free(spec);
     return rc;
+}
+
+int cli_cmd_run(int argc, char **argv, const char *command_line)
+{
+    /* under an MPI launcher: on rank 0, the trials on every rank */
+    return cli_mpi_command(argc, argv, command_line, run_command);
 }
