@@ -5,8 +5,9 @@
 # mpirun is the serial program, so the whole suite runs against it, plus
 # the MPI tests and a real single-node Slurm (labels mpi, slurm); then
 # builds again, serial, under AddressSanitizer + UndefinedBehaviorSanitizer
-# and runs the suite there; then fuzzes the spec loader for a minute
-# (SYNSWEEP_FUZZ_SECONDS).
+# and runs the suite there but for the Python-only tests (reader, plots:
+# no C of their own); then fuzzes the spec loader for half a minute
+# (SYNSWEEP_FUZZ_SECONDS; longer runs: scripts/fuzz.sh SECONDS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,10 +30,11 @@ run_suite build/test "" -DSYNSWEEP_MPI=ON
 # (serial: OpenMPI's own allocations at init would read as leaks, and the
 # MPI code is the release build's)
 echo "== AddressSanitizer + UndefinedBehaviorSanitizer build"
-# (memory measurements mean nothing under the sanitizers: label 'measures')
+# (memory measurements mean nothing under the sanitizers: label 'measures';
+# the reader and the plots are Python over files the release run checked)
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    run_suite build/sanitize "-LE measures" -DSYNSWEEP_SANITIZE=ON \
+    run_suite build/sanitize "-LE measures|python" -DSYNSWEEP_SANITIZE=ON \
         -DCMAKE_BUILD_TYPE=RelWithDebInfo
 echo "== fuzzing the spec loader, the grid and the expressions"
-scripts/fuzz.sh "${SYNSWEEP_FUZZ_SECONDS:-60}"
+scripts/fuzz.sh "${SYNSWEEP_FUZZ_SECONDS:-30}"
