@@ -100,7 +100,7 @@ static int dispatch(int argc, char **argv)
         return 0;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("synsweep %s\n", SS_VERSION_STRING);
+        printf("synsweep %s%s\n", SS_VERSION_STRING, cli_git_describe);
         return 0;
     }
     char command_line[8192];
