@@ -166,6 +166,31 @@ bool cli_parse_u64(const char *text, uint64_t *out)
     return true;
 }
 
+int cli_env_threads(const char *command, int *threads)
+{
+    const char *env = getenv("OMP_NUM_THREADS");
+    *threads = 0;
+    if (!env || !*env) /* unset, or set to nothing: as OpenMP reads it */
+        return CLI_CONTINUE;
+    /* OpenMP's nested list "4,2": the first entry is the outer level's */
+    char first[32];
+    size_t len = strcspn(env, ",");
+    uint64_t n;
+    if (len < sizeof first) {
+        memcpy(first, env, len);
+        first[len] = '\0';
+    }
+    if (len >= sizeof first || !cli_parse_u64(first, &n) || n < 1 ||
+        n > CLI_MAX_THREADS || first[0] < '0' || first[0] > '9')
+        return cli_usage_error(command,
+                               "OMP_NUM_THREADS must be a thread count "
+                               "1..%d, or a list such as 4,2 whose first "
+                               "entry is one (got '%s')",
+                               CLI_MAX_THREADS, env);
+    *threads = (int)n;
+    return CLI_CONTINUE;
+}
+
 int cli_load_sweep(const char *path, ss_spec **spec, ss_grid **grid)
 {
     return cli_load_part(path, NULL, spec, grid);
