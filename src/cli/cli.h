@@ -48,6 +48,7 @@ enum cli_key {
     OPT_TRIAL,
     OPT_SHARD,
     OPT_ALLOW_PARTIAL,
+    OPT_AT,
     OPT_COUNT
 };
 
