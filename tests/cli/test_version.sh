@@ -15,9 +15,10 @@ trap 'rm -rf "$tmp"' EXIT
 
 v=$("$bin" --version)
 if git -C "$src" rev-parse --git-dir >/dev/null 2>&1; then
-    commit=$(git -C "$src" rev-parse --short=7 HEAD)
-    [[ $v =~ ^synsweep\ [0-9]+\.[0-9]+\.[0-9]+\ \(git\ $commit(-dirty)?\)$ ]] &&
-        ok || bad "--version in a checkout at $commit: '$v'"
+    # a commit of this checkout (HEAD when built since the last commit)
+    [[ $v =~ ^synsweep\ [0-9]+\.[0-9]+\.[0-9]+\ \(git\ ([0-9a-f]{7,})(-dirty)?\)$ ]] &&
+        git -C "$src" cat-file -e "${BASH_REMATCH[1]}^{commit}" 2>/dev/null &&
+        ok || bad "--version in a checkout: '$v'"
 else
     [[ $v =~ ^synsweep\ [0-9]+\.[0-9]+\.[0-9]+$ ]] && ok || bad "--version: '$v'"
 fi
