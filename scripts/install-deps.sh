@@ -10,6 +10,8 @@ packages=(
     libhdf5-dev libyaml-dev libcmocka-dev librandom123-dev libmd-dev
     python3-numpy python3-h5py python3-h5netcdf python3-xarray python3-matplotlib
     valgrind clang libclang-rt-14-dev
+    # the man page's check, --version's commit
+    man-db groff-base git
     # the MPI build and its tests on a real single-node Slurm; libpmix-dev
     # holds the libpmix.so srun --mpi=pmix loads (without it srun hangs).
     # Serial HDF5 only: rank 0 alone writes (libhdf5-openmpi-dev would

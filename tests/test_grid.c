@@ -293,6 +293,61 @@ static void shard_from_slurm_array_with_min_and_step(void **state)
     }
 }
 
+/* trace --at: a trial by its parameters, matched exactly as parsed. */
+static void grid_trial_at_finds_a_point_by_its_values(void **state)
+{
+    (void)state;
+    static const char text[] = "model: stp_train\n"
+                               "repeats: 3\n"
+                               "fixed: {dt: 0.1}\n"
+                               "sweep:\n"
+                               "  rate: {range: [0.1, 0.3, 0.1]}\n"
+                               "  input: [regular]\n"
+                               "  regime:\n"
+                               "    labels: [dep, fac]\n"
+                               "    zip: {U0: [0.5, 0.2], tau_f: [50, 750]}\n";
+    ss_spec *spec;
+    ss_grid *grid;
+    ss_error err;
+    assert_int_equal(ss_spec_load_string(text, strlen(text), "a.yaml", &spec,
+                                         &err),
+                     SS_OK);
+    assert_int_equal(ss_grid_create(spec, &grid, &err), SS_OK);
+    uint64_t t, idx[4];
+    /* 0.3 as the range makes it, spelt otherwise; a zip by a member */
+    const char *a[] = {"rate=3e-1", "tau_f=750"};
+    assert_int_equal(ss_grid_trial_at(grid, a, 2, 2, &t, &err), SS_OK);
+    ss_grid_index(grid, t, idx);
+    assert_true(idx[0] == 2 && idx[1] == 0 && idx[2] == 1 && idx[3] == 2);
+    /* by its label, two members that agree, the one-value axis named */
+    const char *b[] = {"regime=fac", "U0=0.2", "rate=0.1", "input=regular"};
+    assert_int_equal(ss_grid_trial_at(grid, b, 4, 0, &t, &err), SS_OK);
+    ss_grid_index(grid, t, idx);
+    assert_true(idx[0] == 0 && idx[2] == 1 && idx[3] == 0);
+
+    const char *c[] = {"rate=0.25", "U0=0.5"};
+    assert_int_equal(ss_grid_trial_at(grid, c, 2, 0, &t, &err), SS_ERR_USAGE);
+    assert_string_equal(err.message, "--at rate=0.25: rate has no value 0.25 "
+                                     "(its values: 0.1, 0.2, 0.3)");
+    const char *d[] = {"rate=0.1"};
+    assert_int_equal(ss_grid_trial_at(grid, d, 1, 0, &t, &err), SS_ERR_USAGE);
+    assert_non_null(strstr(err.message, "the axis regime (2 values)"));
+    const char *e[] = {"rate=0.1", "regime=dep", "tau_f=750"};
+    assert_int_equal(ss_grid_trial_at(grid, e, 3, 0, &t, &err), SS_ERR_USAGE);
+    assert_non_null(strstr(err.message, "different points"));
+    const char *f[] = {"tau_d=100"};
+    assert_int_equal(ss_grid_trial_at(grid, f, 1, 0, &t, &err), SS_ERR_USAGE);
+    assert_string_equal(err.hint, "the axes are rate, input, regime");
+    const char *g[] = {"rate=0.1", "regime=slow"};
+    assert_int_equal(ss_grid_trial_at(grid, g, 2, 0, &t, &err), SS_ERR_USAGE);
+    assert_non_null(strstr(err.message, "(its labels: dep, fac)"));
+    const char *h[] = {"rate=0.1", "U0=0.5"};
+    assert_int_equal(ss_grid_trial_at(grid, h, 2, 3, &t, &err), SS_ERR_USAGE);
+    assert_non_null(strstr(err.message, "--repeat 3"));
+    ss_grid_free(grid);
+    ss_spec_free(spec);
+}
+
 static void grid_of_a_shard_keeps_the_layout_and_names_its_block(void **state)
 {
     (void)state;
@@ -336,6 +391,7 @@ int main(void)
         cmocka_unit_test(shard_parse_takes_k_of_n_only),
         cmocka_unit_test(shard_from_slurm_array_with_min_and_step),
         cmocka_unit_test(grid_of_a_shard_keeps_the_layout_and_names_its_block),
+        cmocka_unit_test(grid_trial_at_finds_a_point_by_its_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -322,8 +322,13 @@ static void params_format_range_and_value(void **state)
     assert_string_equal(buf, "poisson | regular");
     ss_param_format_value(SS_P_input, SS_INPUT_REGULAR, buf, sizeof buf);
     assert_string_equal(buf, "regular");
+    /* the shortest form that reads back exactly */
     ss_param_format_value(SS_P_dt, 0.1, buf, sizeof buf);
-    assert_string_equal(buf, "0.10000000000000001");
+    assert_string_equal(buf, "0.1");
+    ss_param_format_value(SS_P_dt, 0.1 + 0.2, buf, sizeof buf);
+    assert_string_equal(buf, "0.30000000000000004");
+    ss_param_format_value(SS_P_dt, 1e-5, buf, sizeof buf);
+    assert_string_equal(buf, "1e-05");
 }
 
 int main(void)

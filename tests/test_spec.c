@@ -841,7 +841,7 @@ static void spec_cross_parameter_errors_point_at_their_source(void **state)
                "  rate: [10, 20000, 30]\n",
                4, 14,
                "rate * dt / 1000 must be <= 1 (got rate = 20000 Hz, dt = "
-               "0.10000000000000001 ms: p = 2) at grid point U0=0.2, "
+               "0.1 ms: p = 2) at grid point U0=0.2, "
                "rate=20000",
                NULL);
     /* the generating form */
@@ -860,7 +860,7 @@ static void spec_cross_parameter_errors_point_at_their_source(void **state)
                "sweep: {input: [regular], dt: [0.1, 0.2]}\n",
                2, 19,
                "inh_rate * dt / 1000 must be <= 1 (got inh_rate = 9000 Hz, "
-               "dt = 0.20000000000000001 ms: p = 1.8) at grid point "
+               "dt = 0.2 ms: p = 1.8) at grid point "
                "input=regular, dt=0.2",
                NULL);
     /* a default: the model key */

@@ -94,6 +94,19 @@ void ss_grid_index(const ss_grid *grid, uint64_t trial, uint64_t *idx);
  * dimension. */
 uint64_t ss_grid_trial_of(const ss_grid *grid, const uint64_t *idx);
 
+/* The trial at the point named by at[0 .. n_at), each "NAME=VALUE"
+ * (`trace --at`), and the repeat: NAME an axis, a zip axis' member (its
+ * value), or a zip axis itself (its label, or its index 0..n-1 when it
+ * has no labels). Values match exactly, as numbers are parsed (10, 10.0
+ * and 1e1 alike; `input` by its word). Every axis of more than one value
+ * must be named; an axis may be named twice (two members of a zip) if
+ * both name the same point. SS_ERR_USAGE otherwise: an unknown NAME (the
+ * axes as the hint), a VALUE the axis does not have (its values listed),
+ * a repeat beyond the spec's. */
+ss_status ss_grid_trial_at(const ss_grid *grid, const char *const *at,
+                           size_t n_at, uint64_t repeat, uint64_t *trial,
+                           ss_error *err);
+
 /* A trial's parameters, repeat index and random stream (keyed by the
  * spec's seed, the parameter point and the repeat, or by seed and repeat
  * alone with `streams: common`). A trial outside the grid is SS_ERR_USAGE;

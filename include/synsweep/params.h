@@ -162,14 +162,14 @@ void ss_params_defaults(ss_model m, ss_params *p);
 /* Writes "[lo, hi]", "(0, 1]" or "poisson | regular" into buf (the
  * caller's, size bytes, truncated as snprintf does); id < SS_PARAM_COUNT. */
 void ss_param_format_range(ss_param_id id, char *buf, size_t size);
-/* Writes a value as the user would type it: a number (exactly, %.17g), or
- * a choice's name; into buf as ss_param_format_range. */
+/* Writes a value as the user would type it: a number (exactly, in the
+ * form of ss_param_format_number), or a choice's name; into buf as ss_param_format_range. */
 void ss_param_format_value(ss_param_id id, double value, char *buf,
                            size_t size);
 
-/* Writes value in the shortest of %.15g, %.16g and %.17g that reads back
- * as the same double ("0.1", not "0.10000000000000001"), into buf as
- * ss_param_format_range. */
+/* Writes value in the shortest %g form that reads back as the same double
+ * ("0.1", not "0.10000000000000001"; 15 to 17 significant digits at
+ * most), into buf as ss_param_format_range. */
 void ss_param_format_number(double value, char *buf, size_t size);
 
 /* Parses text (a number, or a choice's name) as parameter id's value and

@@ -38,6 +38,20 @@ static int take(const cli_syntax *syntax, const cli_arg *arg,
     }
 }
 
+/* `synsweep COMMAND --list-options` (hidden): the command's table, one
+ * option a line, "--long -s value|flag" ("-" for a missing name), which
+ * the bash completion reads and a test holds the man page to. */
+static void list_options(const cli_syntax *syntax)
+{
+    for (size_t i = 0; i < syntax->n_options; i++) {
+        const cli_option *o = &syntax->options[i];
+        char s[3] = {'-', o->short_name, '\0'};
+        printf("%s%s %s %s\n", o->long_name ? "--" : "-",
+               o->long_name ? o->long_name : "", o->short_name ? s : "-",
+               o->takes_value ? "value" : "flag");
+    }
+}
+
 /* cli_parse; with list, every argument is also gathered into
  * list[0 .. *n_list) instead of the second being an error. */
 static int walk(const cli_syntax *syntax, int argc, char **argv,
@@ -46,6 +60,10 @@ static int walk(const cli_syntax *syntax, int argc, char **argv,
 {
     memset(words, 0, sizeof *words);
     words->kernel = SS_KERNEL_FAST;
+    if (argc == 2 && strcmp(argv[1], "--list-options") == 0) {
+        list_options(syntax);
+        return 0;
+    }
     cli_parser p;
     cli_parser_init(&p, argc - 1, argv + 1, syntax->options,
                     syntax->n_options);
@@ -164,6 +182,31 @@ bool cli_parse_u64(const char *text, uint64_t *out)
         return false;
     *out = (uint64_t)v;
     return true;
+}
+
+int cli_env_threads(const char *command, int *threads)
+{
+    const char *env = getenv("OMP_NUM_THREADS");
+    *threads = 0;
+    if (!env || !*env) /* unset, or set to nothing: as OpenMP reads it */
+        return CLI_CONTINUE;
+    /* OpenMP's nested list "4,2": the first entry is the outer level's */
+    char first[32];
+    size_t len = strcspn(env, ",");
+    uint64_t n;
+    if (len < sizeof first) {
+        memcpy(first, env, len);
+        first[len] = '\0';
+    }
+    if (len >= sizeof first || !cli_parse_u64(first, &n) || n < 1 ||
+        n > CLI_MAX_THREADS || first[0] < '0' || first[0] > '9')
+        return cli_usage_error(command,
+                               "OMP_NUM_THREADS must be a thread count "
+                               "1..%d, or a list such as 4,2 whose first "
+                               "entry is one (got '%s')",
+                               CLI_MAX_THREADS, env);
+    *threads = (int)n;
+    return CLI_CONTINUE;
 }
 
 int cli_load_sweep(const char *path, ss_spec **spec, ss_grid **grid)

@@ -16,6 +16,10 @@
 #include "synsweep/spec.h"
 #include "synsweep/status.h"
 
+/* " (git 1a2b3c4)", with "-dirty" when the checkout had changes, or ""
+ * when not built from a git checkout: generated at build time. */
+extern const char cli_git_describe[];
+
 /* The subcommands. argv[0] is the command's name, argv[1 .. argc) its
  * words; command_line is the whole command line as typed (for the files'
  * attributes). Each returns the process's exit status. */
@@ -44,6 +48,7 @@ enum cli_key {
     OPT_TRIAL,
     OPT_SHARD,
     OPT_ALLOW_PARTIAL,
+    OPT_AT,
     OPT_COUNT
 };
 
@@ -131,6 +136,15 @@ bool cli_same_file(const char *a, const char *b);
 
 /* A whole number in [0, 2^64) written in decimal, nothing else. */
 bool cli_parse_u64(const char *text, uint64_t *out);
+
+/* The most threads -j takes. */
+#define CLI_MAX_THREADS 4096
+
+/* The default of -j: OMP_NUM_THREADS when set (its first entry: "4,2"
+ * is 4) into *threads, else 0 (the CPUs the process may use). Returns
+ * CLI_CONTINUE, or the exit status of a usage error naming the variable
+ * when its value is no thread count (printed). */
+int cli_env_threads(const char *command, int *threads);
 
 /* Loads a spec and its grid (the caller frees both: the grid first);
  * prints the error and returns its exit status on failure (*spec and

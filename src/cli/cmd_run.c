@@ -23,7 +23,8 @@ static const char run_usage[] =
     "Runs every trial of the sweep SPEC and writes one HDF5 results file\n"
     "(default: the spec's file name with .h5, in the current directory).\n"
     "  -o, --output FILE  results file\n"
-    "  -j, --jobs N       threads (default: all cores)\n"
+    "  -j, --jobs N       threads (default: OMP_NUM_THREADS, else the\n"
+    "                     CPUs this process may use)\n"
     "  --kernel K         fast (default) or reference (the tutorial's\n"
     "                     loops, slower)\n"
     "  --shard K/N        run only part K of N (0 <= K < N): the trials\n"
@@ -98,10 +99,10 @@ static int run_value(void *ctx, const cli_arg *arg)
         r->out_path = arg->value;
     } else if (arg->key == OPT_SHARD) {
         return shard_value(r, arg);
-    } else if (!cli_parse_u64(arg->value, &j) || j < 1 || j > 4096) {
+    } else if (!cli_parse_u64(arg->value, &j) || j < 1 || j > CLI_MAX_THREADS) {
         return cli_usage_error("run",
-                               "%s takes a thread count 1..4096 (got '%s')",
-                               arg->name, arg->value);
+                               "%s takes a thread count 1..%d (got '%s')",
+                               arg->name, CLI_MAX_THREADS, arg->value);
     } else {
         r->threads = (int)j; /* -j */
     }
@@ -357,6 +358,8 @@ static int run_command(int argc, char **argv, const char *command_line)
 {
     run_args r = {.out_path = NULL};
     int rc = cli_parse(&run_syntax, argc, argv, &r.w, run_value, &r);
+    if (rc == CLI_CONTINUE && r.threads == 0) /* no -j */
+        rc = cli_env_threads("run", &r.threads);
     if (rc != CLI_CONTINUE)
         return rc;
     char default_path[4096];

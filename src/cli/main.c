@@ -89,6 +89,51 @@ static int finish_stdout(int status)
     return status == 0 ? ss_status_exit_code(SS_ERR_IO) : status;
 }
 
+/* One line of --list-params: name, unit, range, long name and the
+ * defaults, "MODEL=VALUE" for each model that uses it, tab-separated. */
+static void print_param(ss_param_id id)
+{
+    const ss_param_info *info = ss_param_info_of(id);
+    char range[96];
+    ss_param_format_range(id, range, sizeof range);
+    printf("%s\t%s\t%s\t%s\t", info->name, info->unit, range,
+           info->long_name);
+    const char *sep = "";
+    for (int m = 0; m < SS_MODEL_COUNT; m++) {
+        if (!ss_param_used_by(id, (ss_model)m))
+            continue;
+        char def[64];
+        ss_param_format_value(id, info->defaults[m], def, sizeof def);
+        printf("%s%s=%s", sep, ss_model_name((ss_model)m), def);
+        sep = " ";
+    }
+    putchar('\n');
+}
+
+/* Hidden: the names the man page and the bash completion are checked
+ * against (tests/cli/docs_test.py), one a line. --list-params [MODEL]:
+ * every parameter, or MODEL's, with its unit, range and defaults. */
+static int list_names(int argc, char **argv)
+{
+    if (strcmp(argv[1], "--list-commands") == 0 && argc == 2) {
+        for (size_t i = 0; i < N_COMMANDS; i++)
+            printf("%s\n", commands[i].name);
+    } else if (strcmp(argv[1], "--list-models") == 0 && argc == 2) {
+        for (int m = 0; m < SS_MODEL_COUNT; m++)
+            printf("%s\n", ss_model_name((ss_model)m));
+    } else if (strcmp(argv[1], "--list-params") == 0 && argc <= 3) {
+        ss_model m = argc == 3 ? ss_model_from_name(argv[2]) : SS_MODEL_COUNT;
+        if (argc == 3 && m == SS_MODEL_COUNT)
+            return cli_usage_error(NULL, "unknown model '%s'", argv[2]);
+        for (int i = 0; i < SS_PARAM_COUNT; i++)
+            if (m == SS_MODEL_COUNT || ss_param_used_by((ss_param_id)i, m))
+                print_param((ss_param_id)i);
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
 static int dispatch(int argc, char **argv)
 {
     if (argc < 2) {
@@ -100,9 +145,12 @@ static int dispatch(int argc, char **argv)
         return 0;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("synsweep %s\n", SS_VERSION_STRING);
+        printf("synsweep %s%s\n", SS_VERSION_STRING, cli_git_describe);
         return 0;
     }
+    int listed = list_names(argc, argv);
+    if (listed >= 0)
+        return listed;
     char command_line[8192];
     join_command_line(argc, argv, command_line, sizeof command_line);
     for (size_t i = 0; i < N_COMMANDS; i++)

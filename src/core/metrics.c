@@ -92,14 +92,16 @@ size_t ss_metrics_format(ss_model m, const ss_metrics *met, bool json,
         if (!ss_metric_used_by((ss_metric_id)i, m))
             continue;
         double v = met->value[i];
+        char num[32]; /* exact, and short: 0.1, not 0.10000000000000001 */
+        ss_param_format_number(v, num, sizeof num);
         if (json) {
             APPEND("%s\"%s\": ", first ? "" : ", ", metric_table[i].name);
             if (isfinite(v))
-                APPEND("%.17g", v);
+                APPEND("%s", num);
             else
                 APPEND("null");
         } else {
-            APPEND("%s\t%.17g\n", metric_table[i].name, v);
+            APPEND("%s\t%s\n", metric_table[i].name, num);
         }
         first = false;
     }

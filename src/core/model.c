@@ -281,12 +281,15 @@ ss_status ss__stp_train_isi(const ss_params *p, size_t Lt, size_t *isi,
                            ss_error *err)
 {
     *isi = ss_input_regular_isi(p->rate, p->dt);
-    if (*isi == 0 || 9 * *isi >= Lt)
-        return ss_error_set(err, SS_ERR_PARAM,
-                            "rate %.17g Hz with dt %.17g ms leaves no room "
-                            "for 10 spikes",
-                            p->rate, p->dt);
-    return SS_OK;
+    if (*isi != 0 && 9 * *isi < Lt)
+        return SS_OK;
+    char rate[32], dt[32];
+    ss_param_format_number(p->rate, rate, sizeof rate);
+    ss_param_format_number(p->dt, dt, sizeof dt);
+    return ss_error_set(err, SS_ERR_PARAM,
+                        "rate %s Hz with dt %s ms leaves no room for 10 "
+                        "spikes",
+                        rate, dt);
 }
 
 /* my_illus_STD: one synapse (g_bar, tau_syn) driven for 10 periods of the

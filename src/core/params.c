@@ -88,8 +88,11 @@ void ss_param_format_range(ss_param_id id, char *buf, size_t size)
         snprintf(buf, size, "%s | %s", input_names[0], input_names[1]);
         return;
     }
-    snprintf(buf, size, "%c%.15g, %.15g%c", info->lo_open ? '(' : '[',
-             info->lo, info->hi, info->hi_open ? ')' : ']');
+    char lo[32], hi[32];
+    ss_param_format_number(info->lo, lo, sizeof lo);
+    ss_param_format_number(info->hi, hi, sizeof hi);
+    snprintf(buf, size, "%c%s, %s%c", info->lo_open ? '(' : '[', lo, hi,
+             info->hi_open ? ')' : ']');
 }
 
 void ss_param_format_value(ss_param_id id, double value, char *buf,
@@ -99,13 +102,15 @@ void ss_param_format_value(ss_param_id id, double value, char *buf,
         value < N_INPUT_NAMES && value == floor(value))
         snprintf(buf, size, "%s", input_names[(int)value]);
     else
-        snprintf(buf, size, "%.17g", value);
+        ss_param_format_number(value, buf, size);
 }
 
 void ss_param_format_number(double value, char *buf, size_t size)
 {
     char tmp[32];
-    /* %.17g always reads back; shorter forms often do, and read better */
+    /* %.17g always reads back; shorter forms often do, and read better.
+     * Fewer than 15 digits need not be tried: when k < 15 digits read
+     * back, %.15g rounds to those same k digits (and drops the zeros). */
     for (int digits = 15; digits <= 17; digits++) {
         snprintf(tmp, sizeof tmp, "%.*g", digits, value);
         if (digits == 17 || strtod(tmp, NULL) == value)
@@ -327,13 +332,17 @@ static ss_status check_rate(ss_param_id rate_id, double rate, double dt,
     /* Poisson_generator's p = rate * (dt / 1000.) is a probability, and the
      * regular rule int((1e3/rate)/dt) needs at least one bin per period. */
     double p = rate * (dt / 1000.);
-    if (p > 1.0 || (rate > 0 && (1e3 / rate) / dt < 1.0))
-        return ss_error_set(err, SS_ERR_PARAM,
-                            "%s * dt / 1000 must be <= 1 (got %s = %.17g Hz, "
-                            "dt = %.17g ms: p = %.17g)",
-                            param_table[rate_id].name,
-                            param_table[rate_id].name, rate, dt, p);
-    return SS_OK;
+    if (p <= 1.0 && !(rate > 0 && (1e3 / rate) / dt < 1.0))
+        return SS_OK;
+    char r[32], d[32], q[32];
+    ss_param_format_number(rate, r, sizeof r);
+    ss_param_format_number(dt, d, sizeof d);
+    ss_param_format_number(p, q, sizeof q);
+    return ss_error_set(err, SS_ERR_PARAM,
+                        "%s * dt / 1000 must be <= 1 (got %s = %s Hz, "
+                        "dt = %s ms: p = %s)",
+                        param_table[rate_id].name, param_table[rate_id].name,
+                        r, d, q);
 }
 
 ss_status ss_params_check_point(ss_model m, const ss_params *p,

@@ -39,7 +39,7 @@ static void coordinate_text(hid_t d, uint64_t i, char *buf, size_t size)
     } else if (H5Tget_class(ft) == H5T_FLOAT) {
         double v;
         if (H5Dread(d, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, &v) >= 0)
-            snprintf(buf, size, "%.15g", v);
+            ss_param_format_number(v, buf, size);
     }
 done:
     if (ms >= 0)

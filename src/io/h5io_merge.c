@@ -86,8 +86,8 @@ static int merge_part(void *ctx, size_t part, hid_t file, uint64_t first,
             } else if (memcmp(&value[t], &b->part_value[t],
                               sizeof value[t]) != 0) { /* NaN == NaN */
                 char mine[32], theirs[32];
-                snprintf(mine, sizeof mine, "%.17g", b->part_value[t]);
-                snprintf(theirs, sizeof theirs, "%.17g", value[t]);
+                ss_param_format_number(b->part_value[t], mine, sizeof mine);
+                ss_param_format_number(value[t], theirs, sizeof theirs);
                 return disagree(b, part, first + t, name, mine, theirs);
             }
         }

@@ -208,15 +208,17 @@ static ss_status read_triple(loader *ld, const yaml_node_t *v,
 static ss_status count_of(loader *ld, double num, loc at, const char *form,
                           size_t *n)
 {
+    char got[32];
+    ss_param_format_number(num, got, sizeof got);
     if (!(num >= 1 && num == floor(num)))
         return ss__spec_fail(ld, at,
-                             "%s num must be a whole number >= 1 (got %.15g)",
-                             form, num);
+                             "%s num must be a whole number >= 1 (got %s)",
+                             form, got);
     if (num > (double)SPEC_MAX_AXIS_VALUES)
         return ss__spec_fail(ld, at,
-                             "%s num is %.15g, more than the %zu values an "
+                             "%s num is %s, more than the %zu values an "
                              "axis may have",
-                             form, num, SPEC_MAX_AXIS_VALUES);
+                             form, got, SPEC_MAX_AXIS_VALUES);
     *n = (size_t)num;
     return SS_OK;
 }
@@ -282,6 +284,10 @@ static ss_status generate(loader *ld, const char *axis, ss_axis_member *m,
     if (s != SS_OK)
         return s;
     double start = x[0], stop = x[1];
+    char a[32], b[32], c[32]; /* for messages */
+    ss_param_format_number(start, a, sizeof a);
+    ss_param_format_number(stop, b, sizeof b);
+    ss_param_format_number(x[2], c, sizeof c);
     if (form == F_RANGE) {
         double step = x[2];
         if (step == 0)
@@ -290,17 +296,17 @@ static ss_status generate(loader *ld, const char *axis, ss_axis_member *m,
         if (span < -1e-9)
             return ss__spec_fail(
                 ld, at[2],
-                "range from %.15g to %.15g needs a %s step (got "
-                "%.15g)",
-                start, stop, step > 0 ? "negative" : "positive", step);
+                "range from %s to %s needs a %s step (got %s)", a, b,
+                step > 0 ? "negative" : "positive", c);
         /* stop is inclusive within 1e-9 of a step */
         double count = floor(span + 1e-9) + 1;
-        if (!(count <= (double)SPEC_MAX_AXIS_VALUES))
+        if (!(count <= (double)SPEC_MAX_AXIS_VALUES)) {
+            ss_param_format_number(count, c, sizeof c);
             return ss__spec_fail(
                 ld, node_loc(fval),
-                "range gives %.15g values, more than the %zu an axis "
-                "may have",
-                count, SPEC_MAX_AXIS_VALUES);
+                "range gives %s values, more than the %zu an axis may have",
+                c, SPEC_MAX_AXIS_VALUES);
+        }
         n = (size_t)count;
     } else {
         s = count_of(ld, x[2], at[2], fname, &n);
@@ -311,8 +317,8 @@ static ss_status generate(loader *ld, const char *axis, ss_axis_member *m,
             return ss__spec_fail(
                 ld, start == 0 ? at[0] : at[1],
                 "geomspace needs start and stop nonzero and of the "
-                "same sign (got %.15g and %.15g)",
-                start, stop);
+                "same sign (got %s and %s)",
+                a, b);
     }
     s = fits_grid(ld, axis, n);
     if (s == SS_OK)

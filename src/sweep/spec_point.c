@@ -44,7 +44,7 @@ static void describe_point(const ss_spec *spec, const size_t *idx, char *buf,
                 ss_param_info_of(m->param)->kind == SS_KIND_CHOICE)
                 ss_param_format_value(m->param, v, value, sizeof value);
             else
-                snprintf(value, sizeof value, "%.15g", v);
+                ss_param_format_number(v, value, sizeof value);
             used += (size_t)snprintf(buf + used, size - used, "%s%s=%s",
                                      used ? ", " : "", m->name, value);
         }

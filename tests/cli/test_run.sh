@@ -67,6 +67,36 @@ usage_error "unexpected argument 'other.yaml'" run small.yaml other.yaml
 usage_error "run needs a SPEC" run -q
 usage_error "run needs a SPEC" run
 
+# -j's default: OMP_NUM_THREADS (its first entry), else the CPUs this
+# process may use; -j wins over it
+threads_of() { # ENV ARGS...: the thread count --dry-run announces
+    local env=$1
+    shift
+    env $env "$bin" "$@" --dry-run 2>&1 | sed -n 's/^time .* on \([0-9]*\) thread.*/\1/p'
+}
+[ "$(threads_of OMP_NUM_THREADS=1 run small.yaml)" = 1 ] && ok || bad "OMP_NUM_THREADS=1"
+[ "$(threads_of OMP_NUM_THREADS=3,2 run small.yaml)" = 3 ] && ok || bad "OMP_NUM_THREADS=3,2"
+[ "$(threads_of OMP_NUM_THREADS=1 run small.yaml -j 2)" = 2 ] && ok || bad "-j over OMP_NUM_THREADS"
+[ "$(threads_of OMP_NUM_THREADS=bad run small.yaml -j 2)" = 2 ] && ok || bad "-j over a bad OMP_NUM_THREADS"
+cpus=$(nproc)
+[ "$(threads_of "-u OMP_NUM_THREADS" run small.yaml)" = "$cpus" ] && ok || bad "no OMP_NUM_THREADS: not $cpus"
+out=$(OMP_NUM_THREADS=1 "$bin" run small.yaml -o omp.h5 2>&1)
+case "$out" in
+*" on 1 thread, "*) ok ;;
+*) bad "OMP_NUM_THREADS=1 run: $out" ;;
+esac
+rm -f omp.h5
+# a bad value: exit 2 naming the variable (libgomp may have said so first)
+for v in 0 two -1 ,2 4097 "2 "; do
+    before=$(ls -A)
+    err=$(OMP_NUM_THREADS=$v "$bin" run small.yaml -q 2>&1 >/dev/null)
+    rc=$?
+    want="synsweep: error: OMP_NUM_THREADS must be a thread count 1..4096, or a list such as 4,2 whose first entry is one (got '$v')
+Try 'synsweep run --help'."
+    [ "$rc" -eq 2 ] && [ "$(printf '%s\n' "$err" | tail -n 2)" = "$want" ] &&
+        [ "$(ls -A)" = "$before" ] && ok || bad "OMP_NUM_THREADS='$v': exit $rc, '$err'"
+done
+
 # run_ok FILE ARGS...: `synsweep ARGS` succeeds and writes FILE.
 run_ok() {
     local file=$1
