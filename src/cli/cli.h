@@ -44,6 +44,7 @@ enum cli_key {
     OPT_TRIAL,
     OPT_SHARD,
     OPT_ALLOW_PARTIAL,
+    OPT_PROGRESS_EVERY,
     OPT_COUNT
 };
 
