@@ -115,12 +115,16 @@ int ss__h5_attr_i64(hid_t obj, const char *name, int64_t value)
 
 int ss__h5_attr_seed(hid_t obj, uint64_t seed)
 {
-    /* R and NCO take no uint64: int64 whenever it fits, the exact
-     * value in seed_text always */
+    /* R takes no 64-bit integer, NCO and netCDF-3 tools no uint64: the
+     * narrowest signed type that holds it, and its exact digits always */
     char text[32];
     snprintf(text, sizeof text, "%llu", (unsigned long long)seed);
-    int rc = seed <= INT64_MAX ? ss__h5_attr_i64(obj, "seed", (int64_t)seed)
-                               : ss__h5_attr_u64(obj, "seed", seed);
+    int32_t small = (int32_t)seed;
+    int rc = seed <= INT32_MAX
+                 ? attr_write(obj, "seed", H5T_NATIVE_INT32, &small)
+             : seed <= INT64_MAX
+                 ? ss__h5_attr_i64(obj, "seed", (int64_t)seed)
+                 : ss__h5_attr_u64(obj, "seed", seed);
     return rc < 0 ? rc : ss__h5_attr_string(obj, "seed_text", text);
 }
 

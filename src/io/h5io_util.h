@@ -115,8 +115,8 @@ int ss__h5_attr_i64(hid_t obj, const char *name, int64_t value);
 /* A fixed-length string: netCDF's NC_CHAR, what netCDF-C writes for text
  * (_NCProperties) and NCO wants for CF's `coordinates`. */
 int ss__h5_attr_char(hid_t obj, const char *name, const char *value);
-/* The seed: `seed` as an int64 when it fits (a uint64 otherwise) and
- * `seed_text`, its exact decimal digits. */
+/* The seed: `seed` as an int32 when it fits, else an int64 when it fits,
+ * else a uint64; and `seed_text`, its exact decimal digits. */
 int ss__h5_attr_seed(hid_t obj, uint64_t seed);
 /* The seed from seed_text, else (files made before it) from seed. */
 uint64_t ss__h5_attr_read_seed(hid_t obj);
