@@ -40,7 +40,8 @@ new=$(program "$work/new-build")
 mkdir -p "$work/out"
 n=0
 for spec in sweeps/*.yaml tests/specs/good/*.yaml; do
-    base=$(basename "$spec" .yaml)
+    # the folder too: sweeps/ and tests/specs/good/ share names
+    base=$(basename "$(dirname "$spec")").$(basename "$spec" .yaml)
     for kernel in fast reference; do
         for threads in 1 2; do
             tag=$base.$kernel.j$threads

@@ -9,6 +9,8 @@ packages=(
     build-essential cmake pkg-config
     libhdf5-dev libyaml-dev libcmocka-dev librandom123-dev libmd-dev
     python3-numpy python3-h5py python3-h5netcdf python3-xarray python3-matplotlib
+    # the netCDF tools the tests read results files with (R: ~26 MB)
+    netcdf-bin nco python3-netcdf4 r-cran-ncdf4
     valgrind clang libclang-rt-14-dev
     # the man page's check, --version's commit
     man-db groff-base git

@@ -15,8 +15,8 @@ import xarray as xr
 # used only for files written before `fixed_parameters` existed.
 _RUN_ATTRIBUTES = {
     "synsweep_version", "layout", "name", "description", "model", "seed",
-    "kernel", "streams", "repeats", "spec", "spec_file", "spec_sha256",
-    "created", "command_line", "fixed_parameters", "Conventions",
+    "seed_text", "kernel", "streams", "repeats", "spec", "spec_file",
+    "spec_sha256", "created", "command_line", "fixed_parameters", "Conventions",
     "shard", "shards", "trial", "repeat",
 }
 _FLAGS = ("done", "status")

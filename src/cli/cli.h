@@ -49,6 +49,7 @@ enum cli_key {
     OPT_SHARD,
     OPT_ALLOW_PARTIAL,
     OPT_AT,
+    OPT_PROGRESS_EVERY,
     OPT_COUNT
 };
 
@@ -209,5 +210,12 @@ void cli_print_grid(const ss_spec *spec, const ss_grid *grid);
 
 /* A results file's summary as `info` and `run` print it. */
 void cli_print_info(const ss_h5_info *info, const char *path);
+
+/* JSON pieces (json.c): a string with its quotes and escapes; a number in
+ * the fewest digits that read back exactly, null for NaN and infinities;
+ * text that is a number as that number, else as a string. */
+void cli_json_string(FILE *out, const char *s);
+void cli_json_number(FILE *out, double v);
+void cli_json_text_value(FILE *out, const char *text);
 
 #endif

@@ -5,20 +5,30 @@
 #include <stdlib.h>
 
 static const char info_usage[] =
-    "usage: synsweep info FILE\n"
-    "       synsweep info PART PART...\n"
+    "usage: synsweep info FILE [--json]\n"
+    "       synsweep info PART PART... [--json]\n"
     "Summarises a results file: its sweep, axes, trials done (a shard's\n"
     "part: of its block too), and each metric's min, mean and max over the\n"
-    "finished trials. Exits 1 when trials marked done hold metrics their\n"
-    "status rules out.\n"
+    "finished trials. A file a sweep is writing may be read meanwhile: it\n"
+    "shows the trials done so far.\n"
     "With several files, the parts of one sweep (as 'synsweep merge' takes\n"
     "them): each part's shard and trials done of its block, the trials\n"
     "done in some part of the whole sweep, and the missing ones with the\n"
-    "commands that run them. Exits 1 when a trial is missing (or a part is\n"
-    "unreadable), 2 when a file is not of the first one's sweep.\n"
-    "  -h, --help  this text\n";
+    "commands that run them.\n"
+    "  --json      one JSON object (NaN and infinities as null)\n"
+    "  -h, --help  this text\n"
+    "Exit status: 0 complete (every trial of the file, of a part's block,\n"
+    "or of the sweep the parts make, is done); 3 incomplete (trials not\n"
+    "done yet: a running, stopped or partial sweep); 1 error (unreadable,\n"
+    "no results file, or trials marked done hold metrics their status\n"
+    "rules out: damaged); 2 bad usage, or a file not of the first one's\n"
+    "sweep.\n";
 
-static const cli_option info_options[] = {CLI_OPT_HELP};
+/* info's exit status for a readable file with trials not done yet */
+#define INFO_INCOMPLETE 3
+
+static const cli_option info_options[] = {CLI_OPT_HELP,
+                                          {OPT_JSON, 0, "json", false, 0}};
 static const cli_syntax info_syntax = {"info", info_usage, NULL,
                                        CLI_TABLE(info_options),
                                        "info takes a FILE", NULL};
@@ -64,7 +74,67 @@ void cli_print_info(const ss_h5_info *info, const char *path)
     }
 }
 
-static int info(const char *path)
+static void json_info(const ss_h5_info *info, const char *path,
+                      const char *state)
+{
+    printf("{\"file\": ");
+    cli_json_string(stdout, path);
+    printf(", \"state\": \"%s\", \"name\": ", state);
+    cli_json_string(stdout, info->name);
+    printf(", \"model\": ");
+    cli_json_string(stdout, info->model);
+    printf(", \"seed\": %llu, \"synsweep_version\": ",
+           (unsigned long long)info->seed);
+    cli_json_string(stdout, info->version);
+    printf(", \"created\": ");
+    cli_json_string(stdout, info->created);
+    printf(", \"spec_sha256\": ");
+    cli_json_string(stdout, info->spec_sha256);
+    printf(",\n \"dims\": [");
+    for (size_t d = 0; d < info->rank; d++) {
+        printf("%s{\"name\": ", d ? ", " : "");
+        cli_json_string(stdout, info->dims[d].name);
+        printf(", \"size\": %llu, \"first\": ",
+               (unsigned long long)info->dims[d].size);
+        cli_json_text_value(stdout, info->dims[d].first);
+        printf(", \"last\": ");
+        cli_json_text_value(stdout, info->dims[d].last);
+        printf("}");
+    }
+    printf("],\n \"trials\": %llu, \"done\": %llu, \"diverged\": %llu, "
+           "\"impossible\": %llu, \"shard\": ",
+           (unsigned long long)info->trials, (unsigned long long)info->done,
+           (unsigned long long)info->diverged,
+           (unsigned long long)info->impossible);
+    if (info->shard[0]) {
+        printf("{\"shard\": ");
+        cli_json_string(stdout, info->shard);
+        printf(", \"first\": %llu, \"count\": %llu, \"done\": %llu}",
+               (unsigned long long)info->shard_first,
+               (unsigned long long)info->shard_count,
+               (unsigned long long)info->shard_done);
+    } else {
+        printf("null");
+    }
+    printf(",\n \"metrics\": [");
+    for (size_t k = 0; k < info->n_metrics; k++) {
+        const ss_h5_metric_summary *m = &info->metrics[k];
+        printf("%s\n  {\"name\": ", k ? "," : "");
+        cli_json_string(stdout, m->name);
+        printf(", \"units\": ");
+        cli_json_string(stdout, m->units);
+        printf(", \"min\": ");
+        cli_json_number(stdout, m->min);
+        printf(", \"mean\": ");
+        cli_json_number(stdout, m->mean);
+        printf(", \"max\": ");
+        cli_json_number(stdout, m->max);
+        printf(", \"finite\": %llu}", (unsigned long long)m->finite);
+    }
+    printf("]}\n");
+}
+
+static int info(const char *path, bool json)
 {
     ss_h5_info *info = malloc(sizeof *info);
     ss_error err;
@@ -77,14 +147,58 @@ static int info(const char *path)
         free(info);
         return cli_report(&err);
     }
-    cli_print_info(info, path);
-    int rc = info->impossible ? 1 : 0;
+    /* a part is complete when its block is */
+    uint64_t want = info->shard[0] ? info->shard_count : info->trials;
+    uint64_t have = info->shard[0] ? info->shard_done : info->done;
+    int rc = info->impossible ? ss_status_exit_code(SS_ERR_IO)
+             : have < want    ? INFO_INCOMPLETE
+                              : 0;
+    if (json)
+        json_info(info, path,
+                  rc == 0 ? "complete"
+                          : rc == INFO_INCOMPLETE ? "incomplete" : "damaged");
+    else
+        cli_print_info(info, path);
     free(info);
     return rc;
 }
 
 /* Several files: the parts of one sweep, and what they miss. */
-static int info_parts(const char **paths, size_t n)
+static void json_parts(const char **paths, const ss_h5_part *parts,
+                       size_t n, const ss_h5_parts *sum)
+{
+    printf("{\"state\": \"%s\", \"name\": ",
+           sum->done < sum->trials ? "incomplete" : "complete");
+    cli_json_string(stdout, sum->name);
+    printf(", \"model\": ");
+    cli_json_string(stdout, sum->model);
+    printf(", \"seed\": %llu, \"kernel\": ", (unsigned long long)sum->seed);
+    cli_json_string(stdout, sum->kernel);
+    printf(", \"spec_file\": ");
+    cli_json_string(stdout, sum->spec_file);
+    printf(", \"spec_sha256\": ");
+    cli_json_string(stdout, sum->spec_sha256);
+    printf(",\n \"parts\": [");
+    for (size_t i = 0; i < n; i++) {
+        const ss_h5_part *p = &parts[i];
+        printf("%s\n  {\"file\": ", i ? "," : "");
+        cli_json_string(stdout, paths[i]);
+        if (p->sharded)
+            printf(", \"shard\": \"%llu/%llu\"",
+                   (unsigned long long)p->shard.k,
+                   (unsigned long long)p->shard.n);
+        else
+            printf(", \"shard\": null");
+        printf(", \"first\": %llu, \"count\": %llu, \"done\": %llu}",
+               (unsigned long long)p->first, (unsigned long long)p->count,
+               (unsigned long long)p->done);
+    }
+    printf("],\n \"trials\": %llu, \"done\": %llu, \"missing\": %llu}\n",
+           (unsigned long long)sum->trials, (unsigned long long)sum->done,
+           (unsigned long long)(sum->trials - sum->done));
+}
+
+static int info_parts(const char **paths, size_t n, bool json)
 {
     ss_h5_part *parts = calloc(n, sizeof *parts);
     cli_gaps *gaps = calloc(1, sizeof *gaps);
@@ -98,6 +212,11 @@ static int info_parts(const char **paths, size_t n)
         ss_h5_read_parts(paths, n, parts, &sum, cli_gaps_add, gaps, &err) !=
             SS_OK) {
         rc = cli_report(&err);
+        goto out;
+    }
+    if (json) {
+        json_parts(paths, parts, n, &sum);
+        rc = sum.done < sum.trials ? INFO_INCOMPLETE : 0;
         goto out;
     }
     printf("sweep    %s: model %s, seed %llu, kernel %s\n", sum.name,
@@ -127,7 +246,7 @@ static int info_parts(const char **paths, size_t n)
         printf("\n");
         cli_fill_ctx fill = {gaps, paths, parts, n, &sum, NULL, false};
         cli_print_fill(stdout, &fill);
-        rc = ss_status_exit_code(SS_ERR_IO);
+        rc = INFO_INCOMPLETE;
     }
 out:
     free(parts);
@@ -148,7 +267,8 @@ int cli_cmd_info(int argc, char **argv, const char *command_line)
     int rc = cli_parse_list(&info_syntax, argc, argv, &w, paths, &n, NULL,
                             NULL);
     if (rc == CLI_CONTINUE)
-        rc = n == 1 ? info(paths[0]) : info_parts(paths, n);
+        rc = n == 1 ? info(paths[0], w.flag[OPT_JSON])
+                    : info_parts(paths, n, w.flag[OPT_JSON]);
     free(paths);
     return rc;
 }

@@ -42,6 +42,8 @@ static const char run_usage[] =
     "  --dry-run          print the grid (and the shard's trials) and\n"
     "                     estimates of run time and file size\n"
     "  -q, --quiet        no progress line, no summary\n"
+    "  --progress-every S when stderr is no terminal (a batch log): a\n"
+    "                     progress line every S seconds (default 60)\n"
     "  -h, --help         this text\n"
     "  --                 ends the options: a SPEC may start with '-'\n";
 
@@ -55,6 +57,7 @@ static const cli_option run_options[] = {
     {OPT_DRY_RUN, 0, "dry-run", false, 0},
     {OPT_QUIET, 'q', "quiet", false, 0},
     {OPT_SHARD, 0, "shard", true, 0},
+    {OPT_PROGRESS_EVERY, 0, "progress-every", true, 0},
 };
 
 static const cli_syntax run_syntax = {"run", run_usage, NULL,
@@ -67,6 +70,7 @@ typedef struct run_args {
     int threads;
     bool sharded; /* --shard given */
     ss_shard shard;
+    double progress_every; /* seconds between lines in a batch log */
 } run_args;
 
 /* --shard K/N, or auto: this Slurm array task's. */
@@ -99,6 +103,15 @@ static int run_value(void *ctx, const cli_arg *arg)
         r->out_path = arg->value;
     } else if (arg->key == OPT_SHARD) {
         return shard_value(r, arg);
+    } else if (arg->key == OPT_PROGRESS_EVERY) {
+        char *end;
+        double s = strtod(arg->value, &end);
+        if (end == arg->value || *end || !(s > 0) || !isfinite(s))
+            return cli_usage_error("run",
+                                   "%s takes a number of seconds > 0 (got "
+                                   "'%s')",
+                                   arg->name, arg->value);
+        r->progress_every = s;
     } else if (!cli_parse_u64(arg->value, &j) || j < 1 || j > CLI_MAX_THREADS) {
         return cli_usage_error("run",
                                "%s takes a thread count 1..%d (got '%s')",
@@ -119,24 +132,51 @@ static void format_duration(double s, char *buf, size_t size)
     snprintf(buf, size, "%lu:%02lu:%02lu", t / 3600, t / 60 % 60, t % 60);
 }
 
-/* p counts this run's trials; ctx points at those a resumed file had
- * done before, shown apart so the rate and ETA stay this run's. */
+typedef struct progress_state {
+    uint64_t before; /* trials a resumed file had done before this run */
+    bool batch;      /* stderr is no terminal: whole lines, now and then */
+    double every;    /* seconds between them */
+    double next;     /* elapsed seconds when the next is due */
+} progress_state;
+
+/* p counts this run's trials; those done before are shown apart so the
+ * rate and ETA stay this run's. On a terminal one line redrawn with \r;
+ * in a batch log (Slurm's) a line every so often, and the last one. */
 static void print_progress(const ss_run_progress *p, void *ctx)
 {
-    const uint64_t before = *(const uint64_t *)ctx;
+    progress_state *ps = ctx;
+    const bool last = p->done == p->total;
+    if (ps->batch && p->elapsed < ps->next &&
+        !(last && ps->next > ps->every))
+        return;
+    if (ps->batch) {
+        while (ps->next <= p->elapsed)
+            ps->next += ps->every;
+        if (last)
+            ps->next = INFINITY; /* said once */
+    }
     double rate = p->elapsed > 0 ? (double)p->done / p->elapsed : 0;
-    char eta[32], earlier[64] = "";
+    char eta[32], elapsed[32], earlier[64] = "";
     format_duration(rate > 0 ? (double)(p->total - p->done) / rate : NAN, eta,
                     sizeof eta);
-    if (before > 0)
+    if (ps->before > 0)
         snprintf(earlier, sizeof earlier, "  (+%llu done before)",
-                 (unsigned long long)before);
-    fprintf(stderr,
-            "\r%llu/%llu trials%s  %5.1f%%  %.0f trials/s  ETA %s   ",
-            (unsigned long long)p->done, (unsigned long long)p->total,
-            earlier,
-            p->total ? 100.0 * (double)p->done / (double)p->total : 100.0,
-            rate, eta);
+                 (unsigned long long)ps->before);
+    double percent =
+        p->total ? 100.0 * (double)p->done / (double)p->total : 100.0;
+    if (ps->batch) {
+        format_duration(p->elapsed, elapsed, sizeof elapsed);
+        fprintf(stderr,
+                "progress %llu/%llu trials%s  %.1f%%  %.0f trials/s  "
+                "elapsed %s  ETA %s\n",
+                (unsigned long long)p->done, (unsigned long long)p->total,
+                earlier, percent, rate, elapsed, eta);
+    } else {
+        fprintf(stderr,
+                "\r%llu/%llu trials%s  %5.1f%%  %.0f trials/s  ETA %s   ",
+                (unsigned long long)p->done, (unsigned long long)p->total,
+                earlier, percent, rate, eta);
+    }
     fflush(stderr);
 }
 
@@ -285,9 +325,11 @@ static int run_into_file(const run_args *r, const ss_grid *grid,
         ss_h5_close(file, false, NULL);
         return print_stopped(r, sig, already, total);
     }
-    bool show = !quiet && isatty(STDERR_FILENO);
-    opt.progress = show ? print_progress : NULL;
-    opt.progress_ctx = &already;
+    bool tty = isatty(STDERR_FILENO);
+    progress_state ps = {already, !tty, r->progress_every,
+                         r->progress_every};
+    opt.progress = quiet ? NULL : print_progress;
+    opt.progress_ctx = &ps;
     opt.block = ss_h5_chunk_trials(file);
     if (resume) {
         opt.todo = next_todo;
@@ -306,7 +348,7 @@ static int run_into_file(const run_args *r, const ss_grid *grid,
     ss_status st = cli_mpi_run(grid, &opt, write_to_file, &sink, &result,
                                &err);
     double t1 = now_seconds();
-    if (show)
+    if (!quiet && tty)
         fprintf(stderr, "\n");
     ss_error close_err;
     ss_status close_st = ss_h5_close(file, st == SS_OK, &close_err);
@@ -356,7 +398,7 @@ static int run_into_file(const run_args *r, const ss_grid *grid,
 
 static int run_command(int argc, char **argv, const char *command_line)
 {
-    run_args r = {.out_path = NULL};
+    run_args r = {.out_path = NULL, .progress_every = 60};
     int rc = cli_parse(&run_syntax, argc, argv, &r.w, run_value, &r);
     if (rc == CLI_CONTINUE && r.threads == 0) /* no -j */
         rc = cli_env_threads("run", &r.threads);

@@ -86,7 +86,7 @@ ss_status ss_h5_read_info(const char *path, ss_h5_info *info, ss_error *err)
     if (!ss__h5_path_exists(path))
         return ss_error_set(err, SS_ERR_IO, "cannot open '%s': %s", path,
                             strerror(errno));
-    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t file = ss__h5_fopen(path, H5F_ACC_RDONLY);
     if (file < 0)
         return ss_error_set(err, SS_ERR_IO,
                             "'%s' is not a readable HDF5 file", path);
@@ -107,7 +107,7 @@ ss_status ss_h5_read_info(const char *path, ss_h5_info *info, ss_error *err)
                             sizeof info->created);
     ss__h5_attr_read_string(file, "spec_sha256", info->spec_sha256,
                             sizeof info->spec_sha256);
-    info->seed = ss__h5_attr_read_u64(file, "seed");
+    info->seed = ss__h5_attr_read_seed(file);
     if (!info->version[0] ||
         ss_model_from_name(info->model) == SS_MODEL_COUNT ||
         H5Lexists(file, "done", H5P_DEFAULT) <= 0) {

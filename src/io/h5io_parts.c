@@ -60,7 +60,7 @@ hid_t ss__h5_open_per_trial(hid_t file, const char *name, size_t rank,
 
 hid_t ss__h5_part_open(const ss__h5_set *set, size_t i)
 {
-    return H5Fopen(set->paths[i], H5F_ACC_RDONLY, H5P_DEFAULT);
+    return ss__h5_fopen(set->paths[i], H5F_ACC_RDONLY);
 }
 
 /* The first part: the sweep's spec, from the text the file keeps. */
@@ -125,7 +125,7 @@ static ss_status check_part(ss__h5_set *set, size_t i, hid_t file,
                             path, SS__H5_LAYOUT, layout[0] ? layout : "none");
     ss__h5_attr_read_string(file, "spec_sha256", sha, sizeof sha);
     ss__h5_attr_read_string(file, "kernel", kernel, sizeof kernel);
-    uint64_t seed = ss__h5_attr_read_u64(file, "seed");
+    uint64_t seed = ss__h5_attr_read_seed(file);
     if (i == 0) {
         snprintf(sum->spec_sha256, sizeof sum->spec_sha256, "%s", sha);
         snprintf(sum->kernel, sizeof sum->kernel, "%s", kernel);

@@ -137,7 +137,7 @@ ss_status ss_h5_open_resume(const char *path, const ss_grid *grid,
         return st;
     }
     /* checked read-only first: a file that is refused stays untouched */
-    f->file = H5Fopen(f->out.path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    f->file = ss__h5_fopen(f->out.path, H5F_ACC_RDONLY);
     if (f->file < 0) {
         st = ss_error_set(err, SS_ERR_IO,
                           "cannot resume '%s': not a readable HDF5 file",
@@ -164,7 +164,7 @@ ss_status ss_h5_open_resume(const char *path, const ss_grid *grid,
     const char *text = ss_spec_text(spec, &len);
     char want[SHA256_DIGEST_STRING_LENGTH];
     SHA256Data((const uint8_t *)text, len, want);
-    uint64_t seed = ss__h5_attr_read_u64(f->file, "seed");
+    uint64_t seed = ss__h5_attr_read_seed(f->file);
     /* another text may be the same sweep: a comment edited, keys moved */
     if (strcmp(sha, want) != 0 || seed != ss_spec_seed(spec)) {
         st = check_same_sweep(f, spec, sha, want, seed, err);
@@ -183,7 +183,7 @@ ss_status ss_h5_open_resume(const char *path, const ss_grid *grid,
         goto fail;
     /* this sweep's file: now for writing */
     H5Fclose(f->file);
-    f->file = H5Fopen(f->out.path, H5F_ACC_RDWR, H5P_DEFAULT);
+    f->file = ss__h5_fopen(f->out.path, H5F_ACC_RDWR);
     if (f->file < 0) {
         st = ss_error_set(err, SS_ERR_IO,
                           "cannot resume '%s': cannot open it for writing",

@@ -28,8 +28,8 @@ int ss__h5_write_shard(hid_t file, const ss_grid *grid)
     ss__h5_shard_text(shard, text, sizeof text);
     ss_grid_block(grid, &first, &count);
     return ss__h5_attr_string(file, "shard", text) < 0 ||
-                   ss__h5_attr_u64(file, "shard_first", first) < 0 ||
-                   ss__h5_attr_u64(file, "shard_count", count) < 0
+                   ss__h5_attr_i64(file, "shard_first", (int64_t)first) < 0 ||
+                   ss__h5_attr_i64(file, "shard_count", (int64_t)count) < 0
                ? -1
                : 0;
 }

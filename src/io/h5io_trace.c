@@ -13,21 +13,27 @@
 
 #include "synsweep/version.h"
 
+/* long_name as a LIF model has it, then as stp_train (one synapse) has it
+ * when that differs */
 static const struct {
     ss_trace trace;
-    const char *name, *units, *long_name;
+    const char *name, *units, *long_name, *stp_long_name;
 } trace_table[] = {
-    {SS_TRACE_V, "v", "mV", "membrane potential"},
-    {SS_TRACE_FMP, "fmp", "mV", "free membrane potential (no threshold)"},
-    {SS_TRACE_GE, "gE", "nS", "total excitatory conductance"},
-    {SS_TRACE_GI, "gI", "nS", "total inhibitory conductance"},
-    {SS_TRACE_I, "I", "pA", "injected current"},
+    {SS_TRACE_V, "v", "mV", "membrane potential", NULL},
+    {SS_TRACE_FMP, "fmp", "mV", "free membrane potential (no threshold)",
+     NULL},
+    {SS_TRACE_GE, "gE", "nS", "total excitatory conductance",
+     "synaptic conductance"},
+    {SS_TRACE_GI, "gI", "nS", "total inhibitory conductance", NULL},
+    {SS_TRACE_I, "I", "pA", "injected current", NULL},
     {SS_TRACE_U, "u", "1", "release probability (mean over excitatory "
-                           "synapses)"},
+                           "synapses)",
+     "release probability"},
     {SS_TRACE_R, "R", "1", "available resources (mean over excitatory "
-                           "synapses)"},
+                           "synapses)",
+     "available resources"},
     {SS_TRACE_TRAIN, "presynaptic", "1",
-     "excitatory presynaptic spikes per bin"},
+     "excitatory presynaptic spikes per bin", "presynaptic spikes per bin"},
 };
 
 ss_status ss_h5_write_trace(const char *path, bool force, const ss_grid *grid,
@@ -46,8 +52,7 @@ ss_status ss_h5_write_trace(const char *path, bool force, const ss_grid *grid,
         return st;
     }
     errno = 0;
-    hid_t file = H5Fcreate(o.temp_file, H5F_ACC_EXCL, H5P_DEFAULT,
-                           H5P_DEFAULT);
+    hid_t file = ss__h5_fcreate(o.temp_file);
     if (file < 0) {
         int e = errno;
         ss__output_end(&o);
@@ -80,9 +85,13 @@ ss_status ss_h5_write_trace(const char *path, bool force, const ss_grid *grid,
             continue;
         hid_t d = ss__h5_dataset_1d(file, trace_table[k].name, H5T_IEEE_F64LE,
                                     H5T_NATIVE_DOUBLE, Lt, x);
+        const char *long_name = m == SS_MODEL_STP_TRAIN &&
+                                        trace_table[k].stp_long_name
+                                    ? trace_table[k].stp_long_name
+                                    : trace_table[k].long_name;
         bad = d < 0 || H5DSattach_scale(d, time, 0) < 0 ||
               ss__h5_attr_string(d, "units", trace_table[k].units) < 0 ||
-              ss__h5_attr_string(d, "long_name", trace_table[k].long_name) < 0;
+              ss__h5_attr_string(d, "long_name", long_name) < 0;
         if (d >= 0)
             H5Dclose(d);
     }
@@ -106,9 +115,11 @@ ss_status ss_h5_write_trace(const char *path, bool force, const ss_grid *grid,
     bad = bad ||
           ss__h5_attr_string(file, "synsweep_version", SS_VERSION_STRING) < 0 ||
           ss__h5_attr_string(file, "model", ss_model_name(m)) < 0 ||
-          ss__h5_attr_u64(file, "trial", trial) < 0 ||
-          ss__h5_attr_u64(file, "repeat", idx[ss_grid_rank(grid) - 1]) < 0 ||
-          ss__h5_attr_u64(file, "seed", ss_spec_seed(spec)) < 0 ||
+          ss__h5_attr_string(file, "Conventions", "CF-1.10") < 0 ||
+          ss__h5_attr_i64(file, "trial", (int64_t)trial) < 0 ||
+          ss__h5_attr_i64(file, "repeat",
+                          (int64_t)idx[ss_grid_rank(grid) - 1]) < 0 ||
+          ss__h5_attr_seed(file, ss_spec_seed(spec)) < 0 ||
           ss__h5_attr_string(file, "spec", text) < 0 ||
           ss__h5_attr_string(file, "command_line",
                              command_line ? command_line : "") < 0;

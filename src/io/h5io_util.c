@@ -108,6 +108,140 @@ int ss__h5_attr_u64(hid_t obj, const char *name, uint64_t value)
     return attr_write(obj, name, H5T_NATIVE_UINT64, &value);
 }
 
+int ss__h5_attr_i64(hid_t obj, const char *name, int64_t value)
+{
+    return attr_write(obj, name, H5T_NATIVE_INT64, &value);
+}
+
+int ss__h5_attr_seed(hid_t obj, uint64_t seed)
+{
+    /* R takes no 64-bit integer, NCO and netCDF-3 tools no uint64: the
+     * narrowest signed type that holds it, and its exact digits always */
+    char text[32];
+    snprintf(text, sizeof text, "%llu", (unsigned long long)seed);
+    int32_t small = (int32_t)seed;
+    int rc = seed <= INT32_MAX
+                 ? attr_write(obj, "seed", H5T_NATIVE_INT32, &small)
+             : seed <= INT64_MAX
+                 ? ss__h5_attr_i64(obj, "seed", (int64_t)seed)
+                 : ss__h5_attr_u64(obj, "seed", seed);
+    return rc < 0 ? rc : ss__h5_attr_string(obj, "seed_text", text);
+}
+
+uint64_t ss__h5_attr_read_seed(hid_t obj)
+{
+    /* files made before seed_text have seed as a uint64 */
+    char text[32];
+    ss__h5_attr_read_string(obj, "seed_text", text, sizeof text);
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (text[0] >= '0' && text[0] <= '9' && !*end && errno == 0)
+        return (uint64_t)v;
+    return ss__h5_attr_read_u64(obj, "seed");
+}
+
+int ss__h5_attr_char(hid_t obj, const char *name, const char *value)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t < 0)
+        return -1;
+    bool ascii = true;
+    for (const char *c = value; *c; c++)
+        ascii = ascii && (unsigned char)*c < 0x80;
+    int rc = H5Tset_size(t, strlen(value) + 1) < 0 ||
+                     H5Tset_strpad(t, H5T_STR_NULLTERM) < 0 ||
+                     (!ascii && H5Tset_cset(t, H5T_CSET_UTF8) < 0)
+                 ? -1
+                 : attr_write(obj, name, t, value);
+    H5Tclose(t);
+    return rc;
+}
+
+hid_t ss__h5_fcpl(void)
+{
+    /* netCDF-C opens for writing only files whose groups track the
+     * creation order of links (NC_ECANTWRITE otherwise) */
+    hid_t p = H5Pcreate(H5P_FILE_CREATE);
+    unsigned order = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+    if (p >= 0 && (H5Pset_link_creation_order(p, order) < 0 ||
+                   H5Pset_attr_creation_order(p, order) < 0)) {
+        H5Pclose(p);
+        return -1;
+    }
+    return p;
+}
+
+hid_t ss__h5_fapl(void)
+{
+    /* one writer is enforced by FILE.lock (h5io_output.c); HDF5's own
+     * lock would keep readers out of a running sweep */
+    hid_t p = H5Pcreate(H5P_FILE_ACCESS);
+    if (p >= 0 && H5Pset_file_locking(p, false, true) < 0) {
+        H5Pclose(p);
+        return -1;
+    }
+    return p;
+}
+
+hid_t ss__h5_fopen(const char *path, unsigned flags)
+{
+    hid_t fapl = ss__h5_fapl();
+    hid_t f = fapl >= 0 ? H5Fopen(path, flags, fapl) : -1;
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    return f;
+}
+
+hid_t ss__h5_fcreate(const char *path)
+{
+    hid_t fcpl = ss__h5_fcpl(), fapl = ss__h5_fapl();
+    hid_t f = fcpl >= 0 && fapl >= 0
+                  ? H5Fcreate(path, H5F_ACC_EXCL, fcpl, fapl)
+                  : -1;
+    if (fcpl >= 0)
+        H5Pclose(fcpl);
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    return f;
+}
+
+/* A dataset's creation properties as netCDF-C makes them: attributes in
+ * creation order; float ones filled with NaN, as their _FillValue says. */
+static hid_t netcdf_dcpl(hid_t type)
+{
+    hid_t p = H5Pcreate(H5P_DATASET_CREATE);
+    unsigned order = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+    double nan = NAN;
+    if (p >= 0 && (H5Pset_attr_creation_order(p, order) < 0 ||
+                   (H5Tget_class(type) == H5T_FLOAT &&
+                    H5Pset_fill_value(p, H5T_NATIVE_DOUBLE, &nan) < 0))) {
+        H5Pclose(p);
+        return -1;
+    }
+    return p;
+}
+
+int ss__h5_fill_attr(hid_t d)
+{
+    /* netCDF's _FillValue: of the variable's own type, equal to the
+     * HDF5 fill value */
+    hid_t space = H5Screate(H5S_SCALAR);
+    hid_t t = H5Dget_type(d);
+    double nan = NAN;
+    hid_t a = space >= 0 && t >= 0 ? H5Acreate2(d, "_FillValue", t, space,
+                                                H5P_DEFAULT, H5P_DEFAULT)
+                                   : -1;
+    int rc = a < 0 || H5Awrite(a, H5T_NATIVE_DOUBLE, &nan) < 0 ? -1 : 0;
+    if (a >= 0)
+        H5Aclose(a);
+    if (t >= 0)
+        H5Tclose(t);
+    if (space >= 0)
+        H5Sclose(space);
+    return rc;
+}
+
 char *ss__h5_attr_read_alloc(hid_t obj, const char *name)
 {
     if (H5Aexists(obj, name) <= 0)
@@ -171,8 +305,17 @@ hid_t ss__h5_dataset_1d(hid_t file, const char *name, hid_t file_type,
     hid_t space = H5Screate_simple(1, &dim, NULL);
     if (space < 0)
         return -1;
-    hid_t d = H5Dcreate2(file, name, file_type, space, H5P_DEFAULT,
-                         H5P_DEFAULT, H5P_DEFAULT);
+    hid_t dcpl = netcdf_dcpl(file_type);
+    hid_t d = dcpl >= 0 ? H5Dcreate2(file, name, file_type, space,
+                                     H5P_DEFAULT, dcpl, H5P_DEFAULT)
+                        : -1;
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    if (d >= 0 && H5Tget_class(file_type) == H5T_FLOAT &&
+        ss__h5_fill_attr(d) < 0) {
+        H5Dclose(d);
+        d = -1;
+    }
     if (d >= 0 && n > 0 && data &&
         H5Dwrite(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
         H5Dclose(d);
@@ -291,7 +434,7 @@ hid_t ss__h5_create_nd(hid_t file, const char *name, hid_t type,
         dims[d] = shape[d];
     hid_t space = rank ? H5Screate_simple((int)rank, dims, NULL)
                        : H5Screate(H5S_SCALAR);
-    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    hid_t dcpl = netcdf_dcpl(type);
     hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
     hid_t d = -1;
     if (space < 0 || dcpl < 0 || dapl < 0)
@@ -319,6 +462,10 @@ hid_t ss__h5_create_nd(hid_t file, const char *name, hid_t type,
         H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC) < 0)
         goto done;
     d = H5Dcreate2(file, name, type, space, H5P_DEFAULT, dcpl, dapl);
+    if (d >= 0 && H5Tget_class(type) == H5T_FLOAT && ss__h5_fill_attr(d) < 0) {
+        H5Dclose(d);
+        d = -1;
+    }
 done:
     if (dapl >= 0)
         H5Pclose(dapl);

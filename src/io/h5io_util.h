@@ -111,6 +111,27 @@ hid_t ss__h5_string_type(void);
 int ss__h5_attr_string(hid_t obj, const char *name, const char *value);
 int ss__h5_attr_double(hid_t obj, const char *name, double value);
 int ss__h5_attr_u64(hid_t obj, const char *name, uint64_t value);
+int ss__h5_attr_i64(hid_t obj, const char *name, int64_t value);
+/* A fixed-length string: netCDF's NC_CHAR, what netCDF-C writes for text
+ * (_NCProperties) and NCO wants for CF's `coordinates`. */
+int ss__h5_attr_char(hid_t obj, const char *name, const char *value);
+/* The seed: `seed` as an int32 when it fits, else an int64 when it fits,
+ * else a uint64; and `seed_text`, its exact decimal digits. */
+int ss__h5_attr_seed(hid_t obj, uint64_t seed);
+/* The seed from seed_text, else (files made before it) from seed. */
+uint64_t ss__h5_attr_read_seed(hid_t obj);
+/* _FillValue = NaN of d's own (float) type. */
+int ss__h5_fill_attr(hid_t d);
+
+/* Property lists of a results file: the creation one tracks link and
+ * attribute creation order (netCDF-C writes only to such files), the
+ * access one takes no HDF5 file lock (FILE.lock keeps one writer, and
+ * readers may watch a running sweep). Close them with H5Pclose. */
+hid_t ss__h5_fcpl(void);
+hid_t ss__h5_fapl(void);
+/* H5Fopen and H5Fcreate (exclusive) with those lists. */
+hid_t ss__h5_fopen(const char *path, unsigned flags);
+hid_t ss__h5_fcreate(const char *path);
 
 /* Reads a string attribute (fixed or variable length) into buf; "" when
  * it is missing. */

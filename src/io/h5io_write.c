@@ -45,6 +45,12 @@ static hid_t member_dataset(hid_t file, const char *name,
             }
             d = strings_dataset(file, name, words, n);
         }
+        if (d >= 0 && ss__h5_attr_string(d, "long_name",
+                                         ss_param_info_of(SS_P_input)
+                                             ->long_name) < 0) {
+            H5Dclose(d);
+            d = -1;
+        }
         free(words);
         free(buf);
         return d;
@@ -53,13 +59,16 @@ static hid_t member_dataset(hid_t file, const char *name,
                                 n, m->values);
     if (d < 0)
         return d;
-    if (m->param != SS_PARAM_COUNT) {
-        const ss_param_info *info = ss_param_info_of(m->param);
-        if (ss__h5_attr_string(d, "units", info->unit) < 0 ||
-            ss__h5_attr_string(d, "long_name", info->long_name) < 0) {
-            H5Dclose(d);
-            return -1;
-        }
+    /* a variable that is no model parameter (tau_ratio) is a number */
+    const ss_param_info *info =
+        m->param != SS_PARAM_COUNT ? ss_param_info_of(m->param) : NULL;
+    char about[160];
+    snprintf(about, sizeof about, "%s (a sweep variable of the spec)", name);
+    if (ss__h5_attr_string(d, "units", info ? info->unit : "1") < 0 ||
+        ss__h5_attr_string(d, "long_name", info ? info->long_name : about) <
+            0) {
+        H5Dclose(d);
+        return -1;
     }
     return d;
 }
@@ -129,11 +138,13 @@ static ss_status write_coordinates(hid_t file, const ss_grid *grid,
             return ss_error_set(err, SS_ERR_IO,
                                 "%s: cannot write the coordinate of axis '%s'",
                                 path, ax->name);
-        if (ax->zip && ss__h5_attr_string(d, "long_name",
-                                          ax->labels
-                                              ? "label along the zipped axis"
-                                              : "index along the zipped "
-                                                "axis") < 0)
+        if (ax->zip && (ss__h5_attr_string(d, "long_name",
+                                           ax->labels
+                                               ? "label along the zipped axis"
+                                               : "index along the zipped "
+                                                 "axis") < 0 ||
+                        (!ax->labels &&
+                         ss__h5_attr_string(d, "units", "1") < 0)))
             return ss_error_set(err, SS_ERR_IO, "%s: cannot write '%s'",
                                 path, ax->name);
         for (size_t k = 0; ax->zip && k < ax->n_members; k++) {
@@ -155,6 +166,7 @@ static ss_status write_coordinates(hid_t file, const ss_grid *grid,
     hid_t r = ss__h5_index_dataset(file, "repeat", ss_spec_repeats(spec));
     c->scale[axes] = r;
     if (r < 0 || H5DSset_scale(r, "repeat") < 0 ||
+        ss__h5_attr_string(r, "units", "1") < 0 ||
         ss__h5_attr_string(r, "long_name",
                            "repeat index (trials per grid point)") < 0)
         return ss_error_set(err, SS_ERR_IO, "%s: cannot write 'repeat'", path);
@@ -255,19 +267,27 @@ static ss_status write_root_attributes(hid_t file, const ss_grid *grid,
     char sha[SHA256_DIGEST_STRING_LENGTH];
     SHA256Data((const uint8_t *)text, len, sha);
     ss_model m = ss_spec_model(spec);
+    /* netCDF-C's provenance attribute, in its own format */
+    unsigned maj, min, rel;
+    H5get_libversion(&maj, &min, &rel);
+    char props[128];
+    snprintf(props, sizeof props, "version=2,synsweep=%s,hdf5=%u.%u.%u",
+             SS_VERSION_STRING, maj, min, rel);
     int bad =
+        ss__h5_attr_char(file, "_NCProperties", props) < 0 ||
+        ss__h5_attr_string(file, "Conventions", "CF-1.10") < 0 ||
         ss__h5_attr_string(file, "synsweep_version", SS_VERSION_STRING) < 0 ||
         ss__h5_attr_string(file, "layout", SS__H5_LAYOUT) < 0 ||
         ss__h5_attr_string(file, "name", ss_spec_name(spec)) < 0 ||
         ss__h5_attr_string(file, "description", ss_spec_description(spec)) <
             0 ||
         ss__h5_attr_string(file, "model", ss_model_name(m)) < 0 ||
-        ss__h5_attr_u64(file, "seed", ss_spec_seed(spec)) < 0 ||
+        ss__h5_attr_seed(file, ss_spec_seed(spec)) < 0 ||
         ss__h5_attr_string(file, "kernel", kernel) < 0 ||
         ss__h5_attr_string(file, "streams",
                            ss_spec_common_streams(spec) ? "common"
                                                         : "independent") < 0 ||
-        ss__h5_attr_u64(file, "repeats", ss_spec_repeats(spec)) < 0 ||
+        ss__h5_attr_i64(file, "repeats", (int64_t)ss_spec_repeats(spec)) < 0 ||
         ss__h5_attr_string(file, "spec", text) < 0 ||
         ss__h5_attr_string(file, "spec_file", ss_spec_file(spec)) < 0 ||
         ss__h5_attr_string(file, "spec_sha256", sha) < 0 ||
@@ -351,18 +371,22 @@ void ss__h5_release(ss_h5 *f)
     free(f);
 }
 
-/* CF's flag_values and flag_meanings: what each status value means. */
-static int write_flags(hid_t d)
+/* CF's flag_values and flag_meanings: what each value of status (done:
+ * 0 or 1) means. */
+static int write_flags(hid_t d, bool is_done)
 {
-    uint8_t values[SS_TRIAL_STATUS_COUNT];
+    uint8_t values[SS_TRIAL_STATUS_COUNT > 2 ? SS_TRIAL_STATUS_COUNT : 2];
     char meanings[256] = "";
-    for (int s = 0; s < SS_TRIAL_STATUS_COUNT; s++) {
+    int n_flags = is_done ? 2 : SS_TRIAL_STATUS_COUNT;
+    for (int s = 0; s < n_flags; s++) {
         values[s] = (uint8_t)s;
         size_t used = strlen(meanings);
         snprintf(meanings + used, sizeof meanings - used, "%s%s",
-                 s ? " " : "", ss_trial_status_name((ss_trial_status)s));
+                 s ? " " : "",
+                 is_done ? (s ? "done" : "not_done")
+                         : ss_trial_status_name((ss_trial_status)s));
     }
-    hsize_t n = SS_TRIAL_STATUS_COUNT;
+    hsize_t n = (hsize_t)n_flags;
     hid_t space = H5Screate_simple(1, &n, NULL);
     hid_t a = space >= 0 ? H5Acreate2(d, "flag_values", H5T_STD_U8LE, space,
                                       H5P_DEFAULT, H5P_DEFAULT)
@@ -404,7 +428,7 @@ ss_status ss__h5_create_file(const char *file_path, const char *path,
 
     errno = 0;
     /* exclusive: O_EXCL never follows a link planted at the name */
-    f->file = H5Fcreate(file_path, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+    f->file = ss__h5_fcreate(file_path);
     if (f->file < 0) {
         e = errno;
         st = SS__H5_DISK_FULL(e)
@@ -441,7 +465,7 @@ ss_status ss__h5_create_file(const char *file_path, const char *path,
             ss__h5_attr_string(d, "units", info->unit) < 0 ||
             ss__h5_attr_string(d, "long_name", info->long_name) < 0 ||
             (c.coordinates[0] &&
-             ss__h5_attr_string(d, "coordinates", c.coordinates) < 0)) {
+             ss__h5_attr_char(d, "coordinates", c.coordinates) < 0)) {
             st = ss_error_set(err, SS_ERR_IO, "%s: cannot create '%s'", path,
                               info->name);
             goto fail;
@@ -464,7 +488,7 @@ ss_status ss__h5_create_file(const char *file_path, const char *path,
                              f->rank, f->shape, compressed, &f->chunk_trials);
         if (d < 0 || attach_dims(d, &c, f->rank) < 0 ||
             ss__h5_attr_string(d, "long_name", per_trial[k].long_name) < 0 ||
-            (d == f->status && write_flags(d) < 0)) {
+            write_flags(d, d == f->done) < 0) {
             st = ss_error_set(err, SS_ERR_IO, "%s: cannot create '%s'", path,
                               per_trial[k].name);
             goto fail;
@@ -708,8 +732,15 @@ ss_status ss_h5_write_block(ss_h5 *f, uint64_t first, uint64_t n,
     if (ss__h5_write_run(f->status, H5T_NATIVE_UINT8, f->rank, f->shape, first,
                          n, f->flags) < 0)
         return write_failed(f, err, "status");
-    /* The data first, the done flags after: a trial is never marked done
-     * before its metrics are in the file. */
+    /* The data first, flushed, the done flags after: a trial is never
+     * marked done before its metrics are in the file, for a reader of a
+     * running sweep and after a kill alike. */
+    for (int i = 0; i < SS_METRIC_COUNT; i++)
+        if (f->metric[i] >= 0 && H5Dflush(f->metric[i]) < 0)
+            return write_failed(f, err,
+                                ss_metric_info_of((ss_metric_id)i)->name);
+    if (H5Dflush(f->status) < 0)
+        return write_failed(f, err, "status");
     if (ss__h5_write_run(f->done, H5T_NATIVE_UINT8, f->rank, f->shape, first,
                          n, f->ones) < 0 ||
         H5Fflush(f->file, H5F_SCOPE_GLOBAL) < 0)

@@ -368,9 +368,9 @@ class Shards(unittest.TestCase):
              "--resume"]])
         merge = commands_after(p.stderr, "then merge again:")
         self.assertEqual(len(merge), 1)
-        # info of the parts says the same, exit 1
+        # info of the parts says the same, exit 3 (incomplete)
         q = run("info", *given, check=False, cwd=self.tmp)
-        self.assertEqual(q.returncode, 1)
+        self.assertEqual(q.returncode, 3)
         self.assertIn(f"part     {given[1]}: shard 2/5, trials 19–27: 9 of 9 "
                       "done", q.stdout)
         self.assertIn("trials   28 of 48 done in some part", q.stdout)
