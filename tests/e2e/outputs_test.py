@@ -242,14 +242,18 @@ class Outputs(unittest.TestCase):
                 run("run", self.small, "-o", out, "--force", "--quiet", env=env)
 
     def test_compression_never_touches_a_file_put_at_the_path_meanwhile(self):
+        spec = self.write("wide.yaml", WIDE_SPEC)
         out = self.path("moved.h5")
-        proc = self.start(self.spec, out)
-        for _ in range(3000):
-            if proc.poll() is not None or os.path.exists(out):
-                break
-            time.sleep(0.01)
+        proc = self.start(spec, out)
+        # held still while its file is swapped: a run that ends first
+        # would have nothing left to compress
+        while proc.poll() is None and not os.path.exists(out):
+            pass
+        proc.send_signal(signal.SIGSTOP)
+        self.assertIsNone(proc.poll(), "the run ended before its file was moved")
         os.rename(out, self.path("moved-away.h5"))
         self.write("moved.h5", "someone else's\n")
+        proc.send_signal(signal.SIGCONT)
         _, err = proc.communicate(timeout=120)
         self.assertIn(f"'{out}' was replaced by another file while this run "
                       "wrote it: left that file alone", err)
