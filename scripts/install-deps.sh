@@ -10,6 +10,7 @@ packages=(
     libhdf5-dev libyaml-dev libcmocka-dev librandom123-dev libmd-dev
     python3-numpy python3-h5py python3-h5netcdf python3-xarray
     valgrind clang libclang-rt-14-dev
+    time  # /usr/bin/time: peak memory in scripts/bench_merge.py
     "$@"
 )
 
