@@ -11,7 +11,8 @@ trial and per byte: the figures docs/scaling.md scales up.
    (`/usr/bin/time -f %M`), the merged file's size, the merge's throughput;
    and whether the merged file's metrics, `status` and `done` are
    byte-equal to the one-process run's (h5py, `tobytes()`).
-2. Run cost: trials per second per core at -j 1 and -j 2 for stp_train
+2. Run cost: trials per second per core at -j 1 and -j 2 (and at -j 1 with
+   the AVX2 lane kernels, as on a core without AVX-512) for stp_train
    (the sweep above with 10,000 repeats), lif_cond (Coding Exercise 1.2)
    and lif_cond_stp (the bonus demo), and the bytes per trial of the
    finished (compressed) file and of the file while the run goes
@@ -96,15 +97,20 @@ def write(path, text):
         f.write(text)
 
 
-def run(binary, spec, out, threads, shard=None):
-    """Runs a sweep (or one part); returns (wall s, compute s from the
-    summary, uncompressed size, finished size)."""
+def run(binary, spec, out, threads, shard=None, lanes=None):
+    """Runs a sweep (or one part; with the lane kernels `lanes`, e.g.
+    avx2); returns (wall s, compute s from the summary, uncompressed size,
+    finished size)."""
     args = [binary, "run", spec, "-o", out, "--force", "-j", str(threads)]
     if shard:
         args += ["--shard", shard]
+    env = dict(os.environ)
+    env.pop("SYNSWEEP_LANES", None)
+    if lanes:
+        env["SYNSWEEP_LANES"] = lanes
     with SizeWatch(out) as watch:
         start = time.perf_counter()
-        p = subprocess.run(args, capture_output=True, text=True)
+        p = subprocess.run(args, capture_output=True, text=True, env=env)
         wall = time.perf_counter() - start
     if p.returncode != 0:
         raise SystemExit(f"synsweep run failed ({p.returncode}): {p.stderr}")
@@ -223,6 +229,9 @@ def cost_table(binary, repeat, scale, tmp):
                               wall=med([x[0] for x in runs]),
                               raw=med([x[2] for x in runs]),
                               size=med([x[3] for x in runs]))
+        # what a core without AVX-512 does: the AVX2 lane kernels
+        runs = [run(binary, spec, out, 1, lanes="avx2") for _ in range(repeat)]
+        r["avx2"] = dict(compute=med([x[1] for x in runs]))
         os.remove(out)
         rows.append(dict(name=name, label=label, trials=trials, r=r))
     return rows
@@ -289,11 +298,12 @@ def main():
           f"({f['compute']:.2f} s of trials), {f['raw'] / MB:.0f} MB while "
           f"running, {f['size'] / MB:.1f} MB finished.\n")
     print("Run cost: trials/s per core from the run's summary (the trials "
-          "alone); wall: the whole command (making, filling and compressing "
+          "alone); AVX2 lanes: SYNSWEEP_LANES=avx2, as on a core without "
+          "AVX-512; wall: the whole command (making, filling and compressing "
           "the file too). Bytes per trial: the finished (compressed) file "
           "and the file while the run goes (uncompressed).\n")
     head = ["configuration", "trials", "trials/s/core -j 1",
-            "trials/s/core -j 2", "wall trials/s/core -j 1",
+            "trials/s/core -j 2", "trials/s/core -j 1, AVX2 lanes", "wall trials/s/core -j 1",
             "wall trials/s/core -j 2", "bytes/trial compressed",
             "bytes/trial uncompressed"]
     print("| " + " | ".join(head) + " |")
@@ -301,7 +311,8 @@ def main():
     for c in cost:
         n, r1, r2 = c["trials"], c["r"][1], c["r"][2]
         print(f"| {c['label']} | {n:,} | {n / r1['compute']:,.0f} | "
-              f"{n / r2['compute'] / 2:,.0f} | {n / r1['wall']:,.0f} | "
+              f"{n / r2['compute'] / 2:,.0f} | "
+              f"{n / c['r']['avx2']['compute']:,.0f} | {n / r1['wall']:,.0f} | "
               f"{n / r2['wall'] / 2:,.0f} | {r1['size'] / n:.1f} | "
               f"{r1['raw'] / n:.1f} |")
     bad = [r for r in m["rows"] if r["differ"]]
