@@ -4,7 +4,7 @@
 # the merged file checked byte-equal to one run) and of the run's cost per
 # trial and per byte for each model: the figures docs/scaling.md uses.
 # Arguments go to scripts/bench_merge.py (e.g. --quick, --parts 4,16,
-# --repeat 3, --tmp DIR). About ten minutes on 2 cores; needs about 3 GB
+# --repeat 3, --tmp DIR). 10 to 20 minutes on 2 cores; needs about 3 GB
 # of free disk in $TMPDIR (or --tmp) for 10^7 trials.
 set -euo pipefail
 cd "$(dirname "$0")/.."
