@@ -19,6 +19,7 @@ packages=(
     # Serial HDF5 only: rank 0 alone writes (libhdf5-openmpi-dev would
     # also turn pkg-config's hdf5 into the MPI one)
     openmpi-bin libopenmpi-dev libpmix-dev slurm-wlm munge
+    time  # /usr/bin/time: peak memory in scripts/bench_merge.py
     "$@"
 )
 
