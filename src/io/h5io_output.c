@@ -314,7 +314,15 @@ static int rename_noreplace(const char *from, const char *to)
 
 ss_status ss__output_commit(ss__output *o, ss_error *err)
 {
-    struct stat now;
+    /* the file about to be moved, known by its inode: whatever is at the
+     * path by the time anyone looks again may be another one */
+    struct stat made, now;
+    if (lstat(o->temp_file, &made) != 0) {
+        int e = errno;
+        ss__output_discard(o);
+        return ss_error_set(err, SS_ERR_IO, "cannot create '%s': %s",
+                            o->shown, strerror(e));
+    }
     int rc;
     if (lstat(o->path, &now) != 0) {
         rc = rename_noreplace(o->temp_file, o->path);
@@ -340,12 +348,11 @@ ss_status ss__output_commit(ss__output *o, ss_error *err)
     rmdir(o->temp_dir);
     disarm(TEMP_DIR);
     o->temp_dir[0] = o->temp_file[0] = '\0';
-    /* the file now at the path is this run's own: it may replace it */
-    if (stat(o->path, &now) == 0) {
-        o->replaceable = true;
-        o->dev = now.st_dev;
-        o->ino = now.st_ino;
-    }
+    /* the file just moved to the path is this run's own: it may replace
+     * that one, and nothing else */
+    o->replaceable = true;
+    o->dev = made.st_dev;
+    o->ino = made.st_ino;
     return SS_OK;
 }
 
