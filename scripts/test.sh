@@ -31,10 +31,12 @@ run_suite build/test "" -DSYNSWEEP_MPI=ON
 # MPI code is the release build's)
 echo "== AddressSanitizer + UndefinedBehaviorSanitizer build"
 # (memory measurements mean nothing under the sanitizers: label 'measures';
-# the reader and the plots are Python over files the release run checked)
+# the reader and the plots are Python over files the release run checked;
+# the statistics of thousands of reference trials (label 'statistics')
+# take minutes there, and the sanitized tests run those kernels anyway)
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    run_suite build/sanitize "-LE measures|python" -DSYNSWEEP_SANITIZE=ON \
+    run_suite build/sanitize "-LE measures|python|statistics" -DSYNSWEEP_SANITIZE=ON \
         -DCMAKE_BUILD_TYPE=RelWithDebInfo
 echo "== fuzzing the spec loader, the grid and the expressions"
 scripts/fuzz.sh "${SYNSWEEP_FUZZ_SECONDS:-30}"
