@@ -1195,14 +1195,22 @@ static void h5io_merge_copies_done_trials_and_refuses_disagreement(
 /* ---- the size estimate ------------------------------------------------ */
 
 /* Creates the file of spec text (uncompressed, every chunk allocated, as
- * a sweep writes it), checks the estimate bounds its size, and, for a
- * file of a megabyte and more, by no more than max_ratio; removes it. */
-static void check_estimate(const fixture *fx, const char *text,
-                           double max_ratio)
+ * a sweep writes it; of part k of n, n > 1, its block's chunks), checks
+ * the estimate bounds its size, and, for a file of a megabyte and more,
+ * by no more than max_ratio; removes it. */
+static void check_estimate_part(const fixture *fx, const char *text,
+                                uint64_t k, uint64_t n, double max_ratio)
 {
     ss_spec *spec;
     ss_grid *grid;
     load(text, &spec, &grid);
+    if (n > 1) {
+        ss_grid_free(grid);
+        ss_shard shard = {k, n};
+        ss_error err;
+        assert_int_equal(ss_grid_create_shard(spec, &shard, &grid, &err),
+                         SS_OK);
+    }
     ss_h5 *f = create(fx->path, grid);
     close_file(f, false);
     struct stat st;
@@ -1223,6 +1231,12 @@ static void check_estimate(const fixture *fx, const char *text,
     unlink(fx->path);
     ss_grid_free(grid);
     ss_spec_free(spec);
+}
+
+static void check_estimate(const fixture *fx, const char *text,
+                           double max_ratio)
+{
+    check_estimate_part(fx, text, 0, 1, max_ratio);
 }
 
 /* The estimate bounds the uncompressed file: one trial, a few axes with a
@@ -1269,6 +1283,37 @@ static void h5io_estimate_bounds_the_created_file(void **state)
     check_estimate(fx, "model: stp_train\nrepeats: 2000000\n", 1.3);
 }
 
+/* A part's estimate counts its block's chunks only, and bounds the part's
+ * file: a block inside one chunk, one across chunks of partial rows, the
+ * last block, and one of a single repeat axis. */
+static void h5io_estimate_of_a_part_counts_its_block(void **state)
+{
+    fixture *fx = *state;
+    const char *rows = "model: stp_train\n"
+                       "repeats: 20000\n"
+                       "sweep:\n"
+                       "  rate: {linspace: [5, 50, 100]}\n";
+    check_estimate_part(fx, rows, 0, 100, 1.3);
+    check_estimate_part(fx, rows, 37, 100, 1.3);
+    check_estimate_part(fx, rows, 999, 1000, 1.3);
+    check_estimate_part(fx, rows, 3, 7, 1.3);
+    check_estimate_part(fx, "model: stp_train\nrepeats: 2000000\n", 5, 9,
+                        1.3);
+    check_estimate_part(fx, spec_text, 1, 5, 1.3);
+    /* proportional: 1/100 of the sweep is under 1/50 of the whole file */
+    ss_spec *spec;
+    ss_grid *whole, *part;
+    load(rows, &spec, &whole);
+    ss_shard shard = {42, 100};
+    ss_error err;
+    assert_int_equal(ss_grid_create_shard(spec, &shard, &part, &err), SS_OK);
+    assert_true(ss_h5_estimate_bytes(part) * 50 <
+                ss_h5_estimate_bytes(whole));
+    ss_grid_free(part);
+    ss_grid_free(whole);
+    ss_spec_free(spec);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1287,6 +1332,7 @@ int main(void)
         T(h5io_info_counts_done_trials_with_impossible_metrics),
         T(h5io_info_refuses_a_file_that_is_no_results_file),
         T(h5io_estimate_bounds_the_created_file),
+        T(h5io_estimate_of_a_part_counts_its_block),
         T(h5io_part_records_its_shard_and_resumes_only_its_block),
         T(h5io_merge_copies_done_trials_and_refuses_disagreement),
 #undef T

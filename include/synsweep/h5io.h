@@ -18,7 +18,8 @@
  *  that is neither swept nor derived; a shard's part (a grid made by
  *  ss_grid_create_shard) also shard ("K/N"), shard_first and shard_count
  *  (its block of trials). A part has the whole sweep's layout; only its
- *  block is ever marked done.
+ *  block is ever marked done, and only the chunks that hold its block are
+ *  allocated (the others read as the fill value).
  *
  * One writer: no function here but ss_h5_estimate_bytes may be called from
  * two threads at once. */
@@ -39,13 +40,15 @@
 typedef struct ss_h5 ss_h5;
 
 /* An upper bound of the results file's size in bytes before compression
- * (the uncompressed file ss_h5_create makes, every chunk allocated); what
- * ss_h5_create checks the disk's free space against. It counts every
- * dataset the grid gives the file, in the chunk shape the file uses:
+ * (the uncompressed file ss_h5_create makes, every chunk allocated, or for
+ * a shard's part every chunk that holds its block); what ss_h5_create
+ * checks the disk's free space against. It counts every dataset the grid
+ * gives the file, in the chunk shape the file uses:
  *  - each metric the spec stores (8 B), `status` and `done` (1 B each):
- *    per element of their chunks allocated whole, the last chunk along
- *    each dimension padded, and each one's chunk index (v1 B-tree nodes
- *    of 64 entries, at least half full);
+ *    per element of their chunks allocated whole (a part's: those that
+ *    hold a trial of its block), the last chunk along each dimension
+ *    padded, and each one's chunk index (v1 B-tree nodes of 64 entries,
+ *    at least half full);
  *  - each derived parameter: 8 B per element of its padded chunks, plus
  *    deflate's worst-case growth, and its chunk index;
  *  - the coordinates: 8 B per value (48 B per `input` word), the repeat
@@ -97,9 +100,11 @@ double ss_h5_estimate_bytes(const ss_grid *grid);
  * behind, a file already at path is untouched, and nothing leaks.
  *
  * While trials are being written the datasets are uncompressed with every
- * chunk allocated up front, so writing data never touches the file's
- * metadata: whenever the process dies, the file opens, and every trial
- * marked done has its metrics. ss_h5_close compresses the finished file. */
+ * chunk allocated up front (a part: every chunk that holds a trial of its
+ * block; the others stay unallocated, the fill value), so writing data
+ * never touches the file's metadata: whenever the process dies, the file
+ * opens, and every trial marked done has its metrics. ss_h5_close
+ * compresses the finished file (a part: its block's trials only). */
 ss_status ss_h5_create(const char *path, const ss_grid *grid,
                        const char *kernel, const char *command_line,
                        bool force, ss_h5 **out, ss_error *err);

@@ -11,12 +11,17 @@
 
 #include <hdf5.h>
 
-/* Copies trials [0, total) of one dataset of src to dst_d, in blocks. */
+/* Copies the trials of the grid's part (ss_grid_block: every trial for
+ * the whole sweep) of one dataset of src to dst_d, in blocks; the others
+ * hold the fill value in both, and stay unallocated in dst_d. */
 static int copy_dataset(const ss_h5 *src, hid_t src_d, hid_t dst_d,
                         hid_t mem_type, void *buf)
 {
-    uint64_t total = ss_grid_trials(src->grid);
-    for (uint64_t first = 0; first < total; first += SS__H5_SCAN_BLOCK) {
+    uint64_t start, count;
+    ss_grid_block(src->grid, &start, &count);
+    uint64_t total = start + count;
+    for (uint64_t first = start; first < total;
+         first += SS__H5_SCAN_BLOCK) {
         uint64_t n = total - first < SS__H5_SCAN_BLOCK ? total - first
                                                        : SS__H5_SCAN_BLOCK;
         if (ss__h5_read_run(src_d, mem_type, src->rank, src->shape, first, n,

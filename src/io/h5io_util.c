@@ -422,13 +422,70 @@ uint64_t ss__h5_chunk_shape(size_t rank, const uint64_t *shape,
     return product;
 }
 
+/* Writes *fill (a double or a uint8_t, as type) over trials
+ * [first, first + n) of d: allocates the chunks that hold them. */
+static int fill_run(hid_t d, hid_t type, const void *fill, size_t rank,
+                    const uint64_t *shape, uint64_t first, uint64_t n)
+{
+    bool is_float = H5Tget_class(type) == H5T_FLOAT;
+    size_t size = is_float ? sizeof(double) : 1;
+    uint64_t block = n < SS__H5_SCAN_BLOCK ? n : SS__H5_SCAN_BLOCK;
+    unsigned char *buf = malloc((block ? block : 1) * size);
+    if (!buf)
+        return -1;
+    for (uint64_t i = 0; i < block; i++)
+        memcpy(buf + i * size, fill, size);
+    int rc = 0;
+    for (uint64_t at = first; rc == 0 && at < first + n; at += block) {
+        uint64_t k = first + n - at < block ? first + n - at : block;
+        rc = ss__h5_write_run(d, is_float ? H5T_NATIVE_DOUBLE
+                                          : H5T_NATIVE_UINT8,
+                              rank, shape, at, k, buf);
+    }
+    free(buf);
+    return rc;
+}
+
+uint64_t ss__h5_chunks_of_run(size_t rank, const uint64_t *shape,
+                              uint64_t first, uint64_t n)
+{
+    if (n == 0)
+        return 0;
+    if (rank == 0)
+        return 1;
+    uint64_t chunk[SS_GRID_MAX_AXES + 1];
+    ss__h5_chunk_shape(rank, shape, chunk);
+    /* the one dimension d chunked in part: whole ones after it, chunks of
+     * 1 before it */
+    size_t d = rank - 1;
+    uint64_t inner = 1;
+    while (d > 0 && chunk[d] == shape[d]) {
+        inner *= shape[d];
+        d--;
+    }
+    uint64_t per_row = (shape[d] + chunk[d] - 1) / chunk[d];
+    uint64_t last = first + n - 1;
+    uint64_t a = first / inner, b = last / inner;
+    uint64_t ca = a / shape[d] * per_row + a % shape[d] / chunk[d];
+    uint64_t cb = b / shape[d] * per_row + b % shape[d] / chunk[d];
+    return cb - ca + 1;
+}
+
 /* An N-D dataset filled with *fill. Compressed, its chunks are allocated
- * as they are written; uncompressed, all of them at once now, so that
- * writing data later never changes the file's metadata. */
+ * as they are written; uncompressed, those that hold trials
+ * [block_first, block_first + block_count) at once now (all of them, at
+ * creation, for the whole sweep), so that writing those trials later
+ * never changes the file's metadata. */
 hid_t ss__h5_create_nd(hid_t file, const char *name, hid_t type,
                        const void *fill, size_t rank, const uint64_t *shape,
-                       bool compressed, uint64_t *chunk_trials)
+                       bool compressed, uint64_t block_first,
+                       uint64_t block_count, uint64_t *chunk_trials)
 {
+    uint64_t total = 1;
+    for (size_t d = 0; d < rank; d++)
+        total *= shape[d];
+    /* a part: only its block's chunks */
+    bool part = !compressed && rank > 0 && block_count < total;
     hsize_t dims[SS_GRID_MAX_AXES + 1], chunk[SS_GRID_MAX_AXES + 1];
     for (size_t d = 0; d < rank; d++)
         dims[d] = shape[d];
@@ -450,7 +507,9 @@ hid_t ss__h5_create_nd(hid_t file, const char *name, hid_t type,
             goto done;
         if (compressed ? H5Pset_shuffle(dcpl) < 0 ||
                              H5Pset_deflate(dcpl, 1) < 0
-                       : H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY) < 0)
+                       : H5Pset_alloc_time(dcpl, part ? H5D_ALLOC_TIME_INCR
+                                                      : H5D_ALLOC_TIME_EARLY) <
+                             0)
             goto done;
         /* room for the few chunks one block of trials touches */
         H5Pset_chunk_cache(dapl, 521, 1u << 20, 1.0);
@@ -463,6 +522,11 @@ hid_t ss__h5_create_nd(hid_t file, const char *name, hid_t type,
         goto done;
     d = H5Dcreate2(file, name, type, space, H5P_DEFAULT, dcpl, dapl);
     if (d >= 0 && H5Tget_class(type) == H5T_FLOAT && ss__h5_fill_attr(d) < 0) {
+        H5Dclose(d);
+        d = -1;
+    }
+    if (d >= 0 && part && block_count > 0 &&
+        fill_run(d, type, fill, rank, shape, block_first, block_count) < 0) {
         H5Dclose(d);
         d = -1;
     }

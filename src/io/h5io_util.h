@@ -157,14 +157,24 @@ hid_t ss__h5_index_dataset(hid_t file, const char *name, uint64_t n);
 uint64_t ss__h5_chunk_shape(size_t rank, const uint64_t *shape,
                             uint64_t *chunk);
 
+/* The chunks of that shape that hold trials [first, first + n) (chunks
+ * hold runs of consecutive trials, so these are consecutive too). */
+uint64_t ss__h5_chunks_of_run(size_t rank, const uint64_t *shape,
+                              uint64_t first, uint64_t n);
+
 /* An N-D dataset of one value per trial, filled with *fill (a double for a
  * float type, else a uint8_t). Compressed, its chunks are allocated as
- * they are written; uncompressed, all of them at once, so that writing
- * data later never changes the file's metadata. *chunk_trials (if not
- * NULL) gets the trials per chunk. */
+ * they are written. Uncompressed, the chunks that hold trials
+ * [block_first, block_first + block_count) are allocated now, filled (all
+ * of them, early, for a block that is every trial; incrementally, only
+ * the block's, for a shard's part: the others stay unallocated and read
+ * as the fill), so that writing the block's trials later never changes
+ * the file's metadata. *chunk_trials (if not NULL) gets the trials per
+ * chunk. */
 hid_t ss__h5_create_nd(hid_t file, const char *name, hid_t type,
                        const void *fill, size_t rank, const uint64_t *shape,
-                       bool compressed, uint64_t *chunk_trials);
+                       bool compressed, uint64_t block_first,
+                       uint64_t block_count, uint64_t *chunk_trials);
 
 /* Reads trials [first, first + n) of d, a dataset of one value per
  * trial of a grid of the given shape, into buf (n values of mem_type, in

@@ -195,7 +195,7 @@ static ss_status write_derived(hid_t file, const ss_grid *grid, coords *c,
         if ((st = check_name_free(file, info->name, path, err)) != SS_OK)
             goto done;
         ds[k] = ss__h5_create_nd(file, info->name, H5T_IEEE_F64LE, &nan, rank,
-                                 shape, true, NULL);
+                                 shape, true, 0, UINT64_MAX, NULL);
         if (ds[k] < 0) {
             st = ss_error_set(err, SS_ERR_IO, "%s: cannot create '%s'", path,
                               info->name);
@@ -449,6 +449,8 @@ ss_status ss__h5_create_file(const char *file_path, const char *path,
 
     double nan = NAN;
     uint8_t zero = 0;
+    uint64_t block_first, block_count;
+    ss_grid_block(grid, &block_first, &block_count);
     ss_model m = ss_spec_model(spec);
     for (int i = 0; i < SS_METRIC_COUNT; i++) {
         ss_metric_id id = (ss_metric_id)i;
@@ -459,7 +461,8 @@ ss_status ss__h5_create_file(const char *file_path, const char *path,
             goto fail;
         hid_t d =
             ss__h5_create_nd(f->file, info->name, H5T_IEEE_F64LE, &nan, f->rank,
-                             f->shape, compressed, &f->chunk_trials);
+                             f->shape, compressed, block_first, block_count,
+                             &f->chunk_trials);
         f->metric[i] = d;
         if (d < 0 || attach_dims(d, &c, f->rank) < 0 ||
             ss__h5_attr_string(d, "units", info->unit) < 0 ||
@@ -485,7 +488,8 @@ ss_status ss__h5_create_file(const char *file_path, const char *path,
             goto fail;
         hid_t d = *per_trial[k].d =
             ss__h5_create_nd(f->file, per_trial[k].name, H5T_STD_U8LE, &zero,
-                             f->rank, f->shape, compressed, &f->chunk_trials);
+                             f->rank, f->shape, compressed, block_first,
+                             block_count, &f->chunk_trials);
         if (d < 0 || attach_dims(d, &c, f->rank) < 0 ||
             ss__h5_attr_string(d, "long_name", per_trial[k].long_name) < 0 ||
             write_flags(d, d == f->done) < 0) {
@@ -554,6 +558,18 @@ static double btree_bytes(size_t rank, double chunks)
     return nodes * node;
 }
 
+/* `chunks` chunks of per_chunk elements of `size` bytes each, and their
+ * index. Compressed chunks (the derived coordinates) may grow by
+ * deflate's worst case, 0.1% and a few bytes. */
+static double chunks_bytes(size_t rank, double chunks, double per_chunk,
+                           double size, bool compressed)
+{
+    double bytes = chunks * per_chunk * size;
+    if (compressed)
+        bytes += bytes / 512 + 64 * chunks;
+    return bytes + btree_bytes(rank, chunks);
+}
+
 /* A chunked dataset of the given shape, element size bytes, `copies`
  * times: its chunks allocated whole (the last one along each dimension
  * padded) and a chunk index each. Compressed chunks (the derived
@@ -568,10 +584,18 @@ static double chunked_bytes(size_t rank, const uint64_t *shape, double size,
     double chunks = 1;
     for (size_t d = 0; d < rank; d++)
         chunks *= ceil((double)shape[d] / (double)chunk[d]);
-    double bytes = chunks * per_chunk * size;
-    if (compressed)
-        bytes += bytes / 512 + 64 * chunks;
-    return copies * (bytes + btree_bytes(rank, chunks));
+    return copies * chunks_bytes(rank, chunks, per_chunk, size, compressed);
+}
+
+/* The same, uncompressed, with only the chunks that hold trials
+ * [first, first + n) allocated (a shard's part). */
+static double block_bytes(size_t rank, const uint64_t *shape, double size,
+                          double copies, uint64_t first, uint64_t n)
+{
+    uint64_t chunk[SS_GRID_MAX_AXES + 1];
+    double per_chunk = (double)ss__h5_chunk_shape(rank, shape, chunk);
+    double chunks = (double)ss__h5_chunks_of_run(rank, shape, first, n);
+    return copies * chunks_bytes(rank, chunks, per_chunk, size, false);
 }
 
 /* A 1-D coordinate of n values of param (strings for `input`: a heap
@@ -620,8 +644,14 @@ double ss_h5_estimate_bytes(const ss_grid *grid)
             metrics++;
     /* the metrics (float64), status and done (uint8) share one chunk
      * shape */
-    bytes += chunked_bytes(rank, shape, 8, metrics, false) +
-             chunked_bytes(rank, shape, 1, 2, false);
+    uint64_t first, count;
+    ss_grid_block(grid, &first, &count);
+    if (count < ss_grid_trials(grid)) /* a part: its block's chunks only */
+        bytes += block_bytes(rank, shape, 8, metrics, first, count) +
+                 block_bytes(rank, shape, 1, 2, first, count);
+    else
+        bytes += chunked_bytes(rank, shape, 8, metrics, false) +
+                 chunked_bytes(rank, shape, 1, 2, false);
     datasets += metrics + 2;
 
     size_t text;

@@ -32,6 +32,9 @@ TINY = "model: stp_train\nseed: 4\nrepeats: 2\nsweep:\n  rate: [10, 20, 40]\n"
 LONG = "model: lif_cond_stp\nseed: 11\nrepeats: 80\n" \
        "sweep:\n  exc_rate: {linspace: [5, 25, 100]}\n" \
        "  inh_rate: [10, 20, 30, 40, 50]\n"
+# 2 x 10^6 cheap trials: a part of 1/100 of them must cost about that
+BIG = "model: stp_train\nseed: 5\nrepeats: 20000\n" \
+      "sweep:\n  rate: {linspace: [5, 50, 100]}\n"
 NO_SLURM = {k: v for k, v in os.environ.items()
             if not k.startswith("SLURM_")}
 
@@ -449,6 +452,49 @@ class Shards(unittest.TestCase):
         run("merge", "-o", out, other, part)
         self.assert_equal_to_one_run(out, "long")
 
+    def test_a_part_killed_at_any_moment_resumes_byte_equal(self):
+        # part 1/3: a block that starts and ends inside chunks, the only
+        # chunks its file allocates
+        part = self.path("long-1-of-3.h5")
+        T = 100 * 5 * 80
+        a, b = shard_range(T, 1, 3)
+        ref = datasets(self.refs["long"], LIF)
+        done_before, kills = 0, 0
+        for k in range(6):
+            args = [BIN, "run", "long.yaml", "-o", part, "--shard", "1/3",
+                    "-q", "-j", "2"]
+            if os.path.exists(part):
+                args.append("--resume")
+            proc = subprocess.Popen(args, cwd=self.tmp, env=NO_SLURM,
+                                    stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)
+            time.sleep(0.05 + 0.1 * k)
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGKILL)
+                kills += 1
+            proc.wait()
+            if not os.path.exists(part):
+                continue  # killed before the file was at its path
+            got = datasets(part, LIF)
+            done = got["done"].reshape(-1) == 1
+            self.assertFalse(done[:a].any() or done[b:].any())
+            for m in LIF + ["status"]:
+                g, w = got[m].reshape(-1), ref[m].reshape(-1)
+                self.assertEqual(g[done].tobytes(), w[done].tobytes(), m)
+            p = run("info", part, check=False, cwd=self.tmp)
+            self.assertIn(p.returncode, (0, 3), p.stderr)
+            self.assertGreaterEqual(int(done.sum()), done_before)
+            done_before = int(done.sum())
+        self.assertGreaterEqual(kills, 3)
+        run("run", "long.yaml", "-o", part, "--shard", "1/3", "--resume",
+            "-q", cwd=self.tmp)
+        got = datasets(part, LIF)
+        for m in LIF + ["status", "done"]:
+            g, w = got[m].reshape(-1), ref[m].reshape(-1)
+            self.assertEqual(g[a:b].tobytes(), w[a:b].tobytes(), m)
+        self.assertTrue(np.isnan(got["firing_rate"].reshape(-1)[:a]).all())
+        self.assertFalse(got["done"].reshape(-1)[b:].any())
+
     def test_resume_checks_the_shard_and_starts_a_missing_file(self):
         part = self.path("p.h5")
         p = run("run", "small.yaml", "-o", part, "--shard", "0/2", "--resume",
@@ -489,6 +535,49 @@ class Shards(unittest.TestCase):
         self.assertIn("shard   0/9: no trials, 0 of the 6 trials", p.stdout)
         self.assertEqual(sorted(os.listdir(self.tmp)),
                          ["long.yaml", "small.yaml", "tiny.yaml"])
+
+    def test_a_part_costs_in_proportion_to_its_block(self):
+        with open(self.path("big.yaml"), "w") as f:
+            f.write(BIG)
+        T, per_trial = 2_000_000, len(STP) * 8 + 2
+        a, b = shard_range(T, 0, 100)
+        # the block's trials, five times over, and the fixed overhead
+        limit = 5 * (b - a) * per_trial + 256 * 1024
+        p = run("run", "big.yaml", "--shard", "0/100", "--dry-run",
+                cwd=self.tmp)
+        bound = float(p.stdout.split("at most ")[1].split(" MB")[0]) * 1e6
+        self.assertLess(bound, limit)
+        # the uncompressed file as soon as it is at its path (it is renamed
+        # there once made), then the finished one
+        part = self.path("big-part.h5")
+        proc = subprocess.Popen([BIN, "run", "big.yaml", "-o", part,
+                                 "--shard", "0/100", "-q", "-j", "1"],
+                                cwd=self.tmp, env=NO_SLURM,
+                                stderr=subprocess.PIPE, text=True)
+        seen = 0
+        while proc.poll() is None and not seen:
+            if os.path.exists(part):
+                proc.send_signal(signal.SIGSTOP)
+                seen = os.path.getsize(part)
+                proc.send_signal(signal.SIGCONT)
+            time.sleep(0.0005)
+        _, stderr = proc.communicate()
+        self.assertEqual(proc.returncode, 0, stderr)
+        self.assertLess(seen, limit)
+        self.assertLess(os.path.getsize(part), limit)
+        ref = self.path("big-ref.h5")
+        run("run", "big.yaml", "-o", ref, "-q", cwd=self.tmp)
+        got, want = datasets(part, STP), datasets(ref, STP)
+        for k in STP + ["status", "done"]:
+            g, w = got[k].reshape(-1), want[k].reshape(-1)
+            self.assertEqual(got[k].shape, want[k].shape, k)
+            self.assertEqual(g[a:b].tobytes(), w[a:b].tobytes(), k)
+            rest = np.concatenate([g[:a], g[b:]])
+            if k in STP:
+                self.assertTrue(np.isnan(rest).all(), k)
+            else:
+                self.assertFalse(rest.any(), k)
+        self.assertTrue(got["done"].reshape(-1)[a:b].all())
 
 
 if __name__ == "__main__":
