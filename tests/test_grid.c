@@ -115,6 +115,48 @@ static void grid_indexes_row_major_with_repeat_last(void **state)
     ss_spec_free(spec);
 }
 
+/* Every trial's stream, whatever the grid varies (the grid hashes the
+ * parameters it keeps fixed once), is ss_model_trial_stream's. */
+static void grid_streams_are_those_of_the_trial_points(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {
+        spec_text,
+        "model: stp_train\nseed: 7\nrepeats: 2\n"
+        "sweep:\n  tau_f: [50, 750]\nderived:\n  tau_syn: 0.05 * tau_d\n",
+        "model: stp_train\nfixed: {rate: 10}\nsweep:\n  U0: [0.1, 0.2]\n",
+        "model: lif_cond_stp\nseed: 3\nrepeats: 2\n"
+        "sweep:\n  exc_rate: [5, 10]\n  tau_ratio: [1, 2]\n"
+        "derived:\n  tau_f_E: 300 * tau_ratio\n",
+        "model: lif_cond\nrepeats: 3\n",
+        "model: lif_cond\nstreams: common\nrepeats: 2\n"
+        "sweep:\n  T: [100, 200]\n",
+    };
+    for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++) {
+        ss_spec *spec;
+        ss_grid *grid;
+        ss_error err;
+        ss_status st = ss_spec_load_string(texts[k], strlen(texts[k]),
+                                           "s.yaml", &spec, &err);
+        if (st != SS_OK)
+            fail_msg("spec %zu: %s", k, err.message);
+        assert_int_equal(ss_grid_create(spec, &grid, &err), SS_OK);
+        for (uint64_t t = 0; t < ss_grid_trials(grid); t++) {
+            ss_params p;
+            uint64_t repeat;
+            ss_rng_stream s, want;
+            assert_int_equal(ss_grid_trial(grid, t, &p, &repeat, &s, &err),
+                             SS_OK);
+            ss_model_trial_stream(ss_spec_model(spec), &p,
+                                  ss_spec_seed(spec), repeat,
+                                  ss_spec_common_streams(spec), &want);
+            assert_memory_equal(&s, &want, sizeof s);
+        }
+        ss_grid_free(grid);
+        ss_spec_free(spec);
+    }
+}
+
 /* ---- shards ----------------------------------------------------------- */
 
 /* floor(k * T / n) by long division in base 2^32 digits: another way
@@ -386,6 +428,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(grid_boxes_cover_any_range_in_order),
         cmocka_unit_test(grid_indexes_row_major_with_repeat_last),
+        cmocka_unit_test(grid_streams_are_those_of_the_trial_points),
         cmocka_unit_test(shard_blocks_partition_the_trials_in_order),
         cmocka_unit_test(shard_range_is_exact_up_to_2_to_the_64),
         cmocka_unit_test(shard_parse_takes_k_of_n_only),

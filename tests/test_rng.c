@@ -99,6 +99,26 @@ static void rng_same_key_same_stream_other_key_other_stream(void **state)
     assert_int_equal(same4, 0);
 }
 
+/* The hash taken in steps, from any split point, is the one-call key. */
+static void rng_point_hash_in_steps_is_the_point_key(void **state)
+{
+    (void)state;
+    const double v[6] = {2, 0.1, -0.0, 20, 1e-300, -7.5};
+    for (size_t n = 0; n <= 6; n++) {
+        uint64_t want = ss_rng_point_key(v, n);
+        for (size_t cut = 0; cut <= n; cut++) {
+            ss_rng_point_hash st;
+            ss_rng_point_hash_init(&st, n);
+            ss_rng_point_hash_absorb(&st, v, cut);
+            ss_rng_point_hash copy = st; /* a prefix resumed twice */
+            ss_rng_point_hash_absorb(&st, v + cut, n - cut);
+            assert_true(ss_rng_point_hash_final(&st) == want);
+            ss_rng_point_hash_absorb(&copy, v + cut, n - cut);
+            assert_true(ss_rng_point_hash_final(&copy) == want);
+        }
+    }
+}
+
 static void rng_a_stream_does_not_depend_on_others_being_read(void **state)
 {
     (void)state;
@@ -254,6 +274,7 @@ int main(void)
         cmocka_unit_test(rng_seq_reads_the_documented_words),
         cmocka_unit_test(rng_skip_lands_where_reading_would),
         cmocka_unit_test(rng_same_key_same_stream_other_key_other_stream),
+        cmocka_unit_test(rng_point_hash_in_steps_is_the_point_key),
         cmocka_unit_test(rng_a_stream_does_not_depend_on_others_being_read),
         cmocka_unit_test(rng_u01_covers_zero_to_below_one),
         cmocka_unit_test(rng_uniform_and_normal_moments),

@@ -110,8 +110,11 @@ ss_status ss_grid_trial_at(const ss_grid *grid, const char *const *at,
 /* A trial's parameters, repeat index and random stream (keyed by the
  * spec's seed, the parameter point and the repeat, or by seed and repeat
  * alone with `streams: common`). A trial outside the grid is SS_ERR_USAGE;
- * a point that fails its check is the error of ss_spec_point. Thread-safe;
- * allocates nothing. */
+ * a point that fails its check is the error of ss_spec_point. The stream
+ * key is ss_model_trial_stream's, bit for bit; the grid hashes the point's
+ * leading parameters that no axis or derived expression sets once, at
+ * ss_grid_create, and each trial only the rest. Thread-safe; allocates
+ * nothing. */
 ss_status ss_grid_trial(const ss_grid *grid, uint64_t trial, ss_params *p,
                         uint64_t *repeat, ss_rng_stream *stream,
                         ss_error *err);

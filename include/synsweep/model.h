@@ -73,6 +73,14 @@ ss_status ss_model_run_fast(ss_model m, size_t n, const ss_params *p,
                             const ss_rng_stream *s, ss_model_ws *ws,
                             ss_metrics *out, ss_error *err);
 
+/* ss_model_run_fast for points that have passed ss_params_check_point
+ * already (every point ss_spec_point and ss_grid_trial return): the same
+ * results, without checking the points again. A point that has not
+ * passed the check is undefined behaviour: use ss_model_run_fast. */
+ss_status ss_model_run_fast_checked(ss_model m, size_t n, const ss_params *p,
+                                    const ss_rng_stream *s, ss_model_ws *ws,
+                                    ss_metrics *out, ss_error *err);
+
 /* Runs one trial with the kernel chosen: ss_model_run or
  * ss_model_run_fast with n = 1 (which keeps no traces). */
 ss_status ss_model_run_kernel(ss_kernel k, ss_model m, const ss_params *p,

@@ -34,6 +34,26 @@ typedef struct ss_rng_seq {
  * pure, any thread. */
 uint64_t ss_rng_point_key(const double *values, size_t n);
 
+/* The same hash taken in steps, for points whose first values are shared
+ * by many points (a sweep's fixed parameters): a chain in which value i is
+ * enciphered under the hash of values[0..i), so the state after a prefix
+ * can be kept and resumed. init(n), then absorbing values[0..n) in any
+ * number of calls, in order, then final gives ss_rng_point_key(values, n),
+ * bit for bit. Plain data; copy a state to resume it more than once. */
+typedef struct ss_rng_point_hash {
+    uint64_t h[2];
+    size_t i; /* values absorbed so far */
+    size_t n; /* the point's length */
+} ss_rng_point_hash;
+
+void ss_rng_point_hash_init(ss_rng_point_hash *st, size_t n);
+/* Absorbs the next count values (values[0..count) are the point's values
+ * st->i .. st->i + count); st->i + count must not exceed n. */
+void ss_rng_point_hash_absorb(ss_rng_point_hash *st, const double *values,
+                              size_t count);
+/* The key, once all n values are absorbed. */
+uint64_t ss_rng_point_hash_final(const ss_rng_point_hash *st);
+
 /* Fills *s with the stream of (seed, point key, repeat). For common random
  * numbers across grid points, pass point_key = 0. Pure, any thread. */
 void ss_rng_stream_init(ss_rng_stream *s, uint64_t seed, uint64_t point_key,

@@ -582,17 +582,19 @@ ss_status ss__draw_trains(ss_model m, const ss_params *p,
 
 /* ---- entry points ---------------------------------------------------- */
 
-ss_status ss__model_run_fast_on(ss_model m, size_t n, const ss_params *p,
-                                const ss_rng_stream *s,
-                                const ss__trains *trains, ss_model_ws *ws,
-                                ss_metrics *out, ss_error *err)
+/* ss__model_run_fast_on; check false skips ss_params_validate of the
+ * points (the caller has checked them). */
+static ss_status run_fast(ss_model m, size_t n, const ss_params *p,
+                          const ss_rng_stream *s, const ss__trains *trains,
+                          ss_model_ws *ws, ss_metrics *out, bool check,
+                          ss_error *err)
 {
     if (n == 0 || n > L)
         return ss_error_set(err, SS_ERR_PARAM,
                             "the fast kernels take 1 to %d trials at once",
                             L);
     for (size_t l = 0; l < n; l++) {
-        ss_status st = ss_params_validate(m, &p[l], err);
+        ss_status st = check ? ss_params_validate(m, &p[l], err) : SS_OK;
         if (st != SS_OK)
             return st;
         if (ss_params_time_bins(m, &p[l]) != ss_params_time_bins(m, &p[0]) &&
@@ -611,9 +613,24 @@ ss_status ss__model_run_fast_on(ss_model m, size_t n, const ss_params *p,
     return run_lif(m, n, p, s, trains, ws, out, err);
 }
 
+ss_status ss__model_run_fast_on(ss_model m, size_t n, const ss_params *p,
+                                const ss_rng_stream *s,
+                                const ss__trains *trains, ss_model_ws *ws,
+                                ss_metrics *out, ss_error *err)
+{
+    return run_fast(m, n, p, s, trains, ws, out, true, err);
+}
+
 ss_status ss_model_run_fast(ss_model m, size_t n, const ss_params *p,
                             const ss_rng_stream *s, ss_model_ws *ws,
                             ss_metrics *out, ss_error *err)
 {
-    return ss__model_run_fast_on(m, n, p, s, NULL, ws, out, err);
+    return run_fast(m, n, p, s, NULL, ws, out, true, err);
+}
+
+ss_status ss_model_run_fast_checked(ss_model m, size_t n, const ss_params *p,
+                                    const ss_rng_stream *s, ss_model_ws *ws,
+                                    ss_metrics *out, ss_error *err)
+{
+    return run_fast(m, n, p, s, NULL, ws, out, false, err);
 }

@@ -16,24 +16,43 @@ void ss__rng_philox4x64(const uint64_t ctr[4], const uint64_t key[2],
     memcpy(out, r.v, sizeof r.v);
 }
 
-uint64_t ss_rng_point_key(const double *values, size_t n)
+void ss_rng_point_hash_init(ss_rng_point_hash *st, size_t n)
+{
+    st->h[0] = UINT64_C(0x243f6a8885a308d3);
+    st->h[1] = UINT64_C(0x13198a2e03707344);
+    st->i = 0;
+    st->n = n;
+}
+
+void ss_rng_point_hash_absorb(ss_rng_point_hash *st, const double *values,
+                              size_t count)
 {
     /* Philox as a compression function: each value, with its position and
      * the point's length, is enciphered under the running hash as key. */
-    uint64_t h[2] = {UINT64_C(0x243f6a8885a308d3),
-                     UINT64_C(0x13198a2e03707344)};
-    for (size_t i = 0; i < n; i++) {
-        double v = values[i] == 0.0 ? 0.0 : values[i];
+    for (size_t k = 0; k < count; k++, st->i++) {
+        double v = values[k] == 0.0 ? 0.0 : values[k];
         uint64_t bits;
         memcpy(&bits, &v, sizeof bits);
-        uint64_t ctr[4] = {bits, (uint64_t)i, (uint64_t)n,
+        uint64_t ctr[4] = {bits, (uint64_t)st->i, (uint64_t)st->n,
                            UINT64_C(0x7053574550504f49)};
         uint64_t out[4];
-        ss__rng_philox4x64(ctr, h, out);
-        h[0] = out[0];
-        h[1] = out[1];
+        ss__rng_philox4x64(ctr, st->h, out);
+        st->h[0] = out[0];
+        st->h[1] = out[1];
     }
-    return h[0] ^ h[1];
+}
+
+uint64_t ss_rng_point_hash_final(const ss_rng_point_hash *st)
+{
+    return st->h[0] ^ st->h[1];
+}
+
+uint64_t ss_rng_point_key(const double *values, size_t n)
+{
+    ss_rng_point_hash st;
+    ss_rng_point_hash_init(&st, n);
+    ss_rng_point_hash_absorb(&st, values, n);
+    return ss_rng_point_hash_final(&st);
 }
 
 void ss_rng_stream_init(ss_rng_stream *s, uint64_t seed, uint64_t point_key,

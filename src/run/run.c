@@ -15,21 +15,56 @@
 /* Seconds between progress reports. */
 #define PROGRESS_PERIOD 0.25
 
+/* The last trial made by next_trial: its grid point's parameters and
+ * stream key serve every repeat of the point. */
+typedef struct point_cache {
+    uint64_t point; /* trial / repeats; UINT64_MAX when empty */
+    ss_params p;
+    ss_rng_stream s;
+} point_cache;
+
+/* Trial `trial`'s parameters and stream into *p, *s: ss_grid_trial's. The
+ * repeat is the grid's last dimension and a point's parameters and stream
+ * key do not depend on it, so the repeats of the point in the cache take
+ * them from there (with their own repeat), checked and keyed once. */
+static ss_status next_trial(const ss_grid *grid, uint64_t repeats,
+                            point_cache *c, uint64_t trial, ss_params *p,
+                            ss_rng_stream *s, ss_error *err)
+{
+    const uint64_t point = trial / repeats;
+    if (point == c->point) {
+        *p = c->p;
+        ss_rng_stream_init(s, c->s.key[0], c->s.key[1], trial % repeats);
+        return SS_OK;
+    }
+    uint64_t repeat;
+    ss_status st = ss_grid_trial(grid, trial, p, &repeat, s, err);
+    if (st == SS_OK) {
+        c->point = point;
+        c->p = *p;
+        c->s = *s;
+    }
+    return st;
+}
+
 /* Runs trials [first, first + n) into rows[0 .. n): one by one with the
  * reference kernels; with the fast ones, in lanes of up to SS_MODEL_LANES
- * trials that share a time grid. */
+ * trials that share a time grid. The points come from ss_grid_trial,
+ * checked: the fast kernels do not check them again. */
 static ss_status run_trials(const ss_grid *grid, ss_kernel kernel,
                             uint64_t first, uint64_t n, ss_model_ws *ws,
                             ss_metrics *rows, ss_error *err)
 {
     const ss_model model = ss_spec_model(ss_grid_spec(grid));
+    const uint64_t repeats = ss_grid_shape(grid)[ss_grid_rank(grid) - 1];
+    point_cache cache = {.point = UINT64_MAX};
     ss_params p[SS_MODEL_LANES];
     ss_rng_stream s[SS_MODEL_LANES];
-    uint64_t repeat;
     ss_status st = SS_OK;
     for (uint64_t t = 0; t < n && st == SS_OK;) {
         if (kernel == SS_KERNEL_REFERENCE) {
-            st = ss_grid_trial(grid, first + t, &p[0], &repeat, &s[0], err);
+            st = next_trial(grid, repeats, &cache, first + t, &p[0], &s[0],
+                            err);
             if (st == SS_OK)
                 st = ss_model_run(model, &p[0], &s[0], ws, &rows[t], err);
             t++;
@@ -37,8 +72,8 @@ static ss_status run_trials(const ss_grid *grid, ss_kernel kernel,
         }
         size_t lanes = 0, bins = 0;
         while (lanes < SS_MODEL_LANES && t + lanes < n && st == SS_OK) {
-            st = ss_grid_trial(grid, first + t + lanes, &p[lanes], &repeat,
-                               &s[lanes], err);
+            st = next_trial(grid, repeats, &cache, first + t + lanes,
+                            &p[lanes], &s[lanes], err);
             size_t b = ss_params_time_bins(model, &p[lanes]);
             if (lanes > 0 && b != bins)
                 break; /* starts the next group */
@@ -46,7 +81,8 @@ static ss_status run_trials(const ss_grid *grid, ss_kernel kernel,
             lanes++;
         }
         if (st == SS_OK)
-            st = ss_model_run_fast(model, lanes, p, s, ws, &rows[t], err);
+            st = ss_model_run_fast_checked(model, lanes, p, s, ws, &rows[t],
+                                           err);
         t += lanes;
     }
     return st;

@@ -14,7 +14,40 @@ struct ss_grid {
     bool sharded;
     ss_shard shard;
     uint64_t block_first, block_count; /* the trials this part runs */
+    /* The stream key's hash after the point's leading values that no axis
+     * or derived expression sets (the model, then the parameters in table
+     * order up to the first one that varies): the same at every point, so
+     * a trial absorbs only the rest. Unused with `streams: common`. */
+    ss_rng_point_hash key_prefix;
 };
+
+/* The hash state of every point's first values that are the same at
+ * every point of spec's grid. */
+static void key_prefix_init(const ss_spec *spec, ss_rng_point_hash *st)
+{
+    const ss_model m = ss_spec_model(spec);
+    bool varies[SS_PARAM_COUNT] = {false};
+    for (size_t a = 0; a < ss_spec_axis_count(spec); a++) {
+        const ss_axis *ax = ss_spec_axis(spec, a);
+        for (size_t k = 0; k < ax->n_members; k++)
+            if (ax->members[k].param != SS_PARAM_COUNT)
+                varies[ax->members[k].param] = true;
+    }
+    for (size_t i = 0; i < ss_spec_derived_count(spec); i++)
+        varies[ss_spec_derived_param(spec, i)] = true;
+    double point[SS_PARAM_COUNT + 1];
+    size_t n = ss_params_point(m, ss_spec_fixed(spec), point);
+    size_t fixed = 1; /* the model */
+    for (int i = 0; i < SS_PARAM_COUNT; i++) {
+        if (!ss_param_used_by((ss_param_id)i, m))
+            continue;
+        if (varies[i])
+            break;
+        fixed++;
+    }
+    ss_rng_point_hash_init(st, n);
+    ss_rng_point_hash_absorb(st, point, fixed);
+}
 
 ss_status ss_grid_create(const ss_spec *spec, ss_grid **out, ss_error *err)
 {
@@ -45,6 +78,7 @@ ss_status ss_grid_create(const ss_spec *spec, ss_grid **out, ss_error *err)
         g->trials *= n;
     }
     g->block_count = g->trials;
+    key_prefix_init(spec, &g->key_prefix);
     *out = g;
     return SS_OK;
 }
@@ -139,9 +173,17 @@ ss_status ss_grid_trial(const ss_grid *grid, uint64_t trial, ss_params *p,
     if (s != SS_OK)
         return s;
     *repeat = idx[grid->rank - 1];
+    /* ss_model_trial_stream's key, resumed after the fixed prefix */
     const ss_spec *spec = grid->spec;
-    ss_model_trial_stream(ss_spec_model(spec), p, ss_spec_seed(spec),
-                          *repeat, ss_spec_common_streams(spec), stream);
+    uint64_t point_key = 0;
+    if (!ss_spec_common_streams(spec)) {
+        double point[SS_PARAM_COUNT + 1];
+        size_t n = ss_params_point(ss_spec_model(spec), p, point);
+        ss_rng_point_hash st = grid->key_prefix;
+        ss_rng_point_hash_absorb(&st, point + st.i, n - st.i);
+        point_key = ss_rng_point_hash_final(&st);
+    }
+    ss_rng_stream_init(stream, ss_spec_seed(spec), point_key, *repeat);
     return SS_OK;
 }
 
