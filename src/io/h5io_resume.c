@@ -19,20 +19,6 @@ static int read_done(const ss_h5 *f, uint64_t first, uint64_t n, uint8_t *buf)
                            first, n, buf);
 }
 
-static bool same_shape(hid_t d, size_t rank, const uint64_t *shape)
-{
-    hid_t space = H5Dget_space(d);
-    hsize_t dims[SS_GRID_MAX_AXES + 1];
-    bool same = space >= 0 &&
-                H5Sget_simple_extent_ndims(space) == (int)rank &&
-                H5Sget_simple_extent_dims(space, dims, NULL) >= 0;
-    for (size_t k = 0; same && k < rank; k++)
-        same = dims[k] == shape[k];
-    if (space >= 0)
-        H5Sclose(space);
-    return same;
-}
-
 /* path as one word of a POSIX shell: as it is when nothing in it is
  * special, else single-quoted. False when it does not fit in size. */
 static bool shell_word(const char *path, char *buf, size_t size)
@@ -196,14 +182,16 @@ ss_status ss_h5_open_resume(const char *path, const ss_grid *grid,
         ss_metric_id id = (ss_metric_id)i;
         if (!ss_metric_used_by(id, m) || !ss_spec_metric_selected(spec, id))
             continue;
-        f->metric[i] = H5Dopen2(f->file, ss_metric_info_of(id)->name,
-                                H5P_DEFAULT);
-        bad = f->metric[i] < 0 || !same_shape(f->metric[i], f->rank, f->shape);
+        f->metric[i] = ss__h5_open_per_trial(
+            f->file, ss_metric_info_of(id)->name, f->rank, f->shape);
+        bad = f->metric[i] < 0;
     }
-    f->done = bad ? -1 : H5Dopen2(f->file, "done", H5P_DEFAULT);
-    f->status = f->done < 0 ? -1 : H5Dopen2(f->file, "status", H5P_DEFAULT);
-    if (bad || f->status < 0 || !same_shape(f->done, f->rank, f->shape) ||
-        !same_shape(f->status, f->rank, f->shape)) {
+    f->done = bad ? -1
+                  : ss__h5_open_per_trial(f->file, "done", f->rank, f->shape);
+    f->status = f->done < 0 ? -1
+                            : ss__h5_open_per_trial(f->file, "status",
+                                                    f->rank, f->shape);
+    if (bad || f->status < 0) {
         st = ss_error_set(err, SS_ERR_IO,
                           "cannot resume '%s': its datasets do not match "
                           "the sweep's grid",
