@@ -31,6 +31,7 @@ void ss_model_ws_free(ss_model_ws *ws)
         free(*scratch_slot(ws, k));
     free(ws->spikes);
     ss__fast_free(ws->fast);
+    ss__cont_free(ws->cont);
     free(ws);
 }
 
@@ -339,6 +340,8 @@ ss_status ss__model_run_on(ss_model m, const ss_params *p,
     memset(ws->made, 0, sizeof ws->made);
     if (m == SS_MODEL_STP_TRAIN)
         return run_stp_train(p, s, given, ws, out, err);
+    if (ss__cont_wanted(m, p, given))
+        return ss__model_run_cont(m, p, s, given, ws, out, err);
     return run_lif(m, p, s, given, ws, out);
 }
 

@@ -603,6 +603,8 @@ static ss_status run_fast(ss_model m, size_t n, const ss_params *p,
                                 "trials run side by side must have the same "
                                 "number of time bins");
     }
+    if (ss__cont_lanes(m, n, p, trains)) /* continuous events, exact */
+        return ss__model_run_fast_cont(m, n, p, s, trains, ws, out, err);
     if (m == SS_MODEL_STP_TRAIN) {
         ss_status st = fast_reserve(ws, 0, err); /* picks the lane kernels */
         for (size_t l = 0; l < n && st == SS_OK; l++)

@@ -1,0 +1,498 @@
+/* The exact integrator of the LIF models (`method: exact`): between input
+ * events the conductances decay exactly (exponentials); v obeys
+ *     dv/dt = -a(t) v + b(t),
+ *     a = (1 + (gE + gI) / g_L) / tau_m,
+ *     b = (E_L + (gE VE + gI VI + I_inj) / g_L) / tau_m,
+ * linear in v, so over a piece [t0, t0 + h] without events
+ *     v(t0 + h) = Phi v(t0) + Psi,  Phi = exp(-(A(h))),
+ *     Psi = int_0^h exp(-(A(h) - A(u))) b(u) du,
+ * with A(u) = int_0^u a in closed form (sums of exponentials) and Psi by
+ * Gauss-Legendre quadrature on sub-pieces short enough (h lambda <= 1 for
+ * 5 nodes, <= 0.15 for 3, lambda the fastest rate of the integrand) that
+ * its error is below 1e-11 relative. Threshold crossings are found in
+ * continuous time: a piece is searched only when a bound says v may reach
+ * V_th in it (the drive v_inf = b / a above V_th somewhere in it, and a
+ * bound on dv/dt); the first crossing is then bracketed by bisection and
+ * found by safeguarded Newton to 1e-12 ms. The refractory clamp lasts
+ * exactly tref; the synapses of lif_cond_stp relax exactly between their
+ * spikes. Pure numerics: no I/O, no threads; the caller's workspace. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model_internal.h"
+
+/* The crossing time's tolerance, ms. */
+#define CROSS_TOL 1e-12
+
+/* Gauss-Legendre nodes and weights on [-1, 1]. */
+static const double gl3_x[3] = {-0.774596669241483377035853079956, 0.0,
+                                0.774596669241483377035853079956};
+static const double gl3_w[3] = {5.0 / 9.0, 8.0 / 9.0, 5.0 / 9.0};
+static const double gl5_x[5] = {-0.906179845938663992797626878299,
+                                -0.538469310105683091036314420700, 0.0,
+                                0.538469310105683091036314420700,
+                                0.906179845938663992797626878299};
+static const double gl5_w[5] = {0.236926885056189087514264040720,
+                                0.478628670499366468041291514836,
+                                128.0 / 225.0,
+                                0.478628670499366468041291514836,
+                                0.236926885056189087514264040720};
+
+/* The factors of one sub-piece length that do not depend on the state. */
+typedef struct piece_factors {
+    double hs;        /* the length they are for (NAN: none yet) */
+    int nodes;        /* 3 or 5 */
+    double eE, eI;    /* exp(-hs / tau_syn) */
+    double w[5];      /* weights times hs / 2 */
+    double t[5];      /* (hs - u_k) / tau_m */
+    double dE[5];     /* cE (exp(-u_k / tau_E) - eE) */
+    double dI[5];
+    double bE[5];     /* exp(-u_k / tau_E) VE / (g_L tau_m) */
+    double bI[5];
+} piece_factors;
+
+typedef struct xk {
+    double V_th, V_reset, tau_m, g_L, E_L, VE, VI, I, tref;
+    double rE, rI; /* 1 / tau_syn */
+    double cE, cI; /* tau_syn / (g_L tau_m) */
+    double N0;     /* g_L E_L + I_inj: v_inf's numerator without synapses */
+    double b0;     /* (E_L + I_inj / g_L) / tau_m */
+    piece_factors cache[2];
+    int next_slot;
+} xk;
+
+static void factors_make(const xk *k, double hs, int nodes, piece_factors *f)
+{
+    const double *x = nodes == 3 ? gl3_x : gl5_x;
+    const double *w = nodes == 3 ? gl3_w : gl5_w;
+    f->hs = hs;
+    f->nodes = nodes;
+    f->eE = exp(-hs * k->rE);
+    f->eI = exp(-hs * k->rI);
+    for (int i = 0; i < nodes; i++) {
+        double u = 0.5 * hs * (1.0 + x[i]);
+        double eEu = exp(-u * k->rE), eIu = exp(-u * k->rI);
+        f->w[i] = 0.5 * hs * w[i];
+        f->t[i] = (hs - u) / k->tau_m;
+        f->dE[i] = k->cE * (eEu - f->eE);
+        f->dI[i] = k->cI * (eIu - f->eI);
+        f->bE[i] = eEu * k->VE / (k->g_L * k->tau_m);
+        f->bI[i] = eIu * k->VI / (k->g_L * k->tau_m);
+    }
+}
+
+static const piece_factors *factors(xk *k, double hs, int nodes)
+{
+    for (int s = 0; s < 2; s++)
+        if (k->cache[s].hs == hs && k->cache[s].nodes == nodes)
+            return &k->cache[s];
+    piece_factors *f = &k->cache[k->next_slot];
+    k->next_slot ^= 1;
+    factors_make(k, hs, nodes, f);
+    return f;
+}
+
+/* Phi and Psi of a piece of length h from conductances gE, gI (no event
+ * inside); *gE1, *gI1 get the conductances at its end. */
+static void phi_psi(xk *k, double gE, double gI, double h, double *Phi,
+                    double *Psi, double *gE1, double *gI1)
+{
+    double a0 = (1.0 + (gE + gI) / k->g_L) / k->tau_m;
+    double lam = a0 > k->rE ? a0 : k->rE;
+    if (k->rI > lam)
+        lam = k->rI;
+    int nodes = 3, m = 1;
+    if (h * lam > 0.15) {
+        nodes = 5;
+        double q = ceil(h * lam);
+        m = q < 1.0 ? 1 : q > 1e9 ? 1000000000 : (int)q;
+    }
+    double hs = h / m;
+    const piece_factors *f = factors(k, hs, nodes);
+    double ph = 1.0, ps = 0.0;
+    for (int s = 0; s < m; s++) {
+        double Ah = hs / k->tau_m + gE * k->cE * (1.0 - f->eE) +
+                    gI * k->cI * (1.0 - f->eI);
+        double e = exp(-Ah), q = 0.0;
+        for (int i = 0; i < f->nodes; i++) {
+            double b = k->b0 + gE * f->bE[i] + gI * f->bI[i];
+            q += f->w[i] * exp(-(f->t[i] + gE * f->dE[i] + gI * f->dI[i])) *
+                 b;
+        }
+        ps = e * ps + q;
+        ph *= e;
+        gE *= f->eE;
+        gI *= f->eI;
+    }
+    *Phi = ph;
+    *Psi = ps;
+    *gE1 = gE;
+    *gI1 = gI;
+}
+
+static double prop(xk *k, double v, double gE, double gI, double h)
+{
+    double Phi, Psi, a, b;
+    phi_psi(k, gE, gI, h, &Phi, &Psi, &a, &b);
+    return Phi * v + Psi;
+}
+
+/* v_inf > V_th <=> L(gE, gI) > 0, L linear: its extremes over the box of
+ * conductances a piece passes through are at corners. */
+static double l_of(const xk *k, double gE, double gI)
+{
+    return (k->N0 - k->V_th * k->g_L) + gE * (k->VE - k->V_th) +
+           gI * (k->VI - k->V_th);
+}
+
+static double v_inf(const xk *k, double gE, double gI)
+{
+    return (k->N0 + gE * k->VE + gI * k->VI) / (k->g_L + gE + gI);
+}
+
+/* Whether v, below V_th at both ends of the piece (va at its start, the
+ * conductances gE, gI decaying over h), may reach V_th inside it. False
+ * only when it cannot: either v_inf < V_th all along (v falls wherever it
+ * meets V_th), or the largest dv/dt the piece allows cannot lift va to
+ * V_th in time h. */
+static bool maybe_above(const xk *k, double va, double gE, double gI,
+                        double h)
+{
+    double gE1 = gE * exp(-h * k->rE), gI1 = gI * exp(-h * k->rI);
+    double lmax = l_of(k, k->VE > k->V_th ? gE : gE1,
+                       k->VI > k->V_th ? gI : gI1);
+    if (lmax < 0)
+        return false;
+    double c[4] = {v_inf(k, gE, gI), v_inf(k, gE1, gI), v_inf(k, gE, gI1),
+                   v_inf(k, gE1, gI1)};
+    double hi = c[0], lo = c[0];
+    for (int i = 1; i < 4; i++) {
+        hi = c[i] > hi ? c[i] : hi;
+        lo = c[i] < lo ? c[i] : lo;
+    }
+    /* v stays above min(va, min v_inf); dv/dt = a (v_inf - v) */
+    double vlow = va < lo ? va : lo;
+    double a_max = (k->g_L + gE + gI) / (k->g_L * k->tau_m);
+    double rise = hi - vlow > 0 ? hi - vlow : 0.0;
+    return va + h * a_max * rise >= k->V_th;
+}
+
+static double dvdt(const xk *k, double v, double gE, double gI)
+{
+    return (-(v - k->E_L) - (gE / k->g_L) * (v - k->VE) -
+            (gI / k->g_L) * (v - k->VI) + k->I / k->g_L) /
+           k->tau_m;
+}
+
+/* The one crossing in (0, h] (va < V_th <= vb, v_inf > V_th all along, so
+ * v rises wherever it meets V_th): safeguarded Newton. */
+static double solve_unique(xk *k, double va, double gE, double gI, double h,
+                           double vb)
+{
+    double lo = 0.0, hi = h;
+    double s = h * (k->V_th - va) / (vb - va);
+    if (!(s > lo && s < hi))
+        s = 0.5 * h;
+    for (int iter = 0; iter < 200 && hi - lo > CROSS_TOL; iter++) {
+        double vs = prop(k, va, gE, gI, s);
+        double f = vs - k->V_th;
+        if (f >= 0)
+            hi = s;
+        else
+            lo = s;
+        double d = dvdt(k, vs, gE * exp(-s * k->rE), gI * exp(-s * k->rI));
+        double sn = d > 0 ? s - f / d : 0.5 * (lo + hi);
+        if (!(sn > lo && sn < hi))
+            sn = 0.5 * (lo + hi);
+        if (fabs(sn - s) <= 0.25 * CROSS_TOL) {
+            s = sn;
+            break;
+        }
+        s = sn;
+    }
+    return s;
+}
+
+/* The first time in (0, h] at which v reaches V_th on a piece starting at
+ * va < V_th with conductances gE, gI and ending at vb, or -1 for none. */
+static double first_cross(xk *k, double va, double gE, double gI, double h,
+                          double vb, int depth)
+{
+    if (vb >= k->V_th) {
+        double gE1 = gE * exp(-h * k->rE), gI1 = gI * exp(-h * k->rI);
+        double lmin = l_of(k, k->VE > k->V_th ? gE1 : gE,
+                           k->VI > k->V_th ? gI1 : gI);
+        if (lmin > 0)
+            return solve_unique(k, va, gE, gI, h, vb);
+    } else if (!maybe_above(k, va, gE, gI, h)) {
+        return -1.0;
+    }
+    if (h <= CROSS_TOL || depth >= 64)
+        return vb >= k->V_th ? h : -1.0;
+    double hm = 0.5 * h, Phi, Psi, gEm, gIm;
+    phi_psi(k, gE, gI, hm, &Phi, &Psi, &gEm, &gIm);
+    double vm = Phi * va + Psi;
+    double s = first_cross(k, va, gE, gI, hm, vm, depth + 1);
+    if (s >= 0)
+        return s;
+    if (vm >= k->V_th)
+        return hm; /* below the tolerance: the midpoint is the crossing */
+    s = first_cross(k, vm, gEm, gIm, h - hm, vb, depth + 1);
+    return s >= 0 ? hm + s : -1.0;
+}
+
+ss_status ss__exact_reserve(ss__exact_ws *w, size_t Lt, size_t synapses,
+                            ss_error *err)
+{
+    int bad = 0;
+    if (Lt > w->cap) {
+        double **arr[5] = {&w->v, &w->fmp, &w->gE, &w->gI, &w->spike_t};
+        for (int i = 0; i < 5; i++) {
+            double *p = realloc(*arr[i], (Lt + 1) * sizeof **arr[i]);
+            if (p)
+                *arr[i] = p;
+            else
+                bad = 1;
+        }
+        if (!bad)
+            w->cap = w->spike_cap = Lt;
+    }
+    if (!bad && 3 * synapses > w->syn_cap) {
+        double *p = realloc(w->syn, 3 * synapses * sizeof *p);
+        if (p) {
+            w->syn = p;
+            w->syn_cap = 3 * synapses;
+        } else {
+            bad = 1;
+        }
+    }
+    if (bad)
+        return ss_error_set(err, SS_ERR_NOMEM,
+                            "cannot allocate the exact integrator's "
+                            "workspace for %zu bins",
+                            Lt);
+    return SS_OK;
+}
+
+void ss__exact_free(ss__exact_ws *w)
+{
+    free(w->v);
+    free(w->fmp);
+    free(w->gE);
+    free(w->gI);
+    free(w->spike_t);
+    free(w->syn);
+    free(w->isi);
+    memset(w, 0, sizeof *w);
+}
+
+/* The membrane's state along the trial. */
+typedef struct run_state {
+    double v, vf, gE, gI;
+    double refr_end; /* v is clamped at V_reset until then */
+    size_t n_spikes;
+    bool nomem;
+} run_state;
+
+static void spike(run_state *r, ss__exact_ws *w, const xk *k, double ts)
+{
+    if (r->n_spikes == w->spike_cap) {
+        /* more spikes than bins: only with tref below dt; rare */
+        size_t want = 2 * w->spike_cap + 16;
+        double *p = realloc(w->spike_t, want * sizeof *p);
+        if (!p) {
+            r->nomem = true;
+            return;
+        }
+        w->spike_t = p;
+        w->spike_cap = want;
+    }
+    w->spike_t[r->n_spikes++] = ts;
+    r->refr_end = ts + k->tref;
+}
+
+/* The spiking run from ta (v = va, conductances gE, gI there, not
+ * refractory) to tb, vb the value v reaches at tb if it does not fire. */
+static void segment(xk *k, run_state *r, ss__exact_ws *w, double ta,
+                    double va, double gE, double gI, double tb, double vb)
+{
+    for (;;) {
+        double h = tb - ta;
+        double s = h > 0 ? first_cross(k, va, gE, gI, h, vb, 0) : -1.0;
+        if (s < 0) {
+            r->v = h > 0 ? vb : va;
+            return;
+        }
+        spike(r, w, k, ta + s);
+        if (r->nomem || r->refr_end >= tb) {
+            r->v = k->V_reset;
+            return;
+        }
+        double hr = r->refr_end - ta;
+        gE *= exp(-hr * k->rE);
+        gI *= exp(-hr * k->rI);
+        ta = r->refr_end;
+        va = k->V_reset;
+        vb = prop(k, va, gE, gI, tb - ta);
+    }
+}
+
+/* Both runs from t0 to t1 (> t0), no event between. */
+static void advance(xk *k, run_state *r, ss__exact_ws *w, double t0,
+                    double t1)
+{
+    double Phi, Psi, gE1, gI1;
+    phi_psi(k, r->gE, r->gI, t1 - t0, &Phi, &Psi, &gE1, &gI1);
+    r->vf = Phi * r->vf + Psi;
+    if (r->refr_end >= t1) {
+        r->v = k->V_reset;
+    } else if (r->refr_end > t0) {
+        double hr = r->refr_end - t0;
+        double gE = r->gE * exp(-hr * k->rE), gI = r->gI * exp(-hr * k->rI);
+        double vb = prop(k, k->V_reset, gE, gI, t1 - r->refr_end);
+        segment(k, r, w, r->refr_end, k->V_reset, gE, gI, t1, vb);
+    } else {
+        segment(k, r, w, t0, r->v, r->gE, r->gI, t1, Phi * r->v + Psi);
+    }
+    r->gE = gE1;
+    r->gI = gI1;
+}
+
+/* One Tsodyks-Markram synapse's increment at its spike at time t: u and R
+ * relax exactly since its last spike, then the tutorial's spike step (u
+ * first, R with the new u, g with R before it and the new u). syn holds
+ * (u, R, t_last). */
+static double stp_kick(double *syn, double t, double g_bar, double U0,
+                       double tau_d, double tau_f)
+{
+    double dt_last = t - syn[2];
+    double u = syn[0] * exp(-dt_last / tau_f);
+    double R = 1.0 - (1.0 - syn[1]) * exp(-dt_last / tau_d);
+    double u_new = u + U0 * (1.0 - u);
+    double kick = g_bar * R * u_new;
+    syn[0] = u_new;
+    syn[1] = R - u_new * R;
+    syn[2] = t;
+    return kick;
+}
+
+ss_status ss__exact_lif(ss_model m, const ss_params *p, const ss_events *ev,
+                        ss__exact_ws *w, ss_metrics *out, ss_error *err)
+{
+    const size_t Lt = ss_params_time_bins(m, p);
+    const size_t nE = (size_t)p->n_exc, nI = (size_t)p->n_inh;
+    ss_status st = ss__exact_reserve(w, Lt, nE + nI, err);
+    if (st != SS_OK)
+        return st;
+    xk k;
+    memset(&k, 0, sizeof k);
+    k.V_th = p->V_th;
+    k.V_reset = p->V_reset;
+    k.tau_m = p->tau_m;
+    k.g_L = p->g_L;
+    k.E_L = p->E_L;
+    k.VE = p->VE;
+    k.VI = p->VI;
+    k.I = p->I_inj;
+    k.tref = p->tref;
+    k.rE = 1.0 / p->tau_syn_E;
+    k.rI = 1.0 / p->tau_syn_I;
+    k.cE = p->tau_syn_E / (p->g_L * p->tau_m);
+    k.cI = p->tau_syn_I / (p->g_L * p->tau_m);
+    k.N0 = p->g_L * p->E_L + p->I_inj;
+    k.b0 = (p->E_L + p->I_inj / p->g_L) / p->tau_m;
+    k.cache[0].hs = k.cache[1].hs = NAN;
+
+    const bool stp = m == SS_MODEL_LIF_COND_STP;
+    for (size_t j = 0; j < nE + nI; j++) {
+        w->syn[3 * j] = 0.0;     /* u */
+        w->syn[3 * j + 1] = 1.0; /* R */
+        w->syn[3 * j + 2] = 0.0; /* t_last */
+    }
+
+    const double dt = p->dt, T = p->T;
+    const double *tE = ev->t[SS_EVENTS_EXC], *tI = ev->t[SS_EVENTS_INH];
+    const size_t nEv = ev->n[SS_EVENTS_EXC], nIv = ev->n[SS_EVENTS_INH];
+    size_t iE = 0, iI = 0;
+    /* an event at t = 0 is not delivered, as the tutorial's bin 0 */
+    while (iE < nEv && !(tE[iE] > 0))
+        iE++;
+    while (iI < nIv && !(tI[iI] > 0))
+        iI++;
+
+    run_state r = {p->V_init, p->V_init, 0.0, 0.0, -INFINITY, 0, false};
+    if (r.v >= k.V_th) { /* the tutorial tests bin 0 too */
+        spike(&r, w, &k, 0.0);
+        r.v = k.V_reset;
+    }
+    w->v[0] = r.v;
+    w->fmp[0] = r.vf;
+    w->gE[0] = w->gI[0] = 0.0;
+    size_t it = 1;
+    double t = 0.0;
+    for (;;) {
+        double tg = it < Lt ? (double)it * dt : INFINITY;
+        double te = iE < nEv ? tE[iE] : INFINITY;
+        double ti = iI < nIv ? tI[iI] : INFINITY;
+        double tb = tg < te ? tg : te;
+        tb = tb < ti ? tb : ti;
+        tb = tb < T ? tb : T;
+        if (tb > t)
+            advance(&k, &r, w, t, tb);
+        if (r.nomem)
+            return ss_error_set(err, SS_ERR_NOMEM,
+                                "cannot allocate the spike times");
+        t = tb;
+        for (; iE < nEv && tE[iE] <= tb; iE++)
+            r.gE += stp ? stp_kick(&w->syn[3 * ev->train[0][iE]], tb,
+                                   p->gE_bar, p->U0_E, p->tau_d_E,
+                                   p->tau_f_E)
+                        : p->gE_bar;
+        for (; iI < nIv && tI[iI] <= tb; iI++)
+            r.gI += stp ? stp_kick(&w->syn[3 * (nE + ev->train[1][iI])], tb,
+                                   p->gI_bar, p->U0_I, p->tau_d_I,
+                                   p->tau_f_I)
+                        : p->gI_bar;
+        if (tb == tg) {
+            /* the tutorial's samples at it * dt; v clamped while
+             * refractory */
+            w->v[it] = r.refr_end >= tb ? k.V_reset : r.v;
+            w->fmp[it] = r.vf;
+            w->gE[it] = r.gE;
+            w->gI[it] = r.gI;
+            it++;
+        }
+        if (tb >= T)
+            break;
+    }
+    w->n_spikes = r.n_spikes;
+    w->Lt = Lt;
+
+    ss_metrics_clear(out);
+    double *x = out->value;
+    size_t n = r.n_spikes;
+    x[SS_MET_n_spikes] = (double)n;
+    x[SS_MET_firing_rate] = 1e3 * (double)n / T;
+    x[SS_MET_fmp_mean] = ss_stats_mean(w->fmp, Lt);
+    x[SS_MET_fmp_std] = ss_stats_std(w->fmp, Lt, x[SS_MET_fmp_mean]);
+    x[SS_MET_v_mean] = ss_stats_mean(w->v, Lt);
+    x[SS_MET_gE_mean] = ss_stats_mean(w->gE, Lt);
+    x[SS_MET_gI_mean] = ss_stats_mean(w->gI, Lt);
+    x[SS_MET_cv_isi] = NAN; /* the tutorial's rule: more than 3 spikes */
+    if (n >= 4) {
+        if (w->isi_cap < n) {
+            double *q = realloc(w->isi, n * sizeof *q);
+            if (!q)
+                return ss_error_set(err, SS_ERR_NOMEM, "out of memory");
+            w->isi = q;
+            w->isi_cap = n;
+        }
+        for (size_t i = 1; i < n; i++)
+            w->isi[i - 1] = w->spike_t[i] - w->spike_t[i - 1];
+        double mean = ss_stats_mean(w->isi, n - 1);
+        x[SS_MET_cv_isi] = ss_stats_std(w->isi, n - 1, mean) / mean;
+    }
+    ss_metrics_check_finite(m, out);
+    return SS_OK;
+}
