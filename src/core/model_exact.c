@@ -39,15 +39,60 @@ static const double gl5_w[5] = {0.236926885056189087514264040720,
                                 0.478628670499366468041291514836,
                                 0.236926885056189087514264040720};
 
+/* exp(x) for -0.2 <= x <= 0 by its Taylor series to x^11 (error below
+ * 1e-17 relative): the pieces' exponents are that small, and this costs a
+ * fraction of a libm call. */
+static inline double exp_small(double x)
+{
+    /* 1/k!, k = 11 .. 2: Horner's scheme, multiplications only */
+    double r = 2.505210838544171877505e-8;
+    r = r * x + 2.755731922398589065256e-7;
+    r = r * x + 2.755731922398589065256e-6;
+    r = r * x + 2.480158730158730158730e-5;
+    r = r * x + 1.984126984126984126984e-4;
+    r = r * x + 1.388888888888888888889e-3;
+    r = r * x + 8.333333333333333333333e-3;
+    r = r * x + 4.166666666666666666667e-2;
+    r = r * x + 1.666666666666666666667e-1;
+    r = r * x + 0.5;
+    r = r * x + 1.0;
+    return r * x + 1.0;
+}
+
+/* Four of them at once (the three nodes and Phi of a piece). */
+typedef double v4 __attribute__((vector_size(32)));
+
+static inline void exp_small4(const double *x, double *out)
+{
+    v4 v, r;
+    memcpy(&v, x, sizeof v);
+    r = (v4){0, 0, 0, 0} + 2.505210838544171877505e-8;
+    r = r * v + 2.755731922398589065256e-7;
+    r = r * v + 2.755731922398589065256e-6;
+    r = r * v + 2.480158730158730158730e-5;
+    r = r * v + 1.984126984126984126984e-4;
+    r = r * v + 1.388888888888888888889e-3;
+    r = r * v + 8.333333333333333333333e-3;
+    r = r * v + 4.166666666666666666667e-2;
+    r = r * v + 1.666666666666666666667e-1;
+    r = r * v + 0.5;
+    r = r * v + 1.0;
+    r = r * v + 1.0;
+    memcpy(out, &r, sizeof r);
+}
+
+/* Sub-pieces with h lambda at most this take 3 nodes and exp_small. */
+#define SMALL_STEP 0.15
+
 /* The factors of one sub-piece length that do not depend on the state. */
 typedef struct piece_factors {
     double hs;        /* the length they are for (NAN: none yet) */
     int nodes;        /* 3 or 5 */
     double eE, eI;    /* exp(-hs / tau_syn) */
     double w[5];      /* weights times hs / 2 */
-    double t[5];      /* (hs - u_k) / tau_m */
-    double dE[5];     /* cE (exp(-u_k / tau_E) - eE) */
-    double dI[5];
+    double t[6];      /* (hs - u_k) / tau_m; for 3 nodes t[3] at u = 0 */
+    double dE[6];     /* cE (exp(-u_k / tau_E) - eE) */
+    double dI[6];
     double bE[5];     /* exp(-u_k / tau_E) VE / (g_L tau_m) */
     double bI[5];
 } piece_factors;
@@ -58,7 +103,11 @@ typedef struct xk {
     double cE, cI; /* tau_syn / (g_L tau_m) */
     double N0;     /* g_L E_L + I_inj: v_inf's numerator without synapses */
     double b0;     /* (E_L + I_inj / g_L) / tau_m */
+    double dt;
+    double r_gL, r_tau_m, r_syn; /* 1 / g_L, 1 / tau_m, max(rE, rI) */
     piece_factors cache[2];
+    piece_factors grid_step; /* of a whole bin, dt */
+    piece_factors small;     /* of the last other length, 3 nodes */
     int next_slot;
 } xk;
 
@@ -66,13 +115,15 @@ static void factors_make(const xk *k, double hs, int nodes, piece_factors *f)
 {
     const double *x = nodes == 3 ? gl3_x : gl5_x;
     const double *w = nodes == 3 ? gl3_w : gl5_w;
+    /* 3 nodes: hs / tau_syn <= SMALL_STEP */
+    double (*ex)(double) = nodes == 3 ? exp_small : exp;
     f->hs = hs;
     f->nodes = nodes;
-    f->eE = exp(-hs * k->rE);
-    f->eI = exp(-hs * k->rI);
+    f->eE = ex(-hs * k->rE);
+    f->eI = ex(-hs * k->rI);
     for (int i = 0; i < nodes; i++) {
         double u = 0.5 * hs * (1.0 + x[i]);
-        double eEu = exp(-u * k->rE), eIu = exp(-u * k->rI);
+        double eEu = ex(-u * k->rE), eIu = ex(-u * k->rI);
         f->w[i] = 0.5 * hs * w[i];
         f->t[i] = (hs - u) / k->tau_m;
         f->dE[i] = k->cE * (eEu - f->eE);
@@ -80,6 +131,10 @@ static void factors_make(const xk *k, double hs, int nodes, piece_factors *f)
         f->bE[i] = eEu * k->VE / (k->g_L * k->tau_m);
         f->bI[i] = eIu * k->VI / (k->g_L * k->tau_m);
     }
+    /* A(hs) itself: the node u = 0 */
+    f->t[nodes] = hs / k->tau_m;
+    f->dE[nodes] = k->cE * (1.0 - f->eE);
+    f->dI[nodes] = k->cI * (1.0 - f->eI);
 }
 
 static const piece_factors *factors(xk *k, double hs, int nodes)
@@ -98,29 +153,45 @@ static const piece_factors *factors(xk *k, double hs, int nodes)
 static void phi_psi(xk *k, double gE, double gI, double h, double *Phi,
                     double *Psi, double *gE1, double *gI1)
 {
-    double a0 = (1.0 + (gE + gI) / k->g_L) / k->tau_m;
-    double lam = a0 > k->rE ? a0 : k->rE;
-    if (k->rI > lam)
-        lam = k->rI;
-    int nodes = 3, m = 1;
-    if (h * lam > 0.15) {
-        nodes = 5;
-        double q = ceil(h * lam);
-        m = q < 1.0 ? 1 : q > 1e9 ? 1000000000 : (int)q;
+    double a0 = (1.0 + (gE + gI) * k->r_gL) * k->r_tau_m;
+    double lam = a0 > k->r_syn ? a0 : k->r_syn;
+    if (h * lam <= SMALL_STEP) {
+        /* every exponent below is in [-h lambda, 0] */
+        const piece_factors *f = &k->grid_step;
+        if (!(f->hs == k->dt && fabs(h - k->dt) <= 1e-12 * k->dt)) {
+            /* a bin split by events: lengths seldom repeat */
+            if (k->small.hs != h)
+                factors_make(k, h, 3, &k->small);
+            f = &k->small;
+        }
+        double x[4], e[4];
+        for (int i = 0; i < 4; i++)
+            x[i] = -(f->t[i] + gE * f->dE[i] + gI * f->dI[i]);
+        exp_small4(x, e);
+        double q = 0.0;
+        for (int i = 0; i < 3; i++)
+            q += f->w[i] * e[i] * (k->b0 + gE * f->bE[i] + gI * f->bI[i]);
+        *Phi = e[3];
+        *Psi = q;
+        *gE1 = gE * f->eE;
+        *gI1 = gI * f->eI;
+        return;
     }
+    double q = ceil(h * lam);
+    int m = q > 1e9 ? 1000000000 : (int)q;
     double hs = h / m;
-    const piece_factors *f = factors(k, hs, nodes);
+    const piece_factors *f = factors(k, hs, 5);
     double ph = 1.0, ps = 0.0;
     for (int s = 0; s < m; s++) {
         double Ah = hs / k->tau_m + gE * k->cE * (1.0 - f->eE) +
                     gI * k->cI * (1.0 - f->eI);
-        double e = exp(-Ah), q = 0.0;
+        double e = exp(-Ah), qs = 0.0;
         for (int i = 0; i < f->nodes; i++) {
             double b = k->b0 + gE * f->bE[i] + gI * f->bI[i];
-            q += f->w[i] * exp(-(f->t[i] + gE * f->dE[i] + gI * f->dI[i])) *
-                 b;
+            qs += f->w[i] *
+                  exp(-(f->t[i] + gE * f->dE[i] + gI * f->dI[i])) * b;
         }
-        ps = e * ps + q;
+        ps = e * ps + qs;
         ph *= e;
         gE *= f->eE;
         gI *= f->eI;
@@ -152,14 +223,13 @@ static double v_inf(const xk *k, double gE, double gI)
 }
 
 /* Whether v, below V_th at both ends of the piece (va at its start, the
- * conductances gE, gI decaying over h), may reach V_th inside it. False
+ * conductances decaying from gE, gI to gE1, gI1 over h), may reach V_th inside it. False
  * only when it cannot: either v_inf < V_th all along (v falls wherever it
  * meets V_th), or the largest dv/dt the piece allows cannot lift va to
  * V_th in time h. */
 static bool maybe_above(const xk *k, double va, double gE, double gI,
-                        double h)
+                        double gE1, double gI1, double h)
 {
-    double gE1 = gE * exp(-h * k->rE), gI1 = gI * exp(-h * k->rI);
     double lmax = l_of(k, k->VE > k->V_th ? gE : gE1,
                        k->VI > k->V_th ? gI : gI1);
     if (lmax < 0)
@@ -215,17 +285,17 @@ static double solve_unique(xk *k, double va, double gE, double gI, double h,
 }
 
 /* The first time in (0, h] at which v reaches V_th on a piece starting at
- * va < V_th with conductances gE, gI and ending at vb, or -1 for none. */
-static double first_cross(xk *k, double va, double gE, double gI, double h,
-                          double vb, int depth)
+ * va < V_th with conductances gE, gI (gE1, gI1 at its end) and ending at
+ * vb, or -1 for none. */
+static double first_cross(xk *k, double va, double gE, double gI, double gE1,
+                          double gI1, double h, double vb, int depth)
 {
     if (vb >= k->V_th) {
-        double gE1 = gE * exp(-h * k->rE), gI1 = gI * exp(-h * k->rI);
         double lmin = l_of(k, k->VE > k->V_th ? gE1 : gE,
                            k->VI > k->V_th ? gI1 : gI);
         if (lmin > 0)
             return solve_unique(k, va, gE, gI, h, vb);
-    } else if (!maybe_above(k, va, gE, gI, h)) {
+    } else if (!maybe_above(k, va, gE, gI, gE1, gI1, h)) {
         return -1.0;
     }
     if (h <= CROSS_TOL || depth >= 64)
@@ -233,12 +303,12 @@ static double first_cross(xk *k, double va, double gE, double gI, double h,
     double hm = 0.5 * h, Phi, Psi, gEm, gIm;
     phi_psi(k, gE, gI, hm, &Phi, &Psi, &gEm, &gIm);
     double vm = Phi * va + Psi;
-    double s = first_cross(k, va, gE, gI, hm, vm, depth + 1);
+    double s = first_cross(k, va, gE, gI, gEm, gIm, hm, vm, depth + 1);
     if (s >= 0)
         return s;
     if (vm >= k->V_th)
         return hm; /* below the tolerance: the midpoint is the crossing */
-    s = first_cross(k, vm, gEm, gIm, h - hm, vb, depth + 1);
+    s = first_cross(k, vm, gEm, gIm, gE1, gI1, h - hm, vb, depth + 1);
     return s >= 0 ? hm + s : -1.0;
 }
 
@@ -315,11 +385,13 @@ static void spike(run_state *r, ss__exact_ws *w, const xk *k, double ts)
 /* The spiking run from ta (v = va, conductances gE, gI there, not
  * refractory) to tb, vb the value v reaches at tb if it does not fire. */
 static void segment(xk *k, run_state *r, ss__exact_ws *w, double ta,
-                    double va, double gE, double gI, double tb, double vb)
+                    double va, double gE, double gI, double gE1, double gI1,
+                    double tb, double vb)
 {
     for (;;) {
         double h = tb - ta;
-        double s = h > 0 ? first_cross(k, va, gE, gI, h, vb, 0) : -1.0;
+        double s =
+            h > 0 ? first_cross(k, va, gE, gI, gE1, gI1, h, vb, 0) : -1.0;
         if (s < 0) {
             r->v = h > 0 ? vb : va;
             return;
@@ -334,7 +406,9 @@ static void segment(xk *k, run_state *r, ss__exact_ws *w, double ta,
         gI *= exp(-hr * k->rI);
         ta = r->refr_end;
         va = k->V_reset;
-        vb = prop(k, va, gE, gI, tb - ta);
+        double Phi, Psi;
+        phi_psi(k, gE, gI, tb - ta, &Phi, &Psi, &gE1, &gI1);
+        vb = Phi * va + Psi;
     }
 }
 
@@ -350,10 +424,13 @@ static void advance(xk *k, run_state *r, ss__exact_ws *w, double t0,
     } else if (r->refr_end > t0) {
         double hr = r->refr_end - t0;
         double gE = r->gE * exp(-hr * k->rE), gI = r->gI * exp(-hr * k->rI);
-        double vb = prop(k, k->V_reset, gE, gI, t1 - r->refr_end);
-        segment(k, r, w, r->refr_end, k->V_reset, gE, gI, t1, vb);
+        double P, Q, a, b;
+        phi_psi(k, gE, gI, t1 - r->refr_end, &P, &Q, &a, &b);
+        segment(k, r, w, r->refr_end, k->V_reset, gE, gI, a, b, t1,
+                P * k->V_reset + Q);
     } else {
-        segment(k, r, w, t0, r->v, r->gE, r->gI, t1, Phi * r->v + Psi);
+        segment(k, r, w, t0, r->v, r->gE, r->gI, gE1, gI1, t1,
+                Phi * r->v + Psi);
     }
     r->gE = gE1;
     r->gI = gI1;
@@ -402,7 +479,16 @@ ss_status ss__exact_lif(ss_model m, const ss_params *p, const ss_events *ev,
     k.cI = p->tau_syn_I / (p->g_L * p->tau_m);
     k.N0 = p->g_L * p->E_L + p->I_inj;
     k.b0 = (p->E_L + p->I_inj / p->g_L) / p->tau_m;
-    k.cache[0].hs = k.cache[1].hs = NAN;
+    k.dt = p->dt;
+    k.r_gL = 1.0 / p->g_L;
+    k.r_tau_m = 1.0 / p->tau_m;
+    k.r_syn = k.rE > k.rI ? k.rE : k.rI;
+    k.cache[0].hs = k.cache[1].hs = k.grid_step.hs = k.small.hs = NAN;
+    {
+        double a_max_rate = k.rE > k.rI ? k.rE : k.rI;
+        if (p->dt * a_max_rate <= SMALL_STEP)
+            factors_make(&k, p->dt, 3, &k.grid_step);
+    }
 
     const bool stp = m == SS_MODEL_LIF_COND_STP;
     for (size_t j = 0; j < nE + nI; j++) {
