@@ -40,26 +40,9 @@ static const double gl5_w[5] = {0.236926885056189087514264040720,
                                 0.236926885056189087514264040720};
 
 /* exp(x) for -0.2 <= x <= 0 by its Taylor series to x^11 (error below
- * 1e-17 relative): the pieces' exponents are that small, and this costs a
+ * 1e-17 relative), four at a time (Horner's scheme, multiplications by
+ * 1/k! only): the pieces' exponents are that small, and this costs a
  * fraction of a libm call. */
-static inline double exp_small(double x)
-{
-    /* 1/k!, k = 11 .. 2: Horner's scheme, multiplications only */
-    double r = 2.505210838544171877505e-8;
-    r = r * x + 2.755731922398589065256e-7;
-    r = r * x + 2.755731922398589065256e-6;
-    r = r * x + 2.480158730158730158730e-5;
-    r = r * x + 1.984126984126984126984e-4;
-    r = r * x + 1.388888888888888888889e-3;
-    r = r * x + 8.333333333333333333333e-3;
-    r = r * x + 4.166666666666666666667e-2;
-    r = r * x + 1.666666666666666666667e-1;
-    r = r * x + 0.5;
-    r = r * x + 1.0;
-    return r * x + 1.0;
-}
-
-/* Four of them at once (the three nodes and Phi of a piece). */
 typedef double v4 __attribute__((vector_size(32)));
 
 static inline void exp_small4(const double *x, double *out)
@@ -80,6 +63,26 @@ static inline void exp_small4(const double *x, double *out)
     r = r * v + 1.0;
     memcpy(out, &r, sizeof r);
 }
+
+/* exp(x) for -0.03 <= x <= 0 to x^7 (error below 2e-17 relative), four
+ * at once: whole bins of small dt have exponents this small. */
+static inline void exp_tiny4(const double *x, double *out)
+{
+    v4 v, r;
+    memcpy(&v, x, sizeof v);
+    r = (v4){0, 0, 0, 0} + 1.984126984126984126984e-4;
+    r = r * v + 1.388888888888888888889e-3;
+    r = r * v + 8.333333333333333333333e-3;
+    r = r * v + 4.166666666666666666667e-2;
+    r = r * v + 1.666666666666666666667e-1;
+    r = r * v + 0.5;
+    r = r * v + 1.0;
+    r = r * v + 1.0;
+    memcpy(out, &r, sizeof r);
+}
+
+/* Whole bins whose h a0 is at most this take exp_tiny4. */
+#define TINY_STEP 0.03
 
 /* Sub-pieces with h lambda at most this take 3 nodes and exp_small. */
 #define SMALL_STEP 0.15
@@ -105,9 +108,11 @@ typedef struct xk {
     double b0;     /* (E_L + I_inj / g_L) / tau_m */
     double dt;
     double r_gL, r_tau_m, r_syn; /* 1 / g_L, 1 / tau_m, max(rE, rI) */
+    double r_gL_tau_m;           /* 1 / (g_L tau_m) */
     piece_factors cache[2];
     piece_factors grid_step; /* of a whole bin, dt */
     piece_factors small;     /* of the last other length, 3 nodes */
+    bool avx2;               /* the processor has AVX2 */
     int next_slot;
 } xk;
 
@@ -115,24 +120,40 @@ static void factors_make(const xk *k, double hs, int nodes, piece_factors *f)
 {
     const double *x = nodes == 3 ? gl3_x : gl5_x;
     const double *w = nodes == 3 ? gl3_w : gl5_w;
-    /* 3 nodes: hs / tau_syn <= SMALL_STEP */
-    double (*ex)(double) = nodes == 3 ? exp_small : exp;
+    double u[5], e[12];
+    for (int i = 0; i < nodes; i++)
+        u[i] = 0.5 * hs * (1.0 + x[i]);
+    if (nodes == 3) {
+        /* hs / tau_syn <= SMALL_STEP: the eight exponentials, four at a
+         * time, by exp_small */
+        double a[8] = {-hs * k->rE,   -hs * k->rI,   -u[0] * k->rE,
+                       -u[0] * k->rI, -u[1] * k->rE, -u[1] * k->rI,
+                       -u[2] * k->rE, -u[2] * k->rI};
+        exp_small4(a, e);
+        exp_small4(a + 4, e + 4);
+    } else {
+        e[0] = exp(-hs * k->rE);
+        e[1] = exp(-hs * k->rI);
+        for (int i = 0; i < nodes; i++) {
+            e[2 + 2 * i] = exp(-u[i] * k->rE);
+            e[3 + 2 * i] = exp(-u[i] * k->rI);
+        }
+    }
     f->hs = hs;
     f->nodes = nodes;
-    f->eE = ex(-hs * k->rE);
-    f->eI = ex(-hs * k->rI);
+    f->eE = e[0];
+    f->eI = e[1];
     for (int i = 0; i < nodes; i++) {
-        double u = 0.5 * hs * (1.0 + x[i]);
-        double eEu = ex(-u * k->rE), eIu = ex(-u * k->rI);
+        double eEu = e[2 + 2 * i], eIu = e[3 + 2 * i];
         f->w[i] = 0.5 * hs * w[i];
-        f->t[i] = (hs - u) / k->tau_m;
+        f->t[i] = (hs - u[i]) * k->r_tau_m;
         f->dE[i] = k->cE * (eEu - f->eE);
         f->dI[i] = k->cI * (eIu - f->eI);
-        f->bE[i] = eEu * k->VE / (k->g_L * k->tau_m);
-        f->bI[i] = eIu * k->VI / (k->g_L * k->tau_m);
+        f->bE[i] = eEu * k->VE * k->r_gL_tau_m;
+        f->bI[i] = eIu * k->VI * k->r_gL_tau_m;
     }
     /* A(hs) itself: the node u = 0 */
-    f->t[nodes] = hs / k->tau_m;
+    f->t[nodes] = hs * k->r_tau_m;
     f->dE[nodes] = k->cE * (1.0 - f->eE);
     f->dI[nodes] = k->cI * (1.0 - f->eI);
 }
@@ -171,7 +192,7 @@ static void phi_psi(xk *k, double gE, double gI, double h, double *Phi,
         double q = 0.0;
         for (int i = 0; i < 3; i++)
             q += f->w[i] * e[i] * (k->b0 + gE * f->bE[i] + gI * f->bI[i]);
-        *Phi = e[3];
+        *Phi = e[3]; /* phi_psi_bins does the same, four bins at once */
         *Psi = q;
         *gE1 = gE * f->eE;
         *gI1 = gI * f->eI;
@@ -412,12 +433,12 @@ static void segment(xk *k, run_state *r, ss__exact_ws *w, double ta,
     }
 }
 
-/* Both runs from t0 to t1 (> t0), no event between. */
-static void advance(xk *k, run_state *r, ss__exact_ws *w, double t0,
-                    double t1)
+/* Both runs from t0 to t1 (> t0), no event between, Phi, Psi and the end
+ * conductances of the piece given. */
+static void advance_with(xk *k, run_state *r, ss__exact_ws *w, double t0,
+                         double t1, double Phi, double Psi, double gE1,
+                         double gI1)
 {
-    double Phi, Psi, gE1, gI1;
-    phi_psi(k, r->gE, r->gI, t1 - t0, &Phi, &Psi, &gE1, &gI1);
     r->vf = Phi * r->vf + Psi;
     if (r->refr_end >= t1) {
         r->v = k->V_reset;
@@ -429,11 +450,81 @@ static void advance(xk *k, run_state *r, ss__exact_ws *w, double t0,
         segment(k, r, w, r->refr_end, k->V_reset, gE, gI, a, b, t1,
                 P * k->V_reset + Q);
     } else {
-        segment(k, r, w, t0, r->v, r->gE, r->gI, gE1, gI1, t1,
-                Phi * r->v + Psi);
+        double vb = Phi * r->v + Psi;
+        /* the common case: v_inf below V_th all along, no crossing */
+        if (vb < k->V_th &&
+            l_of(k, k->VE > k->V_th ? r->gE : gE1,
+                 k->VI > k->V_th ? r->gI : gI1) < 0)
+            r->v = vb;
+        else
+            segment(k, r, w, t0, r->v, r->gE, r->gI, gE1, gI1, t1, vb);
     }
     r->gE = gE1;
     r->gI = gI1;
+}
+
+static void advance(xk *k, run_state *r, ss__exact_ws *w, double t0,
+                    double t1)
+{
+    double Phi, Psi, gE1, gI1;
+    phi_psi(k, r->gE, r->gI, t1 - t0, &Phi, &Psi, &gE1, &gI1);
+    advance_with(k, r, w, t0, t1, Phi, Psi, gE1, gI1);
+}
+
+/* Bins the batch below takes at once. */
+#define BATCH 64
+
+#define PHI_PSI_BINS_BODY                                                    \
+    for (size_t j = 0; j < n; j += 4) {                                      \
+        v4 GE, GI, E[4], q = {0, 0, 0, 0};                                   \
+        memcpy(&GE, gE + j, sizeof GE);                                      \
+        memcpy(&GI, gI + j, sizeof GI);                                      \
+        for (int i = 0; i < 4; i++) {                                        \
+            v4 x = -(f->t[i] + GE * f->dE[i] + GI * f->dI[i]);               \
+            if (tiny)                                                        \
+                exp_tiny4((const double *)&x, (double *)&E[i]);              \
+            else                                                             \
+                exp_small4((const double *)&x, (double *)&E[i]);             \
+        }                                                                    \
+        for (int i = 0; i < 3; i++)                                          \
+            q += f->w[i] * E[i] * (k->b0 + GE * f->bE[i] + GI * f->bI[i]);   \
+        memcpy(Phi + j, &E[3], sizeof q);                                    \
+        memcpy(Psi + j, &q, sizeof q);                                       \
+    }
+
+static void phi_psi_bins_base(const xk *k, const piece_factors *f, size_t n,
+                              bool tiny, const double *gE, const double *gI,
+                              double *Phi, double *Psi)
+{
+    PHI_PSI_BINS_BODY
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* The same operations in 256-bit registers (no FMA: the same bits). */
+__attribute__((target("avx2"))) static void
+phi_psi_bins_avx2(const xk *k, const piece_factors *f, size_t n, bool tiny,
+                  const double *gE, const double *gI, double *Phi,
+                  double *Psi)
+{
+    PHI_PSI_BINS_BODY
+}
+#endif
+
+/* Phi and Psi of n whole bins (the factors f of dt) from conductances
+ * gE[j], gI[j], four bins at a time: the operations of phi_psi's
+ * short-piece branch (exp_tiny4 in place of exp_small when tiny), in the
+ * same order. The arrays hold n rounded up to 4. */
+static void phi_psi_bins(const xk *k, const piece_factors *f, size_t n,
+                         bool tiny, const double *gE, const double *gI,
+                         double *Phi, double *Psi)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (k->avx2) {
+        phi_psi_bins_avx2(k, f, n, tiny, gE, gI, Phi, Psi);
+        return;
+    }
+#endif
+    phi_psi_bins_base(k, f, n, tiny, gE, gI, Phi, Psi);
 }
 
 /* One Tsodyks-Markram synapse's increment at its spike at time t: u and R
@@ -482,7 +573,11 @@ ss_status ss__exact_lif(ss_model m, const ss_params *p, const ss_events *ev,
     k.dt = p->dt;
     k.r_gL = 1.0 / p->g_L;
     k.r_tau_m = 1.0 / p->tau_m;
+    k.r_gL_tau_m = 1.0 / (p->g_L * p->tau_m);
     k.r_syn = k.rE > k.rI ? k.rE : k.rI;
+#if defined(__x86_64__) && defined(__GNUC__)
+    k.avx2 = __builtin_cpu_supports("avx2");
+#endif
     k.cache[0].hs = k.cache[1].hs = k.grid_step.hs = k.small.hs = NAN;
     {
         double a_max_rate = k.rE > k.rI ? k.rE : k.rI;
@@ -518,6 +613,46 @@ ss_status ss__exact_lif(ss_model m, const ss_params *p, const ss_events *ev,
     size_t it = 1;
     double t = 0.0;
     for (;;) {
+        /* at a grid point, whole bins up to the next event: their Phi and
+         * Psi in batches, then the runs bin by bin */
+        double t_next_ev = iE < nEv ? tE[iE] : INFINITY;
+        if (iI < nIv && tI[iI] < t_next_ev)
+            t_next_ev = tI[iI];
+        if (k.grid_step.hs == dt && it < Lt && t == (double)(it - 1) * dt &&
+            (double)it * dt < t_next_ev &&
+            dt * (1.0 + (r.gE + r.gI) * k.r_gL) * k.r_tau_m <= SMALL_STEP) {
+            double gE[BATCH + 4], gI[BATCH + 4], Phi[BATCH + 4],
+                Psi[BATCH + 4];
+            size_t n = 0;
+            gE[0] = r.gE;
+            gI[0] = r.gI;
+            while (n < BATCH && it + n < Lt &&
+                   (double)(it + n) * dt < t_next_ev) {
+                gE[n + 1] = gE[n] * k.grid_step.eE;
+                gI[n + 1] = gI[n] * k.grid_step.eI;
+                n++;
+            }
+            for (size_t j = n + 1; j < ((n + 3) & ~(size_t)3) + 1; j++)
+                gE[j] = gI[j] = 0.0; /* the last group's spare lanes */
+            /* the batch's exponents are at most dt a0 (a0 falls) */
+            bool tiny = dt * (1.0 + (r.gE + r.gI) * k.r_gL) * k.r_tau_m <=
+                        TINY_STEP;
+            phi_psi_bins(&k, &k.grid_step, n, tiny, gE, gI, Phi, Psi);
+            for (size_t j = 0; j < n; j++, it++) {
+                double t1 = (double)it * dt;
+                advance_with(&k, &r, w, t, t1, Phi[j], Psi[j], gE[j + 1],
+                             gI[j + 1]);
+                if (r.nomem)
+                    return ss_error_set(err, SS_ERR_NOMEM,
+                                        "cannot allocate the spike times");
+                t = t1;
+                w->v[it] = r.refr_end >= t1 ? k.V_reset : r.v;
+                w->fmp[it] = r.vf;
+                w->gE[it] = r.gE;
+                w->gI[it] = r.gI;
+            }
+            continue;
+        }
         double tg = it < Lt ? (double)it * dt : INFINITY;
         double te = iE < nEv ? tE[iE] : INFINITY;
         double ti = iI < nIv ? tI[iI] : INFINITY;
