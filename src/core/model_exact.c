@@ -109,6 +109,7 @@ typedef struct xk {
     double dt;
     double r_gL, r_tau_m, r_syn; /* 1 / g_L, 1 / tau_m, max(rE, rI) */
     double r_gL_tau_m;           /* 1 / (g_L tau_m) */
+    double v_inf_lo, v_inf_hi;   /* v_inf's range: E_L + I_inj / g_L, VE, VI */
     piece_factors cache[2];
     piece_factors grid_step; /* of a whole bin, dt */
     piece_factors small;     /* of the last other length, 3 nodes */
@@ -255,6 +256,11 @@ static bool maybe_above(const xk *k, double va, double gE, double gI,
                        k->VI > k->V_th ? gI : gI1);
     if (lmax < 0)
         return false;
+    double a_max = (k->g_L + gE + gI) / (k->g_L * k->tau_m);
+    /* first with v_inf's bounds over any conductances */
+    double vlow0 = va < k->v_inf_lo ? va : k->v_inf_lo;
+    if (va + h * a_max * (k->v_inf_hi - vlow0) < k->V_th)
+        return false;
     double c[4] = {v_inf(k, gE, gI), v_inf(k, gE1, gI), v_inf(k, gE, gI1),
                    v_inf(k, gE1, gI1)};
     double hi = c[0], lo = c[0];
@@ -264,7 +270,6 @@ static bool maybe_above(const xk *k, double va, double gE, double gI,
     }
     /* v stays above min(va, min v_inf); dv/dt = a (v_inf - v) */
     double vlow = va < lo ? va : lo;
-    double a_max = (k->g_L + gE + gI) / (k->g_L * k->tau_m);
     double rise = hi - vlow > 0 ? hi - vlow : 0.0;
     return va + h * a_max * rise >= k->V_th;
 }
@@ -575,6 +580,11 @@ ss_status ss__exact_lif(ss_model m, const ss_params *p, const ss_events *ev,
     k.r_tau_m = 1.0 / p->tau_m;
     k.r_gL_tau_m = 1.0 / (p->g_L * p->tau_m);
     k.r_syn = k.rE > k.rI ? k.rE : k.rI;
+    {
+        double e0 = p->E_L + p->I_inj / p->g_L;
+        k.v_inf_lo = fmin(e0, fmin(p->VE, p->VI));
+        k.v_inf_hi = fmax(e0, fmax(p->VE, p->VI));
+    }
 #if defined(__x86_64__) && defined(__GNUC__)
     k.avx2 = __builtin_cpu_supports("avx2");
 #endif
