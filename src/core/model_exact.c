@@ -440,7 +440,30 @@ static void segment(xk *k, run_state *r, ss__exact_ws *w, double ta,
 
 /* Both runs from t0 to t1 (> t0), no event between, Phi, Psi and the end
  * conductances of the piece given. */
-static void advance_with(xk *k, run_state *r, ss__exact_ws *w, double t0,
+static void advance_slow(xk *k, run_state *r, ss__exact_ws *w, double t0,
+                         double t1, double Phi, double Psi, double gE1,
+                         double gI1);
+
+/* The common case inline: v_inf below V_th all along the piece (so no
+ * crossing) and not refractory; the rest in advance_slow. */
+static inline void advance_with(xk *k, run_state *r, ss__exact_ws *w,
+                                double t0, double t1, double Phi, double Psi,
+                                double gE1, double gI1)
+{
+    double vb = Phi * r->v + Psi;
+    if (r->refr_end < t0 && vb < k->V_th &&
+        l_of(k, k->VE > k->V_th ? r->gE : gE1,
+             k->VI > k->V_th ? r->gI : gI1) < 0) {
+        r->vf = Phi * r->vf + Psi;
+        r->v = vb;
+        r->gE = gE1;
+        r->gI = gI1;
+        return;
+    }
+    advance_slow(k, r, w, t0, t1, Phi, Psi, gE1, gI1);
+}
+
+static void advance_slow(xk *k, run_state *r, ss__exact_ws *w, double t0,
                          double t1, double Phi, double Psi, double gE1,
                          double gI1)
 {
