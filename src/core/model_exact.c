@@ -244,13 +244,13 @@ static double v_inf(const xk *k, double gE, double gI)
     return (k->N0 + gE * k->VE + gI * k->VI) / (k->g_L + gE + gI);
 }
 
-/* Whether v, below V_th at both ends of the piece (va at its start, the
- * conductances decaying from gE, gI to gE1, gI1 over h), may reach V_th inside it. False
+/* Whether v, below V_th at both ends of the piece (va at its start, vb at
+ * its end, the conductances decaying from gE, gI to gE1, gI1 over h), may reach V_th inside it. False
  * only when it cannot: either v_inf < V_th all along (v falls wherever it
  * meets V_th), or the largest dv/dt the piece allows cannot lift va to
  * V_th in time h. */
-static bool maybe_above(const xk *k, double va, double gE, double gI,
-                        double gE1, double gI1, double h)
+static bool maybe_above(const xk *k, double va, double vb, double gE,
+                        double gI, double gE1, double gI1, double h)
 {
     double lmax = l_of(k, k->VE > k->V_th ? gE : gE1,
                        k->VI > k->V_th ? gI : gI1);
@@ -268,10 +268,16 @@ static bool maybe_above(const xk *k, double va, double gE, double gI,
         hi = c[i] > hi ? c[i] : hi;
         lo = c[i] < lo ? c[i] : lo;
     }
-    /* v stays above min(va, min v_inf); dv/dt = a (v_inf - v) */
-    double vlow = va < lo ? va : lo;
-    double rise = hi - vlow > 0 ? hi - vlow : 0.0;
-    return va + h * a_max * rise >= k->V_th;
+    /* dv/dt = a (v_inf - v) with v between min(va, min v_inf) and
+     * max(va, max v_inf): v rises at most at d1 and falls at most at d2,
+     * so v(s) <= min(va + d1 s, vb + d2 (h - s)), whose largest value is
+     * where the two lines meet */
+    double vlow = va < lo ? va : lo, vhigh = va > hi ? va : hi;
+    double d1 = a_max * (hi - vlow > 0 ? hi - vlow : 0.0);
+    double d2 = a_max * (vhigh - lo > 0 ? vhigh - lo : 0.0);
+    double peak = d1 + d2 > 0 ? va + d1 * (vb - va + h * d2) / (d1 + d2)
+                              : (va > vb ? va : vb);
+    return peak >= k->V_th;
 }
 
 static double dvdt(const xk *k, double v, double gE, double gI)
@@ -321,7 +327,7 @@ static double first_cross(xk *k, double va, double gE, double gI, double gE1,
                            k->VI > k->V_th ? gI1 : gI);
         if (lmin > 0)
             return solve_unique(k, va, gE, gI, h, vb);
-    } else if (!maybe_above(k, va, gE, gI, gE1, gI1, h)) {
+    } else if (!maybe_above(k, va, vb, gE, gI, gE1, gI1, h)) {
         return -1.0;
     }
     if (h <= CROSS_TOL || depth >= 64)
