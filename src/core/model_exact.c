@@ -480,6 +480,22 @@ static void advance_slow(xk *k, run_state *r, ss__exact_ws *w, double t0,
                          double t1, double Phi, double Psi, double gE1,
                          double gI1);
 
+/* maybe_above's two-sided bound with v_inf's range over any conductances
+ * (no division): true when v, at va and vb < V_th at the ends of a piece
+ * of length h with total conductance g at its start, cannot reach V_th
+ * inside it. */
+static inline bool below_anyway(const xk *k, double va, double vb, double g,
+                                double h)
+{
+    double a_max = (1.0 + g * k->r_gL) * k->r_tau_m;
+    double lo = k->v_inf_lo, hi = k->v_inf_hi;
+    double vlow = va < lo ? va : lo, vhigh = va > hi ? va : hi;
+    double d1 = a_max * (hi - vlow), d2 = a_max * (vhigh - lo);
+    /* d1 + d2 >= a_max (hi - lo) > 0 unless v_inf has one value */
+    return d1 + d2 > 0 &&
+           va + d1 * (vb - va + h * d2) / (d1 + d2) < k->V_th;
+}
+
 /* The common case inline: v_inf below V_th all along the piece (so no
  * crossing) and not refractory; the rest in advance_slow. */
 static inline void advance_with(xk *k, run_state *r, ss__exact_ws *w,
@@ -488,8 +504,9 @@ static inline void advance_with(xk *k, run_state *r, ss__exact_ws *w,
 {
     double vb = Phi * r->v + Psi;
     if (r->refr_end < t0 && vb < k->V_th &&
-        l_of(k, k->VE > k->V_th ? r->gE : gE1,
-             k->VI > k->V_th ? r->gI : gI1) < 0) {
+        (l_of(k, k->VE > k->V_th ? r->gE : gE1,
+              k->VI > k->V_th ? r->gI : gI1) < 0 ||
+         below_anyway(k, r->v, vb, r->gE + r->gI, t1 - t0))) {
         r->vf = Phi * r->vf + Psi;
         r->v = vb;
         r->gE = gE1;
