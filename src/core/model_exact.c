@@ -491,9 +491,11 @@ static inline bool below_anyway(const xk *k, double va, double vb, double g,
     double lo = k->v_inf_lo, hi = k->v_inf_hi;
     double vlow = va < lo ? va : lo, vhigh = va > hi ? va : hi;
     double d1 = a_max * (hi - vlow), d2 = a_max * (vhigh - lo);
-    /* d1 + d2 >= a_max (hi - lo) > 0 unless v_inf has one value */
+    /* the peak va + d1 (vb - va + h d2) / (d1 + d2) below V_th, without
+     * the division (d1 + d2 >= a_max (hi - lo) > 0 unless v_inf has one
+     * value) */
     return d1 + d2 > 0 &&
-           va + d1 * (vb - va + h * d2) / (d1 + d2) < k->V_th;
+           d1 * (vb - va + h * d2) < (k->V_th - va) * (d1 + d2);
 }
 
 /* The common case inline: v_inf below V_th all along the piece (so no
