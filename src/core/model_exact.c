@@ -661,7 +661,12 @@ ss_status ss__exact_lif(ss_model m, const ss_params *p, const ss_events *ev,
         k.v_inf_hi = fmax(e0, fmax(p->VE, p->VI));
     }
 #if defined(__x86_64__) && defined(__GNUC__)
-    k.avx2 = __builtin_cpu_supports("avx2");
+    {
+        /* SYNSWEEP_LANES=base asks for plain x86-64 here too (same bits) */
+        const char *want = getenv("SYNSWEEP_LANES");
+        k.avx2 = __builtin_cpu_supports("avx2") &&
+                 !(want && strcmp(want, "base") == 0);
+    }
 #endif
     k.cache[0].hs = k.cache[1].hs = k.grid_step.hs = k.small.hs = NAN;
     {
