@@ -369,7 +369,8 @@ static void euler_paired_bias_is_positive_and_first_order(void **state)
     ss_model_ws_free(ws);
 }
 
-/* Euler on continuous events: both kernels run the same bins. */
+/* Euler on continuous events: both kernels run the same bins; the exact
+ * method gives the same bits in both; traced runs run the same events. */
 static void euler_continuous_kernels_agree(void **state)
 {
     (void)state;
@@ -388,6 +389,13 @@ static void euler_continuous_kernels_agree(void **state)
                              SS_OK);
             for (int i = 0; i < SS_METRIC_COUNT; i++)
                 assert_close(b.value[i], a.value[i], 1e-9, 1e-12);
+            /* a traced fast run runs the same events */
+            ss_metrics c;
+            assert_int_equal(ss_model_run_traced(SS_KERNEL_FAST, m, &p, &s,
+                                                 ws, &c, NULL),
+                             SS_OK);
+            for (int i = 0; i < SS_METRIC_COUNT; i++)
+                assert_close(c.value[i], b.value[i], 1e-9, 1e-12);
             /* and so do the exact ones */
             p.method = SS_METHOD_EXACT;
             assert_int_equal(ss_model_run(m, &p, &s, ws, &a, NULL), SS_OK);
@@ -395,6 +403,21 @@ static void euler_continuous_kernels_agree(void **state)
                              SS_OK);
             for (int i = 0; i < SS_METRIC_COUNT; i++)
                 assert_close(b.value[i], a.value[i], 0, 0);
+            assert_int_equal(ss_model_run_traced(SS_KERNEL_FAST, m, &p, &s,
+                                                 ws, &c, NULL),
+                             SS_OK);
+            for (int i = 0; i < SS_METRIC_COUNT; i++)
+                assert_close(c.value[i], b.value[i], 0, 0);
+            /* on binned trains, traced and untraced exact fast runs agree
+             * too (the fast kernels' trains, at their bins' times) */
+            p.events = SS_EVENTS_BINNED;
+            assert_int_equal(ss_model_run_fast(m, 1, &p, &s, ws, &b, NULL),
+                             SS_OK);
+            assert_int_equal(ss_model_run_traced(SS_KERNEL_FAST, m, &p, &s,
+                                                 ws, &c, NULL),
+                             SS_OK);
+            for (int i = 0; i < SS_METRIC_COUNT; i++)
+                assert_close(c.value[i], b.value[i], 0, 0);
         }
     }
     ss_model_ws_free(ws);

@@ -380,7 +380,10 @@ ss_status ss_model_run_traced(ss_kernel k, ss_model m, const ss_params *p,
                               const ss_rng_stream *s, ss_model_ws *ws,
                               ss_metrics *out, ss_error *err)
 {
-    if (k != SS_KERNEL_FAST)
+    /* continuous events are the same for both kernels: the reference
+     * run draws the very events the fast kernels run */
+    if (k != SS_KERNEL_FAST ||
+        (m != SS_MODEL_STP_TRAIN && p->events == SS_EVENTS_CONTINUOUS))
         return ss_model_run(m, p, s, ws, out, err);
     ss__train_buf buf = {0};
     ss_status st = ss__draw_trains(m, p, s, &buf, err);
