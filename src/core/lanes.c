@@ -111,3 +111,97 @@ void SS_CAT(ss__log_lanes_, SS_VARIANT)(const double *x, double *out)
     vd y = vlog(vload(x));
     memcpy(out, &y, sizeof y);
 }
+
+/* ---- input generation ------------------------------------------------ */
+
+typedef unsigned long long vu __attribute__((vector_size(8 * L)));
+
+static inline __attribute__((always_inline)) vu vu_load(const uint64_t *p)
+{
+    vu v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* The 64-bit products of the low 32 bits of a and b, lane by lane: one
+ * vpmuludq (the compiler does not always see it in (a & m) * (b & m)). */
+static inline __attribute__((always_inline)) vu mul32(vu a, vu b)
+{
+#if defined(__AVX512F__) && L == 8
+    __m512i x, y, r;
+    memcpy(&x, &a, sizeof x);
+    memcpy(&y, &b, sizeof y);
+    r = _mm512_mul_epu32(x, y);
+    vu out;
+    memcpy(&out, &r, sizeof out);
+    return out;
+#elif defined(__AVX2__) && L == 8
+    __m256i x[2], y[2], r[2];
+    memcpy(x, &a, sizeof x);
+    memcpy(y, &b, sizeof y);
+    r[0] = _mm256_mul_epu32(x[0], y[0]);
+    r[1] = _mm256_mul_epu32(x[1], y[1]);
+    vu out;
+    memcpy(&out, r, sizeof out);
+    return out;
+#else
+    const vu m = (vu){0} + 0xffffffffULL;
+    return (a & m) * (b & m);
+#endif
+}
+
+/* a * b = hi 2^64 + lo for a constant b, from four 32 x 32 products:
+ * the middle sum holds at most 3 (2^32 - 1) and cannot overflow. */
+static inline __attribute__((always_inline)) void
+mulhilo(vu a, uint64_t b, vu *hi, vu *lo)
+{
+    const vu m = (vu){0} + 0xffffffffULL;
+    const vu b_lo = (vu){0} + (b & 0xffffffffULL), b_hi = (vu){0} + (b >> 32);
+    vu a_hi = a >> 32;
+    vu ll = mul32(a, b_lo), lh = mul32(a, b_hi), hl = mul32(a_hi, b_lo),
+       hh = mul32(a_hi, b_hi);
+    vu mid = (ll >> 32) + (lh & m) + (hl & m);
+    *hi = hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
+    *lo = (mid << 32) | (ll & m);
+}
+
+/* Random123's philox4x64 (10 rounds) in the lanes: its round is
+ * (hi1 ^ c1 ^ k0, lo1, hi0 ^ c3 ^ k1, lo0) with (hi0, lo0) = M0 c0 and
+ * (hi1, lo1) = M1 c2, the key bumped by the Weyl constants between
+ * rounds. */
+void SS_CAT(ss__philox_lanes_, SS_VARIANT)(SS_PHILOX_ARGS)
+{
+    vu c0 = vu_load(ctr), c1 = vu_load(ctr + L), c2 = vu_load(ctr + 2 * L),
+       c3 = vu_load(ctr + 3 * L);
+    vu k0 = vu_load(key), k1 = vu_load(key + L);
+    for (int r = 0; r < 10; r++) {
+        if (r > 0) {
+            k0 += 0x9E3779B97F4A7C15ULL;
+            k1 += 0xBB67AE8584CAA73BULL;
+        }
+        vu hi0, lo0, hi1, lo1;
+        mulhilo(c0, 0xD2E7470EE14C6C93ULL, &hi0, &lo0);
+        mulhilo(c2, 0xCA5A826395121157ULL, &hi1, &lo1);
+        c0 = hi1 ^ c1 ^ k0;
+        c1 = lo1;
+        c2 = hi0 ^ c3 ^ k1;
+        c3 = lo0;
+    }
+    memcpy(out, &c0, sizeof c0);
+    memcpy(out + L, &c1, sizeof c1);
+    memcpy(out + 2 * L, &c2, sizeof c2);
+    memcpy(out + 3 * L, &c3, sizeof c3);
+}
+
+/* 1 - u01(w) is exact ((2^53 - (w >> 11)) 2^-53), and so is the
+ * conversion of a 53-bit integer: each entry gets the scalar path's bits. */
+void SS_CAT(ss__gaps_lanes_, SS_VARIANT)(SS_GAPS_ARGS)
+{
+    const vd s = vsplat(scale);
+    for (size_t i = 0; i < n; i += L) {
+        vl w = (vl)(vu_load(words + i) >> 11);
+        vd u = __builtin_convertvector(w, vd) * vsplat(0x1.0p-53);
+        vd y = vlog(vsplat(1.0) - u) * s;
+        memcpy(out + i, &y, sizeof y);
+    }
+}

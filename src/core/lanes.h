@@ -4,6 +4,7 @@
 #define SYNSWEEP_LANES_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "synsweep/model.h"
@@ -87,12 +88,34 @@ SS_LANE_VARIANT(base)
 SS_LANE_VARIANT(avx2)
 SS_LANE_VARIANT(avx512)
 
+/* The input generators of lanes.c (declared at the end of this file). */
+#define SS_PHILOX_ARGS const uint64_t *ctr, const uint64_t *key, uint64_t *out
+#define SS_GAPS_ARGS                                                        \
+    const uint64_t *words, size_t n, double scale, double *out
+
 typedef struct ss__lane_set {
     void (*membrane)(SS_MEMBRANE_ARGS);
     void (*log)(const double *x, double *out);
+    void (*philox)(SS_PHILOX_ARGS);
+    void (*gaps)(SS_GAPS_ARGS);
 } ss__lane_set;
 
 /* The widest set the processor runs. */
 const ss__lane_set *ss__lane_kernels(void);
+
+/* ---- input generation in lanes --------------------------------------- */
+
+/* Philox4x64-10 of L counters under L keys at once: lane l's counter is
+ * ctr[w * L + l] (w = 0..3), its key key[k * L + l] (k = 0, 1), its block
+ * out[w * L + l]: ss__rng_philox4x64's bits in every lane.
+ * ss__gaps_lanes: out[i] = log(1 - u01(words[i])) * scale for i < n (n a
+ * multiple of L), the gaps' arithmetic of the fast kernels, ss__rng_log's
+ * bits in every entry. */
+#define SS_INPUT_VARIANT(v)                                                  \
+    void ss__philox_lanes_##v(SS_PHILOX_ARGS);                               \
+    void ss__gaps_lanes_##v(SS_GAPS_ARGS);
+SS_INPUT_VARIANT(base)
+SS_INPUT_VARIANT(avx2)
+SS_INPUT_VARIANT(avx512)
 
 #endif

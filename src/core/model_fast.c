@@ -33,6 +33,7 @@ struct ss_fast_scratch {
     size_t n_spikes[L];  /* of the last run */
     size_t Lt;
     const ss__lane_set *lanes; /* the lane kernels this processor runs */
+    struct pop_law *laws;      /* 2 L: lane l's E at [l], I at [L + l] */
 };
 
 const size_t *ss__fast_spikes(const ss_model_ws *ws, size_t lane, size_t *n)
@@ -53,11 +54,14 @@ static void fast_arrays_free(struct ss_fast_scratch *f)
     free(f->spikes);
 }
 
+static void laws_free(struct pop_law *laws);
+
 void ss__fast_free(struct ss_fast_scratch *f)
 {
     if (!f)
         return;
     fast_arrays_free(f);
+    laws_free(f->laws);
     free(f);
 }
 
@@ -140,8 +144,9 @@ typedef struct gaps {
     int64_t bin;
     int64_t Lt;
     int never; /* p = 0 */
-    double x[L]; /* log U / log(1 - p) of the draws not used yet */
-    size_t next;
+    const double *xs; /* log U / log(1 - p) of the draws, xs[next..avail) */
+    size_t next, avail; /* not used yet */
+    double x[L];        /* the draws made here, L at a time */
     void (*log_lanes)(const double *x, double *out);
 } gaps;
 
@@ -171,7 +176,19 @@ static void gaps_init(gaps *g, const ss_rng_stream *s, uint64_t substream,
     g->inv_log_q = scale;
     g->bin = -1;
     g->Lt = (int64_t)Lt;
-    g->next = L;
+    g->xs = g->x;
+    g->next = g->avail = L;
+}
+
+/* Hands g the scaled logs of the first n words of its sequence, drawn
+ * beforehand (in lanes across trains); it goes on from word n. The numbers
+ * are those g would draw itself. */
+static void gaps_preload(gaps *g, const double *x, size_t n)
+{
+    g->xs = x;
+    g->next = 0;
+    g->avail = n;
+    ss__rng_seq_skip(&g->q, n);
 }
 
 /* The next spike bin, or Lt when the train has no more spikes. */
@@ -179,16 +196,18 @@ static int64_t gaps_next(gaps *g)
 {
     if (g->never || g->bin >= g->Lt)
         return g->Lt;
-    if (g->next == L) {
+    if (g->next == g->avail) {
         double u[L];
         for (size_t l = 0; l < L; l++)
             u[l] = 1.0 - ss_rng_uniform(&g->q); /* (0, 1] */
         g->log_lanes(u, g->x);
         for (size_t l = 0; l < L; l++)
             g->x[l] *= g->inv_log_q; /* >= 0 */
+        g->xs = g->x;
         g->next = 0;
+        g->avail = L;
     }
-    double x = g->x[g->next++];
+    double x = g->xs[g->next++];
     double room = (double)(g->Lt - g->bin);
     g->bin = x < room ? g->bin + 1 + (int64_t)x : g->Lt;
     if (g->bin > g->Lt)
@@ -247,6 +266,271 @@ static int64_t source_next(train_source *t)
     }
 }
 
+/* ---- words in lanes ---------------------------------------------------- */
+
+/* Philox blocks in the lanes: lane i gets block `block[i]` of substream
+ * `sub[i]` of s (ss_rng_seq's counter: block, substream, repeat, 0), and
+ * its four words go to words[i * stride + 4 * at + w], the order in which
+ * ss_rng_next_u64 reads them. */
+static void philox_lanes(const ss__lane_set *k, const ss_rng_stream *s,
+                         const uint64_t block[L], const uint64_t sub[L],
+                         uint64_t *words, size_t stride, size_t at)
+{
+    uint64_t ctr[4 * L], key[2 * L], out[4 * L];
+    for (size_t i = 0; i < L; i++) {
+        ctr[i] = block[i];
+        ctr[L + i] = sub[i];
+        ctr[2 * L + i] = s->repeat;
+        ctr[3 * L + i] = 0;
+        key[i] = s->key[0];
+        key[L + i] = s->key[1];
+    }
+    k->philox(ctr, key, out);
+    for (size_t i = 0; i < L; i++)
+        for (size_t w = 0; w < 4; w++)
+            words[i * stride + 4 * at + w] = out[w * L + i];
+}
+
+/* ---- a static population as one train of counts ------------------------ */
+
+/* A population of n Bernoulli(p)-per-bin trains onto static synapses acts
+ * only through its count per bin, c = the number of trains that fire in
+ * the bin: c ~ Binomial(n, p), independently from bin to bin. So instead
+ * of n trains the fast lif_cond draws the bins where c > 0 and c there:
+ *   - a bin is empty with probability q = (1 - p)^n, so the gaps between
+ *     non-empty bins are geometric: the next one is bin + 1 + floor(X),
+ *     X = log U / log q, U uniform in (0, 1], as for one train;
+ *   - given c > 0, c has the zero-truncated binomial law, independent of
+ *     the gaps. It is read from the same U: X is exponential (P(X > x) =
+ *     q^x), and P(floor X = g, frac X >= y) = q^(g+y) - q^(g+1) =
+ *     q^g (1 - q) (q^y - q) / (1 - q): frac X is independent of floor X,
+ *     with P(frac X >= y) = (q^y - q) / (1 - q). Let S_k = P(c > k | c > 0)
+ *     and t_k = log(1 - S_k (1 - q)) / log q (decreasing in k, t_n = 0);
+ *     then P(frac X >= t_k) = 1 - S_k = P(c <= k | c > 0), and
+ *     c = the smallest k with frac X >= t_k has the truncated law.
+ * So one uniform and one log per non-empty bin (about one per spike when
+ * n p is small) give exactly the counts of the tutorial's n trains (up to
+ * rounding), where drawing the trains takes one per spike plus n. */
+typedef struct pop_law {
+    unsigned n;   /* trains */
+    double p;     /* per bin; n and p are what the rest was made from */
+    int never;    /* n = 0 or p = 0: no spikes */
+    int every;    /* p = 1: every bin holds n */
+    double scale; /* 1 / log q (< 0) */
+    size_t K;     /* t[1..K], t[K] = 0: c is at most K */
+    size_t cap;
+    double *t;
+} pop_law;
+
+static void pop_law_free(pop_law *w)
+{
+    free(w->t);
+    memset(w, 0, sizeof *w);
+}
+
+/* Makes w the law of n trains of p (kept when it already is). */
+static ss_status pop_law_set(pop_law *w, unsigned n, double p, ss_error *err)
+{
+    if (w->t && w->n == n && w->p == p)
+        return SS_OK;
+    w->n = n;
+    w->p = p;
+    w->never = n == 0 || !(p > 0);
+    w->every = !w->never && p >= 1.0;
+    w->K = 0;
+    if (w->never || w->every)
+        return SS_OK;
+    if (!w->t || w->cap < (size_t)n + 1) {
+        free(w->t);
+        w->cap = 0;
+        if (!(w->t = malloc(((size_t)n + 1) * sizeof *w->t))) {
+            w->n = 0;
+            return ss_error_set(err, SS_ERR_NOMEM,
+                                "cannot allocate the law of %u trains", n);
+        }
+        w->cap = (size_t)n + 1;
+    }
+    const double log_q = (double)n * log1m(p);
+    w->scale = 1.0 / log_q;
+    /* r_k = P(c = k) / P(c = 1) into t[k], up to where the rest past the
+     * mode is below 2^-64 of the sum R */
+    const double odds = p / (1.0 - p);
+    const double mode = floor(((double)n + 1.0) * p);
+    double *t = w->t, R = 1.0;
+    size_t K = 1;
+    t[1] = 1.0;
+    while (K < n && !((double)K > mode && t[K] < R * 0x1p-64)) {
+        t[K + 1] = t[K] * ((double)(n - K) / (double)(K + 1)) * odds;
+        R += t[K + 1];
+        K++;
+    }
+    /* 1 - q = P(c > 0) = P(c = 1) R, without the cancellation of 1 - q
+     * when q is near 1 */
+    double q = power(1.0 - p, n);
+    double one_minus_q =
+        q < 0.5 ? 1.0 - q : (double)n * p * power(1.0 - p, n - 1) * R;
+    /* S_k summed from the small end; t_k from it */
+    double S = 0.0;
+    for (size_t k = K; k >= 1; k--) {
+        double r = t[k];
+        t[k] = k == K ? 0.0 : log1m(S * one_minus_q) * w->scale;
+        S += r / R;
+    }
+    w->K = K;
+    return SS_OK;
+}
+
+/* The count of a non-empty bin from frac X: the smallest k with
+ * frac >= t_k (t decreasing, t_K = 0). */
+static inline unsigned pop_count(const pop_law *w, double frac)
+{
+    if (frac >= w->t[1])
+        return 1;
+    size_t lo = 2, hi = w->K; /* the answer is in [lo, hi] */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (frac >= w->t[mid])
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return (unsigned)lo;
+}
+
+/* The non-empty bins of a population, in order, from its own substream,
+ * its words drawn 4 L at a time in the lanes. */
+#define POP_WORDS (4 * L)
+typedef struct pop_gaps {
+    const pop_law *law;
+    const ss_rng_stream *s;
+    const ss__lane_set *k;
+    uint64_t sub, block; /* the next block to draw */
+    int64_t bin, Lt;
+    size_t next;
+    double x[POP_WORDS]; /* X of the words drawn, x[next..) not used yet */
+} pop_gaps;
+
+static void pop_gaps_init(pop_gaps *g, const pop_law *law,
+                          const ss_rng_stream *s, uint64_t sub, size_t Lt,
+                          const ss__lane_set *k)
+{
+    g->law = law;
+    g->s = s;
+    g->k = k;
+    g->sub = sub;
+    g->block = 0;
+    g->bin = -1;
+    g->Lt = (int64_t)Lt;
+    g->next = POP_WORDS;
+}
+
+/* The next non-empty bins of g (at most POP_WORDS; none when there are
+ * no more) into bin[] and their counts into count[]; returns how many. */
+static size_t pop_gaps_batch(pop_gaps *g, uint32_t *bin, uint32_t *count)
+{
+    const pop_law *w = g->law;
+    const int64_t Lt = g->Lt;
+    if (w->never || g->bin >= Lt)
+        return 0;
+    size_t n = 0;
+    if (w->every) {
+        for (; n < POP_WORDS && ++g->bin < Lt; n++) {
+            bin[n] = (uint32_t)g->bin;
+            count[n] = w->n;
+        }
+        return n;
+    }
+    uint64_t block[L], sub[L], words[POP_WORDS];
+    for (size_t i = 0; i < L; i++) {
+        block[i] = g->block + i;
+        sub[i] = g->sub;
+    }
+    philox_lanes(g->k, g->s, block, sub, words, 4, 0);
+    g->k->gaps(words, POP_WORDS, w->scale, g->x);
+    g->block += L;
+    int64_t b = g->bin;
+    const double t1 = w->t[1];
+    for (size_t i = 0; i < POP_WORDS; i++) {
+        double x = g->x[i];
+        if (!(x < (double)(Lt - b))) { /* past the end */
+            b = Lt;
+            break;
+        }
+        int64_t whole = (int64_t)x; /* x >= 0: floor */
+        b += 1 + whole;
+        if (b >= Lt) {
+            b = Lt;
+            break;
+        }
+        double frac = x - (double)whole;
+        bin[n] = (uint32_t)b;
+        count[n++] = frac >= t1 ? 1 : pop_count(w, frac);
+    }
+    g->bin = b;
+    return n;
+}
+
+/* Puts the counts of population law (substream sub) into in[bin * L +
+ * lane]: stores, not additions, as in[] is zero there (the time loop
+ * leaves it so) and the population is its only writer. */
+static void static_superposed(double *in, size_t lane, size_t Lt,
+                              const pop_law *law, const ss_rng_stream *s,
+                              uint64_t sub, const ss__lane_set *k)
+{
+    pop_gaps g;
+    pop_gaps_init(&g, law, s, sub, Lt, k);
+    uint32_t bin[POP_WORDS], count[POP_WORDS];
+    for (size_t n; (n = pop_gaps_batch(&g, bin, count)) > 0;)
+        for (size_t i = 0; i < n; i++)
+            in[(size_t)bin[i] * L + lane] = (double)count[i];
+}
+
+/* Frees the 2 L laws of a workspace (NULL is fine). */
+static void laws_free(pop_law *laws)
+{
+    for (size_t i = 0; laws && i < 2 * L; i++)
+        pop_law_free(&laws[i]);
+    free(laws);
+}
+
+/* Lane l's laws of its two populations: f->laws[l], f->laws[L + l]. */
+static ss_status fast_laws(struct ss_fast_scratch *f, ss_error *err)
+{
+    if (!f->laws && !(f->laws = calloc(2 * L, sizeof *f->laws)))
+        return ss_error_set(err, SS_ERR_NOMEM, "cannot allocate a workspace");
+    return SS_OK;
+}
+
+/* ---- STP trains: their first words in lanes ----------------------------- */
+
+/* Blocks drawn ahead per train: enough for the mean count of spikes
+ * (plus the draw past the end) and two standard deviations; a train that
+ * needs more draws the rest itself, the same numbers. */
+#define STP_MAX_BLOCKS 16
+static size_t stp_blocks(double p, size_t Lt)
+{
+    double mean = p * (double)Lt;
+    double words = mean + 2.0 * sqrt(mean) + 2.0;
+    size_t b = (size_t)(words / 4.0) + 1;
+    return b < STP_MAX_BLOCKS ? b : STP_MAX_BLOCKS;
+}
+
+/* The first 4 B words of the trains of substreams sub[0..L), scaled logs,
+ * into x[i * 4 B ..]: B calls of the lanes' Philox instead of B L of the
+ * scalar one. */
+static void stp_draw_ahead(const ss__lane_set *k, const ss_rng_stream *s,
+                           const uint64_t sub[L], size_t B, double scale,
+                           uint64_t *words, double *x)
+{
+    for (size_t b = 0; b < B; b++) {
+        uint64_t block[L];
+        for (size_t i = 0; i < L; i++)
+            block[i] = b;
+        philox_lanes(k, s, block, sub, words, 4 * B, b);
+    }
+    k->gaps(words, L * 4 * B, scale, x);
+}
+
 /* Adds the spike counts of a static population into in[bin * L + lane]
  * (run_LIF_cond multiplies the count by g_bar). */
 static void static_population(double *in, size_t lane, size_t Lt,
@@ -288,7 +572,9 @@ static void stp_synapse(double *in, size_t lane, size_t Lt, train_source *t,
  * widest the processor has. */
 const ss__lane_set *ss__lane_kernels(void)
 {
-#define SS_LANE_SET(v) {ss__membrane_##v, ss__log_lanes_##v}
+#define SS_LANE_SET(v)                                                       \
+    {ss__membrane_##v, ss__log_lanes_##v, ss__philox_lanes_##v,              \
+     ss__gaps_lanes_##v}
     static const ss__lane_set base = SS_LANE_SET(base);
 #if defined(__x86_64__) && defined(__GNUC__)
     static const ss__lane_set avx2 = SS_LANE_SET(avx2),
@@ -322,6 +608,28 @@ static void set_lane(vd *x, size_t l, double value)
     memcpy(a, x, sizeof a);
     a[l] = value;
     memcpy(x, a, sizeof a);
+}
+
+/* Lane l's static populations, drawn as counts per bin (see pop_law)
+ * from their own substreams, into f->in_E and f->in_I. */
+static ss_status superposed_inputs(struct ss_fast_scratch *f, size_t l,
+                                   size_t Lt, const ss_params *q,
+                                   const ss_rng_stream *s, ss_error *err)
+{
+    ss_status st = fast_laws(f, err);
+    if (st == SS_OK)
+        st = pop_law_set(&f->laws[l], (unsigned)q->n_exc,
+                         q->exc_rate * (q->dt / 1000.), err);
+    if (st == SS_OK)
+        st = pop_law_set(&f->laws[L + l], (unsigned)q->n_inh,
+                         q->inh_rate * (q->dt / 1000.), err);
+    if (st != SS_OK)
+        return st;
+    static_superposed(f->in_E, l, Lt, &f->laws[l], s, SS__SUBSTREAM_POP_EXC,
+                      f->lanes);
+    static_superposed(f->in_I, l, Lt, &f->laws[L + l], s,
+                      SS__SUBSTREAM_POP_INH, f->lanes);
+    return SS_OK;
 }
 
 static ss_status run_lif(ss_model m, size_t n, const ss_params *p,
@@ -377,9 +685,35 @@ static ss_status run_lif(ss_model m, size_t n, const ss_params *p,
             powers_init(&uI, 1.0 - a_fI);
             powers_init(&RI, 1.0 - a_dI);
         }
-        for (size_t j = 0; j < trains; j++) {
+        /* drawn static populations: their counts per bin */
+        const bool counts = m == SS_MODEL_LIF_COND && !given &&
+                            kind == SS_INPUT_POISSON;
+        if (counts) {
+            st = superposed_inputs(f, l, Lt, q, &s[l], err);
+            if (st != SS_OK)
+                return st;
+        }
+        /* drawn STP trains: the first words of L trains at once */
+        const bool ahead = m == SS_MODEL_LIF_COND_STP && !given &&
+                           kind == SS_INPUT_POISSON;
+        const size_t B_E = stp_blocks(q->exc_rate * (q->dt / 1000.), Lt),
+                     B_I = stp_blocks(q->inh_rate * (q->dt / 1000.), Lt);
+        uint64_t words[L * 4 * STP_MAX_BLOCKS];
+        double x_ahead[L * 4 * STP_MAX_BLOCKS];
+        for (size_t j = 0; j < trains && !counts; j++) {
             const bool exc = j < (size_t)q->n_exc;
             const size_t jj = exc ? j : j - (size_t)q->n_exc;
+            const size_t n_pop = exc ? (size_t)q->n_exc : (size_t)q->n_inh;
+            const size_t B = exc ? B_E : B_I;
+            if (ahead && jj % L == 0) {
+                uint64_t sub[L];
+                for (size_t i = 0; i < L; i++) {
+                    size_t ji = jj + i < n_pop ? jj + i : jj; /* spare */
+                    sub[i] = exc ? SS_SUBSTREAM_EXC(ji) : SS_SUBSTREAM_INH(ji);
+                }
+                stp_draw_ahead(f->lanes, &s[l], sub, B,
+                               exc ? scale_E : scale_I, words, x_ahead);
+            }
             train_source t;
             if (given)
                 source_given(&t, &given[l], j, Lt);
@@ -388,6 +722,8 @@ static ss_status run_lif(ss_model m, size_t n, const ss_params *p,
                             exc ? SS_SUBSTREAM_EXC(jj) : SS_SUBSTREAM_INH(jj),
                             kind, exc ? q->exc_rate : q->inh_rate, q->dt,
                             exc ? scale_E : scale_I, Lt, f->lanes);
+            if (ahead)
+                gaps_preload(&t.g, x_ahead + (jj % L) * 4 * B, 4 * B);
             double *in = exc ? f->in_E : f->in_I;
             if (m == SS_MODEL_LIF_COND)
                 static_population(in, l, Lt, &t);
@@ -548,6 +884,90 @@ static int grow_bins(ss__train_buf *b, size_t n)
     return p ? 0 : -1;
 }
 
+/* One of lif_cond's drawn populations as the trains of its n neurons,
+ * trains first.. of buf from spike n_bins on: each non-empty bin's count c
+ * (the fast kernel's, see pop_law) goes to c trains picked uniformly
+ * without replacement (Floyd's algorithm, from the pick substream). Given
+ * c, the set of the n Bernoulli trains that fire in a bin is a uniform
+ * c-subset, so the trains have the tutorial's law, and their sum per bin
+ * is what the fast kernel runs on. */
+static ss_status draw_population(ss__train_buf *buf, size_t first, size_t n,
+                                 double p, const ss_rng_stream *s,
+                                 uint64_t sub, uint64_t pick_sub, size_t Lt,
+                                 size_t *n_bins, ss_error *err)
+{
+    pop_law law = {0};
+    uint32_t *who = NULL, *when = NULL, *picked = NULL;
+    size_t *cursor = NULL, cap = 0, cap_when = 0, events = 0;
+    ss_status st = pop_law_set(&law, (unsigned)n, p, err);
+    if (st == SS_OK && n > 0 &&
+        (!(picked = malloc(n * sizeof *picked)) ||
+         !(cursor = calloc(n, sizeof *cursor))))
+        st = ss_error_set(err, SS_ERR_NOMEM, "cannot allocate trains");
+    if (st == SS_OK) {
+        ss_rng_seq pick;
+        ss_rng_seq_init(&pick, s, pick_sub);
+        pop_gaps g;
+        pop_gaps_init(&g, &law, s, sub, Lt, ss__lane_kernels());
+        uint32_t bins[POP_WORDS], counts[POP_WORDS];
+        size_t nb;
+        while (st == SS_OK && (nb = pop_gaps_batch(&g, bins, counts)) > 0) {
+            for (size_t e = 0; e < nb; e++) {
+                const size_t c = counts[e];
+                if (events + c > cap || events + c > cap_when) {
+                    uint32_t *a = grow_array(who, &cap, events + c,
+                                             sizeof *who);
+                    if (a)
+                        who = a;
+                    uint32_t *w2 = grow_array(when, &cap_when, events + c,
+                                              sizeof *when);
+                    if (w2)
+                        when = w2;
+                    if (!a || !w2) {
+                        st = ss_error_set(err, SS_ERR_NOMEM,
+                                          "cannot allocate trains");
+                        break;
+                    }
+                }
+                for (size_t j = n - c; j < n; j++) {
+                    size_t r = (size_t)(ss_rng_uniform(&pick) *
+                                        (double)(j + 1));
+                    size_t pick_j = r <= j ? r : j;
+                    for (size_t i = 0; i + (n - c) < j; i++)
+                        if (picked[i] == pick_j)
+                            pick_j = j; /* taken: j (not taken yet) */
+                    picked[j - (n - c)] = (uint32_t)pick_j;
+                    who[events] = (uint32_t)pick_j;
+                    when[events++] = bins[e];
+                }
+            }
+        }
+    }
+    /* by train, each in bin order (a counting sort, stable) */
+    if (st == SS_OK && grow_bins(buf, *n_bins + events) < 0)
+        st = ss_error_set(err, SS_ERR_NOMEM, "cannot allocate trains");
+    if (st == SS_OK) {
+        for (size_t e = 0; e < events; e++)
+            cursor[who[e]]++;
+        size_t at = *n_bins;
+        for (size_t j = 0; j < n; j++) {
+            buf->offset[first + j] = at;
+            size_t k = cursor[j];
+            cursor[j] = at;
+            at += k;
+        }
+        for (size_t e = 0; e < events; e++)
+            buf->bins[cursor[who[e]]++] = when[e];
+        *n_bins = at;
+    }
+    pop_law_free(&law);
+    free(who);
+    free(when);
+    free(picked);
+    free(cursor);
+    return st;
+}
+
 ss_status ss__draw_trains(ss_model m, const ss_params *p,
                           const ss_rng_stream *s, ss__train_buf *buf,
                           ss_error *err)
@@ -559,6 +979,19 @@ ss_status ss__draw_trains(ss_model m, const ss_params *p,
     size_t trains = buf->n_exc + buf->n_inh, n = 0;
     if (grow_offsets(buf, trains) < 0)
         return ss_error_set(err, SS_ERR_NOMEM, "cannot allocate trains");
+    if (m == SS_MODEL_LIF_COND && (int)p->input == SS_INPUT_POISSON) {
+        /* what the fast lif_cond draws: counts per bin */
+        ss_status st = draw_population(
+            buf, 0, buf->n_exc, p->exc_rate * (p->dt / 1000.), s,
+            SS__SUBSTREAM_POP_EXC, SS__SUBSTREAM_PICK_EXC, Lt, &n, err);
+        if (st == SS_OK)
+            st = draw_population(buf, buf->n_exc, buf->n_inh,
+                                 p->inh_rate * (p->dt / 1000.), s,
+                                 SS__SUBSTREAM_POP_INH, SS__SUBSTREAM_PICK_INH,
+                                 Lt, &n, err);
+        buf->offset[trains] = n;
+        return st;
+    }
     for (size_t j = 0; j < trains; j++) {
         bool exc = j < buf->n_exc;
         size_t jj = exc ? j : j - buf->n_exc;
