@@ -408,32 +408,38 @@ static void fast_lane_philox_and_gaps_equal_the_scalar_ones(void **state)
     ss_rng_stream_init(&st, 0x2385, 0x1f3d5b79, 7);
     ss_rng_seq q;
     ss_rng_seq_init(&q, &st, 9);
-    for (int round = 0; round < 500; round++) {
-        uint64_t ctr[4 * SS_MODEL_LANES], key[2 * SS_MODEL_LANES];
-        for (size_t i = 0; i < 4 * SS_MODEL_LANES; i++)
-            ctr[i] = ss_rng_next_u64(&q);
-        for (size_t i = 0; i < 2 * SS_MODEL_LANES; i++)
-            key[i] = ss_rng_next_u64(&q);
-        if (round == 0) /* the edges too */
-            for (size_t i = 0; i < 4 * SS_MODEL_LANES; i++)
-                ctr[i] = i % 2 ? UINT64_MAX : 0;
+    /* 5 vectors (the interleaved four and one alone), blocks in both
+     * patterns the kernels use: one substream's run of blocks, and the
+     * same blocks of L substreams */
+    enum { NV = 5, NL = SS_MODEL_LANES };
+    for (int round = 0; round < 100; round++) {
+        uint64_t key[2], sub[NL], repeat = ss_rng_next_u64(&q);
+        uint64_t b0 = round == 0 ? UINT64_MAX - 9 : ss_rng_next_u64(&q);
+        key[0] = ss_rng_next_u64(&q);
+        key[1] = ss_rng_next_u64(&q);
+        for (size_t i = 0; i < NL; i++)
+            sub[i] = round % 2 ? ss_rng_next_u64(&q) : (uint64_t)round;
+        const uint64_t dv = round % 2 ? 1 : NL, di = round % 2 ? 0 : 1;
         for (size_t k = 0; k < n_sets; k++) {
-            uint64_t out[4 * SS_MODEL_LANES];
-            sets[k].philox(ctr, key, out);
-            for (size_t l = 0; l < SS_MODEL_LANES; l++) {
-                uint64_t c[4], kk[2] = {key[l], key[SS_MODEL_LANES + l]}, o[4];
-                for (size_t w = 0; w < 4; w++)
-                    c[w] = ctr[w * SS_MODEL_LANES + l];
-                ss__rng_philox4x64(c, kk, o);
-                for (size_t w = 0; w < 4; w++)
-                    assert_true(out[w * SS_MODEL_LANES + l] == o[w]);
-            }
-            double x[4 * SS_MODEL_LANES];
+            uint64_t out[4 * NL * NV];
+            sets[k].philox(key, repeat, sub, b0, dv, di, NV, out);
+            for (size_t v = 0; v < NV; v++)
+                for (size_t l = 0; l < NL; l++) {
+                    uint64_t c[4] = {b0 + v * dv + l * di, sub[l], repeat, 0};
+                    uint64_t o[4];
+                    ss__rng_philox4x64(c, key, o);
+                    for (size_t w = 0; w < 4; w++)
+                        assert_true(out[(4 * v + w) * NL + l] == o[w]);
+                }
+            if (round == 0) /* the edges too */
+                for (size_t i = 0; i < 4 * NL * NV; i++)
+                    out[i] = i % 2 ? UINT64_MAX : 0;
+            double x[4 * NL * NV];
             const double scale = -1.0 / 0.0023851;
-            sets[k].gaps(ctr, 4 * SS_MODEL_LANES, scale, x);
-            for (size_t i = 0; i < 4 * SS_MODEL_LANES; i++)
+            sets[k].gaps(out, 4 * NL * NV, scale, x);
+            for (size_t i = 0; i < 4 * NL * NV; i++)
                 assert_true(x[i] ==
-                            ss__rng_log(1.0 - ss__rng_u01(ctr[i])) * scale);
+                            ss__rng_log(1.0 - ss__rng_u01(out[i])) * scale);
         }
     }
     print_message("%zu variants of Philox and the gaps compared\n", n_sets);

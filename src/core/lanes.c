@@ -168,29 +168,56 @@ mulhilo(vu a, uint64_t b, vu *hi, vu *lo)
 /* Random123's philox4x64 (10 rounds) in the lanes: its round is
  * (hi1 ^ c1 ^ k0, lo1, hi0 ^ c3 ^ k1, lo0) with (hi0, lo0) = M0 c0 and
  * (hi1, lo1) = M1 c2, the key bumped by the Weyl constants between
- * rounds. */
+ * rounds. NV vectors at once: one vector's rounds are a chain of
+ * multiply latencies, so several interleave to keep the multiplier busy. */
+static inline __attribute__((always_inline)) void
+philox_vectors(const uint64_t key[2], uint64_t repeat, vu sub, vu block,
+               uint64_t dv, uint64_t *out, const int NV)
+{
+    vu c0[4], c1[4], c2[4], c3[4], k0[4], k1[4];
+    for (int v = 0; v < NV; v++) {
+        c0[v] = block + (uint64_t)v * dv;
+        c1[v] = sub;
+        c2[v] = (vu){0} + repeat;
+        c3[v] = (vu){0};
+        k0[v] = (vu){0} + key[0];
+        k1[v] = (vu){0} + key[1];
+    }
+    for (int r = 0; r < 10; r++) {
+        for (int v = 0; v < NV; v++) {
+            if (r > 0) {
+                k0[v] += 0x9E3779B97F4A7C15ULL;
+                k1[v] += 0xBB67AE8584CAA73BULL;
+            }
+            vu hi0, lo0, hi1, lo1;
+            mulhilo(c0[v], 0xD2E7470EE14C6C93ULL, &hi0, &lo0);
+            mulhilo(c2[v], 0xCA5A826395121157ULL, &hi1, &lo1);
+            c0[v] = hi1 ^ c1[v] ^ k0[v];
+            c1[v] = lo1;
+            c2[v] = hi0 ^ c3[v] ^ k1[v];
+            c3[v] = lo0;
+        }
+    }
+    for (int v = 0; v < NV; v++) {
+        memcpy(out + (4 * v + 0) * L, &c0[v], sizeof c0[v]);
+        memcpy(out + (4 * v + 1) * L, &c1[v], sizeof c1[v]);
+        memcpy(out + (4 * v + 2) * L, &c2[v], sizeof c2[v]);
+        memcpy(out + (4 * v + 3) * L, &c3[v], sizeof c3[v]);
+    }
+}
+
 void SS_CAT(ss__philox_lanes_, SS_VARIANT)(SS_PHILOX_ARGS)
 {
-    vu c0 = vu_load(ctr), c1 = vu_load(ctr + L), c2 = vu_load(ctr + 2 * L),
-       c3 = vu_load(ctr + 3 * L);
-    vu k0 = vu_load(key), k1 = vu_load(key + L);
-    for (int r = 0; r < 10; r++) {
-        if (r > 0) {
-            k0 += 0x9E3779B97F4A7C15ULL;
-            k1 += 0xBB67AE8584CAA73BULL;
-        }
-        vu hi0, lo0, hi1, lo1;
-        mulhilo(c0, 0xD2E7470EE14C6C93ULL, &hi0, &lo0);
-        mulhilo(c2, 0xCA5A826395121157ULL, &hi1, &lo1);
-        c0 = hi1 ^ c1 ^ k0;
-        c1 = lo1;
-        c2 = hi0 ^ c3 ^ k1;
-        c3 = lo0;
-    }
-    memcpy(out, &c0, sizeof c0);
-    memcpy(out + L, &c1, sizeof c1);
-    memcpy(out + 2 * L, &c2, sizeof c2);
-    memcpy(out + 3 * L, &c3, sizeof c3);
+    vu lane = {0};
+    for (unsigned i = 0; i < L; i++)
+        lane[i] = i;
+    const vu subs = vu_load(sub);
+    vu block = (vu){0} + b0 + lane * di;
+    size_t v = 0;
+    for (; v + 4 <= nvec; v += 4, block += 4 * dv)
+        philox_vectors(key, repeat, subs, block, dv, out + 4 * L * v, 4);
+    for (; v < nvec; v++, block += dv)
+        philox_vectors(key, repeat, subs, block, dv, out + 4 * L * v, 1);
 }
 
 /* 1 - u01(w) is exact ((2^53 - (w >> 11)) 2^-53), and so is the

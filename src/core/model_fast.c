@@ -144,8 +144,9 @@ typedef struct gaps {
     int64_t bin;
     int64_t Lt;
     int never; /* p = 0 */
-    const double *xs; /* log U / log(1 - p) of the draws, xs[next..avail) */
-    size_t next, avail; /* not used yet */
+    const double *xs; /* log U / log(1 - p) of the draws: */
+    size_t stride;    /* xs[k stride] for k in [next, avail) not used yet */
+    size_t next, avail;
     double x[L];        /* the draws made here, L at a time */
     void (*log_lanes)(const double *x, double *out);
 } gaps;
@@ -177,15 +178,17 @@ static void gaps_init(gaps *g, const ss_rng_stream *s, uint64_t substream,
     g->bin = -1;
     g->Lt = (int64_t)Lt;
     g->xs = g->x;
+    g->stride = 1;
     g->next = g->avail = L;
 }
 
 /* Hands g the scaled logs of the first n words of its sequence, drawn
- * beforehand (in lanes across trains); it goes on from word n. The numbers
- * are those g would draw itself. */
-static void gaps_preload(gaps *g, const double *x, size_t n)
+ * beforehand (in lanes across trains), word k at x[k stride]; it goes on
+ * from word n. The numbers are those g would draw itself. */
+static void gaps_preload(gaps *g, const double *x, size_t stride, size_t n)
 {
     g->xs = x;
+    g->stride = stride;
     g->next = 0;
     g->avail = n;
     ss__rng_seq_skip(&g->q, n);
@@ -204,10 +207,11 @@ static int64_t gaps_next(gaps *g)
         for (size_t l = 0; l < L; l++)
             g->x[l] *= g->inv_log_q; /* >= 0 */
         g->xs = g->x;
+        g->stride = 1;
         g->next = 0;
         g->avail = L;
     }
-    double x = g->xs[g->next++];
+    double x = g->xs[g->next++ * g->stride];
     double room = (double)(g->Lt - g->bin);
     g->bin = x < room ? g->bin + 1 + (int64_t)x : g->Lt;
     if (g->bin > g->Lt)
@@ -268,28 +272,7 @@ static int64_t source_next(train_source *t)
 
 /* ---- words in lanes ---------------------------------------------------- */
 
-/* Philox blocks in the lanes: lane i gets block `block[i]` of substream
- * `sub[i]` of s (ss_rng_seq's counter: block, substream, repeat, 0), and
- * its four words go to words[i * stride + 4 * at + w], the order in which
- * ss_rng_next_u64 reads them. */
-static void philox_lanes(const ss__lane_set *k, const ss_rng_stream *s,
-                         const uint64_t block[L], const uint64_t sub[L],
-                         uint64_t *words, size_t stride, size_t at)
-{
-    uint64_t ctr[4 * L], key[2 * L], out[4 * L];
-    for (size_t i = 0; i < L; i++) {
-        ctr[i] = block[i];
-        ctr[L + i] = sub[i];
-        ctr[2 * L + i] = s->repeat;
-        ctr[3 * L + i] = 0;
-        key[i] = s->key[0];
-        key[L + i] = s->key[1];
-    }
-    k->philox(ctr, key, out);
-    for (size_t i = 0; i < L; i++)
-        for (size_t w = 0; w < 4; w++)
-            words[i * stride + 4 * at + w] = out[w * L + i];
-}
+#define MAX_VECS 16 /* of the lanes' Philox at once */
 
 /* ---- a static population as one train of counts ------------------------ */
 
@@ -399,12 +382,13 @@ static inline unsigned pop_count(const pop_law *w, double frac)
 
 /* The non-empty bins of a population, in order, from its own substream,
  * its words drawn 4 L at a time in the lanes. */
-#define POP_WORDS (4 * L)
+#define POP_VECS 4
+#define POP_WORDS (4 * L * POP_VECS)
 typedef struct pop_gaps {
     const pop_law *law;
     const ss_rng_stream *s;
     const ss__lane_set *k;
-    uint64_t sub, block; /* the next block to draw */
+    uint64_t subs[L], block; /* the substream, L times; the next block */
     int64_t bin, Lt;
     size_t next;
     double x[POP_WORDS]; /* X of the words drawn, x[next..) not used yet */
@@ -417,7 +401,8 @@ static void pop_gaps_init(pop_gaps *g, const pop_law *law,
     g->law = law;
     g->s = s;
     g->k = k;
-    g->sub = sub;
+    for (size_t i = 0; i < L; i++)
+        g->subs[i] = sub;
     g->block = 0;
     g->bin = -1;
     g->Lt = (int64_t)Lt;
@@ -440,14 +425,13 @@ static size_t pop_gaps_batch(pop_gaps *g, uint32_t *bin, uint32_t *count)
         }
         return n;
     }
-    uint64_t block[L], sub[L], words[POP_WORDS];
-    for (size_t i = 0; i < L; i++) {
-        block[i] = g->block + i;
-        sub[i] = g->sub;
-    }
-    philox_lanes(g->k, g->s, block, sub, words, 4, 0);
+    /* blocks block .. block + POP_VECS L - 1; their words in the order
+     * the lanes give them (each an independent uniform all the same) */
+    uint64_t words[POP_WORDS];
+    g->k->philox(g->s->key, g->s->repeat, g->subs, g->block, L, 1, POP_VECS,
+                 words);
     g->k->gaps(words, POP_WORDS, w->scale, g->x);
-    g->block += L;
+    g->block += POP_VECS * L;
     int64_t b = g->bin;
     const double t1 = w->t[1];
     for (size_t i = 0; i < POP_WORDS; i++) {
@@ -506,7 +490,7 @@ static ss_status fast_laws(struct ss_fast_scratch *f, ss_error *err)
 /* Blocks drawn ahead per train: enough for the mean count of spikes
  * (plus the draw past the end) and two standard deviations; a train that
  * needs more draws the rest itself, the same numbers. */
-#define STP_MAX_BLOCKS 16
+#define STP_MAX_BLOCKS MAX_VECS
 static size_t stp_blocks(double p, size_t Lt)
 {
     double mean = p * (double)Lt;
@@ -515,19 +499,14 @@ static size_t stp_blocks(double p, size_t Lt)
     return b < STP_MAX_BLOCKS ? b : STP_MAX_BLOCKS;
 }
 
-/* The first 4 B words of the trains of substreams sub[0..L), scaled logs,
- * into x[i * 4 B ..]: B calls of the lanes' Philox instead of B L of the
- * scalar one. */
+/* The first 4 B words of the trains of substreams sub[0..L), scaled
+ * logs: train i's word m at x[m L + i]. One call of the lanes' Philox
+ * instead of B L of the scalar one. */
 static void stp_draw_ahead(const ss__lane_set *k, const ss_rng_stream *s,
                            const uint64_t sub[L], size_t B, double scale,
                            uint64_t *words, double *x)
 {
-    for (size_t b = 0; b < B; b++) {
-        uint64_t block[L];
-        for (size_t i = 0; i < L; i++)
-            block[i] = b;
-        philox_lanes(k, s, block, sub, words, 4 * B, b);
-    }
+    k->philox(s->key, s->repeat, sub, 0, 1, 0, B, words);
     k->gaps(words, L * 4 * B, scale, x);
 }
 
@@ -723,7 +702,7 @@ static ss_status run_lif(ss_model m, size_t n, const ss_params *p,
                             kind, exc ? q->exc_rate : q->inh_rate, q->dt,
                             exc ? scale_E : scale_I, Lt, f->lanes);
             if (ahead)
-                gaps_preload(&t.g, x_ahead + (jj % L) * 4 * B, 4 * B);
+                gaps_preload(&t.g, x_ahead + jj % L, L, 4 * B);
             double *in = exc ? f->in_E : f->in_I;
             if (m == SS_MODEL_LIF_COND)
                 static_population(in, l, Lt, &t);
