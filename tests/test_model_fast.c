@@ -377,7 +377,7 @@ static void fast_runs_leave_the_reference_traces_alone(void **state)
     (ss__lane_set)                                                           \
     {                                                                        \
         ss__membrane_##v, ss__log_lanes_##v, ss__philox_lanes_##v,           \
-            ss__gaps_lanes_##v                                               \
+            ss__gaps_lanes_##v, ss__stp_lanes_##v                            \
     }
 
 /* The lane kernel variants this processor runs, into sets[0..3). */
@@ -442,7 +442,60 @@ static void fast_lane_philox_and_gaps_equal_the_scalar_ones(void **state)
                             ss__rng_log(1.0 - ss__rng_u01(out[i])) * scale);
         }
     }
-    print_message("%zu variants of Philox and the gaps compared\n", n_sets);
+    /* the STP synapses in lanes: against the tutorial's steps one synapse
+     * at a time, bit for bit, quiet spells past the tables included */
+    enum { KMAX = 40 };
+    int64_t bins[KMAX * NL];
+    double inc[KMAX * NL], lo[2][64], hi[2][64];
+    const double keep[2] = {1 - 0.1 / 87.3, 1 - 0.1 / 412.9};
+    for (int j = 0; j < 2; j++) {
+        lo[j][0] = hi[j][0] = 1.0;
+        for (int i = 1; i < 64; i++)
+            lo[j][i] = lo[j][i - 1] * keep[j];
+        double x64 = lo[j][63] * keep[j];
+        for (int i = 1; i < 64; i++)
+            hi[j][i] = hi[j][i - 1] * x64;
+    }
+    ss__stp_lanes a = {.bins = bins, .inc = inc, .kmax = KMAX,
+                       .g_bar = 2.385, .U0 = 0.237, .a_d = 0.1 / 412.9,
+                       .a_f = 0.1 / 87.3, .keep_u = keep[0],
+                       .keep_1mR = keep[1], .u_lo = lo[0], .u_hi = hi[0],
+                       .R_lo = lo[1], .R_hi = hi[1]};
+    for (size_t l = 0; l < NL; l++) {
+        a.n[l] = (int64_t)(l == 3 ? 0 : KMAX - 3 * l);
+        int64_t b = 0;
+        for (size_t k = 0; k < KMAX; k++) {
+            b += 1 + (int64_t)(ss_rng_uniform(&q) * (k % 7 == 3 ? 9000 : 300));
+            bins[k * NL + l] = b;
+        }
+    }
+    for (size_t k = 0; k < n_sets; k++) {
+        memset(inc, 0, sizeof inc);
+        sets[k].stp(&a);
+        for (size_t l = 0; l < NL; l++) {
+            double u = 0., R = 1.;
+            int64_t last = 0;
+            for (int64_t i = 0; i < a.n[l]; i++) {
+                int64_t b = bins[i * NL + l];
+                uint64_t quiet = (uint64_t)(b - 1 - last);
+                double Pu = quiet < 4096 ? hi[0][quiet >> 6] * lo[0][quiet & 63]
+                                         : ss__power(keep[0], quiet);
+                double PR = quiet < 4096 ? hi[1][quiet >> 6] * lo[1][quiet & 63]
+                                         : ss__power(keep[1], quiet);
+                u *= Pu;
+                R = 1.0 - (1.0 - R) * PR;
+                double du = -a.a_f * u + a.U0 * (1.0 - u);
+                double u_new = u + du;
+                double dR = a.a_d * (1.0 - R) - u_new * R;
+                assert_true(inc[i * NL + l] == a.g_bar * R * u_new);
+                u = u_new;
+                R = R + dR;
+                last = b;
+            }
+        }
+    }
+    print_message("%zu variants of Philox, the gaps and STP compared\n",
+                  n_sets);
 }
 
 /* Every instruction-set variant of the lane kernels gives the same bits:

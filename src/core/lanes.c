@@ -232,3 +232,69 @@ void SS_CAT(ss__gaps_lanes_, SS_VARIANT)(SS_GAPS_ARGS)
         memcpy(out + i, &y, sizeof y);
     }
 }
+
+/* t[idx] of the lanes. */
+static inline __attribute__((always_inline)) vd gather(const double *t, vl idx)
+{
+#if defined(__AVX512F__) && L == 8
+    __m512i i;
+    memcpy(&i, &idx, sizeof i);
+    __m512d r = _mm512_i64gather_pd(i, t, 8);
+    vd out;
+    memcpy(&out, &r, sizeof out);
+    return out;
+#elif defined(__AVX2__) && L == 8
+    __m256i i[2];
+    memcpy(i, &idx, sizeof i);
+    __m256d r[2] = {_mm256_i64gather_pd(t, i[0], 8),
+                    _mm256_i64gather_pd(t, i[1], 8)};
+    vd out;
+    memcpy(&out, r, sizeof out);
+    return out;
+#else
+    vd out;
+    for (unsigned l = 0; l < L; l++)
+        out[l] = t[idx[l]];
+    return out;
+#endif
+}
+
+/* model_fast.c's stp_synapse in every lane, the same operations in the
+ * same order: one synapse's chain of updates is as long as before, but L
+ * of them advance at once. */
+void SS_CAT(ss__stp_lanes_, SS_VARIANT)(const ss__stp_lanes *a)
+{
+    const vd one = vsplat(1.0), neg_a_f = vsplat(-a->a_f),
+             U0 = vsplat(a->U0), a_d = vsplat(a->a_d),
+             g_bar = vsplat(a->g_bar);
+    vl n;
+    memcpy(&n, a->n, sizeof n);
+    vd u = vsplat(0.), R = one;
+    vl last = (vl){0};
+    for (size_t k = 0; k < a->kmax; k++) {
+        vl b;
+        memcpy(&b, a->bins + k * L, sizeof b);
+        vl active = ((vl){0} + (long long)k) < n;
+        vl quiet = b - 1 - last;
+        vl far = quiet >= 4096;
+        vl q = (quiet & active) & ~far; /* a table index in every lane */
+        vd Pu = gather(a->u_hi, q >> 6) * gather(a->u_lo, q & 63);
+        vd PR = gather(a->R_hi, q >> 6) * gather(a->R_lo, q & 63);
+        if (mask_bits(far & active))
+            for (unsigned l = 0; l < L; l++)
+                if (far[l] && active[l]) {
+                    Pu[l] = ss__power(a->keep_u, (uint64_t)quiet[l]);
+                    PR[l] = ss__power(a->keep_1mR, (uint64_t)quiet[l]);
+                }
+        vd ui = u * Pu;
+        vd Ri = one - (one - R) * PR;
+        vd du = neg_a_f * ui + U0 * (one - ui);
+        vd u_new = ui + du;
+        vd dR = a_d * (one - Ri) - u_new * Ri;
+        vd inc = g_bar * Ri * u_new;
+        memcpy(a->inc + k * L, &inc, sizeof inc);
+        u = vselect(active, u_new, u);
+        R = vselect(active, Ri + dR, R);
+        last = (b & active) | (last & ~active);
+    }
+}

@@ -34,6 +34,10 @@ struct ss_fast_scratch {
     size_t Lt;
     const ss__lane_set *lanes; /* the lane kernels this processor runs */
     struct pop_law *laws;      /* 2 L: lane l's E at [l], I at [L + l] */
+    int64_t *grp_bins; /* an STP group's spikes and their increments, */
+                       /* side by side: see ss__stp_lanes */
+    double *grp_inc;
+    size_t grp_cap;
 };
 
 const size_t *ss__fast_spikes(const ss_model_ws *ws, size_t lane, size_t *n)
@@ -62,6 +66,8 @@ void ss__fast_free(struct ss_fast_scratch *f)
         return;
     fast_arrays_free(f);
     laws_free(f->laws);
+    free(f->grp_bins);
+    free(f->grp_inc);
     free(f);
 }
 
@@ -98,19 +104,6 @@ static ss_status fast_reserve(ss_model_ws *ws, size_t Lt, ss_error *err)
     return SS_OK;
 }
 
-/* x^n by squaring: the Euler factor of n bins without a spike. */
-static double power(double x, uint64_t n)
-{
-    double r = 1.0;
-    while (n) {
-        if (n & 1)
-            r *= x;
-        x *= x;
-        n >>= 1;
-    }
-    return r;
-}
-
 /* x^n for many n: x^n = hi[n / 64] lo[n % 64] for n < 4096, by squaring
  * beyond. Built per trial and population, 128 multiplications. */
 typedef struct powers {
@@ -130,7 +123,7 @@ static void powers_init(powers *pw, double x)
 
 static inline double powers_of(const powers *pw, uint64_t n)
 {
-    return n < 4096 ? pw->hi[n >> 6] * pw->lo[n & 63] : power(pw->x, n);
+    return n < 4096 ? pw->hi[n >> 6] * pw->lo[n & 63] : ss__power(pw->x, n);
 }
 
 /* ---- presynaptic trains as gaps ------------------------------------- */
@@ -349,9 +342,9 @@ static ss_status pop_law_set(pop_law *w, unsigned n, double p, ss_error *err)
     }
     /* 1 - q = P(c > 0) = P(c = 1) R, without the cancellation of 1 - q
      * when q is near 1 */
-    double q = power(1.0 - p, n);
+    double q = ss__power(1.0 - p, n);
     double one_minus_q =
-        q < 0.5 ? 1.0 - q : (double)n * p * power(1.0 - p, n - 1) * R;
+        q < 0.5 ? 1.0 - q : (double)n * p * ss__power(1.0 - p, n - 1) * R;
     /* S_k summed from the small end; t_k from it */
     double S = 0.0;
     for (size_t k = K; k >= 1; k--) {
@@ -519,30 +512,120 @@ static void static_population(double *in, size_t lane, size_t Lt,
         in[(size_t)b * L + lane] += 1.0;
 }
 
-/* One Tsodyks-Markram synapse, updated at its spikes only: adds its
- * conductance increments g_bar R u into in[bin * L + lane]. Between spikes
- * the tutorial's Euler steps scale u by (1 - dt/tau_f) and 1 - R by
- * (1 - dt/tau_d) per bin; the spike step is the tutorial's, in its order. */
-static void stp_synapse(double *in, size_t lane, size_t Lt, train_source *t,
-                        double g_bar, double U0, double a_d, double a_f,
-                        const powers *keep_u, const powers *keep_1mR)
+/* A Tsodyks-Markram synapse is updated at its spikes only. Between its
+ * spikes the tutorial's Euler steps scale u by (1 - dt/tau_f) and 1 - R by
+ * (1 - dt/tau_d) per bin; the spike step is the tutorial's, in its order
+ * (lanes.c: ss__stp_lanes):
+ *   du = -a_f u + U0 (1 - u); u_new = u + du;
+ *   dR = a_d (1 - R) - u_new R; the conductance kick is g_bar R u_new. */
+
+/* Up to L synapses of one STP population of one trial, side by side in
+ * the lanes (ss__stp_lanes): each one's chain of updates is as long as
+ * one at a time, but L advance at once. Their spike bins are gathered
+ * first, train by train; the increments are added afterwards train by
+ * train, in the order one at a time adds them, so the sums per bin keep
+ * their bits. */
+typedef struct stp_group {
+    size_t m;       /* trains gathered */
+    int64_t n[L];   /* train i's spikes: f->grp_bins[k L + i], k < n[i] */
+    size_t kmax;    /* the largest n[i] */
+} stp_group;
+
+/* Room in the group for spike k of every lane. */
+static ss_status stp_room(struct ss_fast_scratch *f, size_t k,
+                          ss_error *err)
 {
-    double u = 0., R = 1.;
-    int64_t last = 0; /* the bin (u, R) belong to */
+    if ((k + 1) * L <= f->grp_cap)
+        return SS_OK;
+    size_t want = 2 * (k + 1) * L;
+    int64_t *bins = realloc(f->grp_bins, want * sizeof *bins);
+    if (bins)
+        f->grp_bins = bins;
+    double *inc = realloc(f->grp_inc, want * sizeof *inc);
+    if (inc)
+        f->grp_inc = inc;
+    if (!bins || !inc)
+        return ss_error_set(err, SS_ERR_NOMEM,
+                            "cannot allocate the workspace for %zu spikes",
+                            want);
+    f->grp_cap = want;
+    return SS_OK;
+}
+
+/* Appends train t's spike bins as the group's next lane (but bin 0: the
+ * tutorial reads the train at it + 1, so a spike there is never
+ * delivered). A drawn train's preloaded draws are read with the state in
+ * registers (gaps_next's steps), the rest through source_next. */
+static ss_status stp_gather(struct ss_fast_scratch *f, stp_group *g,
+                            train_source *t, size_t Lt, ss_error *err)
+{
+    const size_t i = g->m;
+    size_t k = 0;
+    ss_status st = stp_room(f, 4 * STP_MAX_BLOCKS, err);
+    if (st != SS_OK)
+        return st;
+    int64_t *bins = f->grp_bins;
+    if (t->from == FROM_GAPS && !t->g.never && t->g.xs != t->g.x) {
+        gaps *q = &t->g;
+        const int64_t end = q->Lt;
+        int64_t b = q->bin;
+        size_t next = q->next;
+        while (next < q->avail) {
+            double x = q->xs[next++ * q->stride];
+            if (!(x < (double)(end - b))) {
+                b = end;
+                break;
+            }
+            b += 1 + (int64_t)x;
+            if (b >= end) {
+                b = end;
+                break;
+            }
+            if (b != 0)
+                bins[k++ * L + i] = b; /* at most one per draw: room */
+        }
+        q->bin = b;
+        q->next = next;
+    }
     for (int64_t b; (b = source_next(t)) < (int64_t)Lt;) {
         if (b == 0)
-            continue; /* the tutorial reads the train at it + 1 */
-        uint64_t quiet = (uint64_t)(b - 1 - last);
-        u *= powers_of(keep_u, quiet);
-        R = 1.0 - (1.0 - R) * powers_of(keep_1mR, quiet);
-        double du = -a_f * u + U0 * (1.0 - u);
-        double u_new = u + du;
-        double dR = a_d * (1.0 - R) - u_new * R;
-        in[(size_t)b * L + lane] += g_bar * R * u_new;
-        u = u_new;
-        R = R + dR;
-        last = b;
+            continue;
+        if ((st = stp_room(f, k, err)) != SS_OK)
+            return st;
+        f->grp_bins[k++ * L + i] = b;
     }
+    g->n[g->m++] = (int64_t)k;
+    if (k > g->kmax)
+        g->kmax = k;
+    return SS_OK;
+}
+
+/* Runs the group's synapses and adds their increments into in[bin * L +
+ * lane], train by train; empties the group. */
+static void stp_group_run(double *in, size_t lane, struct ss_fast_scratch *f,
+                          stp_group *g, double g_bar, double U0, double a_d,
+                          double a_f, const powers *keep_u,
+                          const powers *keep_1mR)
+{
+    ss__stp_lanes a = {.bins = f->grp_bins, .inc = f->grp_inc,
+                       .kmax = g->kmax, .g_bar = g_bar, .U0 = U0,
+                       .a_d = a_d, .a_f = a_f, .keep_u = keep_u->x,
+                       .keep_1mR = keep_1mR->x, .u_lo = keep_u->lo,
+                       .u_hi = keep_u->hi, .R_lo = keep_1mR->lo,
+                       .R_hi = keep_1mR->hi};
+    int64_t *bins = f->grp_bins;
+    for (size_t i = 0; i < L; i++) {
+        a.n[i] = i < g->m ? g->n[i] : 0;
+        /* a lane past its spikes is ignored: any bin will do */
+        for (size_t k = (size_t)a.n[i]; k < g->kmax; k++)
+            bins[k * L + i] = 1;
+    }
+    f->lanes->stp(&a);
+    for (size_t i = 0; i < g->m; i++)
+        for (size_t k = 0; k < (size_t)a.n[i]; k++)
+            in[(size_t)bins[k * L + i] * L + lane] += a.inc[k * L + i];
+    g->m = 0;
+    g->kmax = 0;
 }
 
 /* ---- the membrane, L trials at once ---------------------------------- */
@@ -553,7 +636,7 @@ const ss__lane_set *ss__lane_kernels(void)
 {
 #define SS_LANE_SET(v)                                                       \
     {ss__membrane_##v, ss__log_lanes_##v, ss__philox_lanes_##v,              \
-     ss__gaps_lanes_##v}
+     ss__gaps_lanes_##v, ss__stp_lanes_##v}
     static const ss__lane_set base = SS_LANE_SET(base);
 #if defined(__x86_64__) && defined(__GNUC__)
     static const ss__lane_set avx2 = SS_LANE_SET(avx2),
@@ -679,6 +762,7 @@ static ss_status run_lif(ss_model m, size_t n, const ss_params *p,
                      B_I = stp_blocks(q->inh_rate * (q->dt / 1000.), Lt);
         uint64_t words[L * 4 * STP_MAX_BLOCKS];
         double x_ahead[L * 4 * STP_MAX_BLOCKS];
+        stp_group group = {0};
         for (size_t j = 0; j < trains && !counts; j++) {
             const bool exc = j < (size_t)q->n_exc;
             const size_t jj = exc ? j : j - (size_t)q->n_exc;
@@ -704,14 +788,21 @@ static ss_status run_lif(ss_model m, size_t n, const ss_params *p,
             if (ahead)
                 gaps_preload(&t.g, x_ahead + jj % L, L, 4 * B);
             double *in = exc ? f->in_E : f->in_I;
-            if (m == SS_MODEL_LIF_COND)
+            if (m == SS_MODEL_LIF_COND) {
                 static_population(in, l, Lt, &t);
-            else if (exc)
-                stp_synapse(in, l, Lt, &t, q->gE_bar, q->U0_E, a_dE, a_fE,
-                            &uE, &RE);
+                continue;
+            }
+            st = stp_gather(f, &group, &t, Lt, err);
+            if (st != SS_OK)
+                return st;
+            if (group.m < L && jj + 1 < n_pop)
+                continue; /* the group fills */
+            if (exc)
+                stp_group_run(in, l, f, &group, q->gE_bar, q->U0_E, a_dE,
+                              a_fE, &uE, &RE);
             else
-                stp_synapse(in, l, Lt, &t, q->gI_bar, q->U0_I, a_dI, a_fI,
-                            &uI, &RI);
+                stp_group_run(in, l, f, &group, q->gI_bar, q->U0_I, a_dI,
+                              a_fI, &uI, &RI);
         }
         if (c.noise) {
             double *I = f->noise;
@@ -787,9 +878,9 @@ static ss_status run_stp_train(const ss_params *p, const ss_rng_stream *s,
         int spike = b <= target;
         int64_t upto = spike ? b - 1 : target;
         uint64_t quiet = (uint64_t)(upto - last);
-        u *= power(1.0 - a_f, quiet);
-        R = 1.0 - (1.0 - R) * power(1.0 - a_d, quiet);
-        g *= power(1.0 - a_s, quiet);
+        u *= ss__power(1.0 - a_f, quiet);
+        R = 1.0 - (1.0 - R) * ss__power(1.0 - a_d, quiet);
+        g *= ss__power(1.0 - a_s, quiet);
         last = upto;
         if (spike) {
             double du = -a_f * u + p->U0 * (1.0 - u);
