@@ -3,6 +3,13 @@
  *  - A Poisson train is drawn as gaps between spikes: the gap of a per-bin
  *    Bernoulli(p) process is geometric, 1 + floor(log U / log(1 - p)), so
  *    the draws scale with the spikes, not with bins x trains.
+ *  - A population onto static synapses (lif_cond) acts only through its
+ *    count per bin: it is drawn as one train of Binomial(n, p) counts
+ *    (see pop_law), one draw per non-empty bin instead of one per spike
+ *    plus one per train.
+ *  - The draws themselves (Philox4x64 and the gaps' logs) are made in SIMD
+ *    lanes, many at once; lif_cond_stp's synapses advance 8 at a time in
+ *    lanes, with the same numbers as one at a time.
  *  - A synapse's state (u, R) is advanced only at its train's spikes, by the
  *    per-bin Euler factor raised to the number of bins elapsed; the
  *    conductances of a population share tau_syn, so their sum is one state,
@@ -293,6 +300,7 @@ typedef struct pop_law {
     int never;    /* n = 0 or p = 0: no spikes */
     int every;    /* p = 1: every bin holds n */
     double scale; /* 1 / log q (< 0) */
+    double busy;  /* 1 - q: a bin's chance to be non-empty */
     size_t K;     /* t[1..K], t[K] = 0: c is at most K */
     size_t cap;
     double *t;
@@ -353,6 +361,7 @@ static ss_status pop_law_set(pop_law *w, unsigned n, double p, ss_error *err)
         S += r / R;
     }
     w->K = K;
+    w->busy = one_minus_q;
     return SS_OK;
 }
 
@@ -420,16 +429,25 @@ static size_t pop_gaps_batch(pop_gaps *g, uint32_t *bin, uint32_t *count)
     }
     /* blocks block .. block + POP_VECS L - 1; their words in the order
      * the lanes give them (each an independent uniform all the same) */
+    /* as many vectors as the bins left are likely to need (3 standard
+     * deviations more), up to POP_VECS: the words come in the same order
+     * whatever the split, vector after vector */
+    double need = (double)(Lt - g->bin) * w->busy;
+    need += 3.0 * sqrt(need) + 1.0;
+    size_t nvec = need < (double)(POP_VECS * 4 * L)
+                      ? (size_t)(need / (4 * L)) + 1
+                      : POP_VECS;
     uint64_t words[POP_WORDS];
-    g->k->philox(g->s->key, g->s->repeat, g->subs, g->block, L, 1, POP_VECS,
+    g->k->philox(g->s->key, g->s->repeat, g->subs, g->block, L, 1, nvec,
                  words);
-    g->k->gaps(words, POP_WORDS, w->scale, g->x);
-    g->block += POP_VECS * L;
+    g->k->gaps(words, nvec * 4 * L, w->scale, g->x);
+    g->block += nvec * L;
+    const size_t n_words = nvec * 4 * L;
     int64_t b = g->bin;
-    const double t1 = w->t[1];
-    for (size_t i = 0; i < POP_WORDS; i++) {
+    const double t1 = w->t[1], end = (double)Lt;
+    for (size_t i = 0; i < n_words; i++) {
         double x = g->x[i];
-        if (!(x < (double)(Lt - b))) { /* past the end */
+        if (!(x < end)) { /* past the end (b >= -1), or too big to convert */
             b = Lt;
             break;
         }
@@ -486,10 +504,12 @@ static ss_status fast_laws(struct ss_fast_scratch *f, ss_error *err)
 #define STP_MAX_BLOCKS MAX_VECS
 static size_t stp_blocks(double p, size_t Lt)
 {
+    /* one standard deviation: a block more for every train costs more
+     * than the trains (one in six or so) that draw the rest themselves */
     double mean = p * (double)Lt;
-    double words = mean + 2.0 * sqrt(mean) + 2.0;
-    size_t b = (size_t)(words / 4.0) + 1;
-    return b < STP_MAX_BLOCKS ? b : STP_MAX_BLOCKS;
+    double words = mean + sqrt(mean) + 1.0;
+    size_t b = (size_t)ceil(words / 4.0);
+    return b < 1 ? 1 : b < STP_MAX_BLOCKS ? b : STP_MAX_BLOCKS;
 }
 
 /* The first 4 B words of the trains of substreams sub[0..L), scaled
@@ -568,11 +588,13 @@ static ss_status stp_gather(struct ss_fast_scratch *f, stp_group *g,
     if (t->from == FROM_GAPS && !t->g.never && t->g.xs != t->g.x) {
         gaps *q = &t->g;
         const int64_t end = q->Lt;
+        const double last = (double)end;
         int64_t b = q->bin;
         size_t next = q->next;
         while (next < q->avail) {
             double x = q->xs[next++ * q->stride];
-            if (!(x < (double)(end - b))) {
+            /* gaps_next's step: x >= Lt is past the end as b >= -1 */
+            if (!(x < last)) {
                 b = end;
                 break;
             }
