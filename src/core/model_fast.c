@@ -42,6 +42,7 @@ struct ss_fast_scratch {
     size_t Lt;
     const ss__lane_set *lanes; /* the lane kernels this processor runs */
     struct pop_law *laws;      /* 2 L: lane l's E at [l], I at [L + l] */
+    struct powers *pw;         /* 4 L: lane l's STP tables at [4 l ..] */
     int64_t *grp_bins; /* an STP group's spikes and their increments, */
                        /* side by side: see ss__stp_lanes */
     double *grp_inc;
@@ -74,6 +75,7 @@ void ss__fast_free(struct ss_fast_scratch *f)
         return;
     fast_arrays_free(f);
     laws_free(f->laws);
+    free(f->pw);
     free(f->grp_bins);
     free(f->grp_inc);
     free(f);
@@ -116,10 +118,17 @@ static ss_status fast_reserve(ss_model_ws *ws, size_t Lt, ss_error *err)
  * beyond. Built per trial and population, 128 multiplications. */
 typedef struct powers {
     double x, lo[64], hi[64];
+    bool ready;
 } powers;
 
+/* Makes pw the table of x (kept when it already is: the tables depend on
+ * the point, not the trial, and 128 chained multiplications each are worth
+ * saving). */
 static void powers_init(powers *pw, double x)
 {
+    if (pw->ready && pw->x == x)
+        return;
+    pw->ready = true;
     pw->x = x;
     pw->lo[0] = pw->hi[0] = 1.0;
     for (int k = 1; k < 64; k++)
@@ -404,12 +413,19 @@ static ss_status run_lif(ss_model m, size_t n, const ss_params *p,
                      a_fI = q->dt / q->tau_f_I, a_dI = q->dt / q->tau_d_I;
         const double scale_E = ss__gap_scale(q->exc_rate * (q->dt / 1000.)),
                      scale_I = ss__gap_scale(q->inh_rate * (q->dt / 1000.));
-        powers uE, RE, uI, RI;
+        powers *uE = NULL, *RE = NULL, *uI = NULL, *RI = NULL;
         if (m == SS_MODEL_LIF_COND_STP) {
-            powers_init(&uE, 1.0 - a_fE);
-            powers_init(&RE, 1.0 - a_dE);
-            powers_init(&uI, 1.0 - a_fI);
-            powers_init(&RI, 1.0 - a_dI);
+            if (!f->pw && !(f->pw = calloc(4 * L, sizeof *f->pw)))
+                return ss_error_set(err, SS_ERR_NOMEM,
+                                    "cannot allocate a workspace");
+            uE = &f->pw[4 * l];
+            RE = uE + 1;
+            uI = uE + 2;
+            RI = uE + 3;
+            powers_init(uE, 1.0 - a_fE);
+            powers_init(RE, 1.0 - a_dE);
+            powers_init(uI, 1.0 - a_fI);
+            powers_init(RI, 1.0 - a_dI);
         }
         /* drawn static populations: their counts per bin */
         const bool counts = m == SS_MODEL_LIF_COND && !given &&
@@ -464,10 +480,10 @@ static ss_status run_lif(ss_model m, size_t n, const ss_params *p,
                 continue; /* the group fills */
             if (exc)
                 stp_group_run(in, l, f, &group, q->gE_bar, q->U0_E, a_dE,
-                              a_fE, &uE, &RE);
+                              a_fE, uE, RE);
             else
                 stp_group_run(in, l, f, &group, q->gI_bar, q->U0_I, a_dI,
-                              a_fI, &uI, &RI);
+                              a_fI, uI, RI);
         }
         if (c.noise) {
             double *I = f->noise;
