@@ -228,7 +228,8 @@ static ss_status stp_room(struct ss_fast_scratch *f, size_t k,
  * delivered). A drawn train's preloaded draws are read with the state in
  * registers (gaps_next's steps), the rest through source_next. */
 static ss_status stp_gather(struct ss_fast_scratch *f, stp_group *g,
-                            train_source *t, size_t Lt, ss_error *err)
+                            train_source *t, size_t Lt, const double *in,
+                            size_t lane, ss_error *err)
 {
     const size_t i = g->m;
     size_t k = 0;
@@ -254,8 +255,12 @@ static ss_status stp_gather(struct ss_fast_scratch *f, stp_group *g,
                 b = end;
                 break;
             }
-            if (b != 0)
+            if (b != 0) {
                 bins[k++ * L + i] = b; /* at most one per draw: room */
+                /* the increment goes there after the group's run: the
+                 * line is on its way meanwhile */
+                __builtin_prefetch(in + (size_t)b * L + lane, 1, 3);
+            }
         }
         q->bin = b;
         q->next = next;
@@ -473,7 +478,7 @@ static ss_status run_lif(ss_model m, size_t n, const ss_params *p,
                 static_population(in, l, Lt, &t);
                 continue;
             }
-            st = stp_gather(f, &group, &t, Lt, err);
+            st = stp_gather(f, &group, &t, Lt, in, l, err);
             if (st != SS_OK)
                 return st;
             if (group.m < L && jj + 1 < n_pop)
