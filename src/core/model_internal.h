@@ -42,6 +42,16 @@ typedef struct ss__trains {
     const uint32_t *bins;
 } ss__trains;
 
+/* Substreams of a trial's stream the fast kernels read beside those of
+ * synsweep/input.h (past the noise's): lif_cond's populations drawn as
+ * counts per bin, and the draws that share a bin's count among the
+ * population's trains (for ss__draw_trains only: the counts alone drive
+ * the model). */
+#define SS__SUBSTREAM_POP_EXC (UINT64_C(3) << 32)
+#define SS__SUBSTREAM_POP_INH (UINT64_C(4) << 32)
+#define SS__SUBSTREAM_PICK_EXC (UINT64_C(5) << 32)
+#define SS__SUBSTREAM_PICK_INH (UINT64_C(6) << 32)
+
 /* A growable set of trains, owned. */
 typedef struct ss__train_buf {
     size_t n_exc, n_inh;

@@ -294,7 +294,10 @@ static ss_status write_root_attributes(hid_t file, const ss_grid *grid,
         ss__h5_attr_string(file, "spec_sha256", sha) < 0 ||
         ss__h5_attr_string(file, "created", created) < 0 ||
         ss__h5_attr_string(file, "command_line", command_line) < 0 ||
-        ss__h5_write_shard(file, grid) < 0;
+        ss__h5_write_shard(file, grid) < 0 ||
+        (strcmp(kernel, "fast") == 0 &&
+         ss__h5_attr_i64(file, "kernel_version", SS_FAST_KERNEL_VERSION) <
+             0);
     /* The parameters every trial shares, so the file says everything
      * `synsweep trial` needs to reproduce one. */
     bool varies[SS_PARAM_COUNT] = {false};
