@@ -115,7 +115,8 @@ static ss_status fast_reserve(ss_model_ws *ws, size_t Lt, ss_error *err)
 }
 
 /* x^n for many n: x^n = hi[n / 64] lo[n % 64] for n < 4096, by squaring
- * beyond. Built per trial and population, 128 multiplications. */
+ * beyond (ss__stp_lanes reads them so). Built per point and population,
+ * 128 multiplications. */
 typedef struct powers {
     double x, lo[64], hi[64];
     bool ready;
@@ -136,11 +137,6 @@ static void powers_init(powers *pw, double x)
     double x64 = pw->lo[63] * x;
     for (int k = 1; k < 64; k++)
         pw->hi[k] = pw->hi[k - 1] * x64;
-}
-
-static inline double powers_of(const powers *pw, uint64_t n)
-{
-    return n < 4096 ? pw->hi[n >> 6] * pw->lo[n & 63] : ss__power(pw->x, n);
 }
 
 /* Puts the counts of population law (substream sub) into in[bin * L +
