@@ -25,6 +25,7 @@ spikes must fall in the bin of dt that holds the reference's spike.
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -46,12 +47,15 @@ def parse():
     p.add_argument("bin")
     p.add_argument("--spec", default="sweeps/dt_convergence.yaml")
     p.add_argument("--results", help="the spec's results file (else run)")
+    p.add_argument("--repeats", type=int,
+                   help="run the spec with this many repeats instead of "
+                        "its own (the first ones are the same trials)")
     p.add_argument("--figure", default="docs/figures/dt_convergence_study.png")
     p.add_argument("--json", help="also write the numbers as JSON")
     p.add_argument("--spike-trials", type=int, default=20,
                    help="traced repeats per E/I point (default 20)")
-    p.add_argument("--timing-rounds", type=int, default=3)
-    p.add_argument("--timing-repeats", type=int, default=300)
+    p.add_argument("--timing-rounds", type=int, default=5)
+    p.add_argument("--timing-repeats", type=int, default=600)
     return p.parse_args()
 
 
@@ -133,8 +137,18 @@ def main():
     tmp = tempfile.mkdtemp(prefix="synsweep-dtconv-")
     results = a.results
     if results is None:
+        spec = a.spec
+        if a.repeats:
+            with open(a.spec) as f:
+                text, n = re.subn(r"(?m)^repeats: *\d+ *$",
+                                  f"repeats: {a.repeats}", f.read())
+            if n != 1:
+                sys.exit(f"dt_convergence: {a.spec}: no 'repeats:' line")
+            spec = os.path.join(tmp, "study.yaml")
+            with open(spec, "w") as f:
+                f.write(text)
         results = os.path.join(tmp, "study.h5")
-        run([a.bin, "run", a.spec, "-o", results, "--quiet"])
+        run([a.bin, "run", spec, "-o", results, "--quiet"])
     ds = synsweep.open(results)
     b = synsweep.paired_bias(ds, "firing_rate")
     others = [x for x in synsweep.axes(ds) if x not in ("method", "dt")]
@@ -380,9 +394,12 @@ def draw(nb, ds, path):
             xs = [r["us_per_trial"] for r in eu]
             ax.plot(xs, [r[key] for r in eu], "o-", ms=4, color=colours[e],
                     label=f"euler, {ei} {e:g} Hz")
+            right = e == eis[0]  # labels of the two E/I points apart
             for r in eu:
                 ax.annotate(f"{r['dt']:g}", (r["us_per_trial"], r[key]),
-                            textcoords="offset points", xytext=(4, 3),
+                            textcoords="offset points",
+                            xytext=(5, 2) if right else (-5, 2),
+                            ha="left" if right else "right",
                             fontsize=7, color=colours[e])
             floor_marks(ax, [r["us_per_trial"] for r in sel(e, "exact")],
                         colours[e], f"exact, {ei} {e:g} Hz (error 0)")
