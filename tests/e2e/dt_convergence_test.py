@@ -177,11 +177,25 @@ class DtConvergence(unittest.TestCase):
             self.assertGreater(n[i].mean(), 1.0)  # spikes to compare
 
     def test_trace_holds_the_trial_and_exact_times_keep_their_bins(self):
+        with h5py.File(self.small, "r") as f:
+            small = f["n_spikes"][...]  # inh_rate, method, dt, repeat
+            methods, sdts = words(f, "method"), list(f["dt"][...])
+            seis = list(f["inh_rate"][...])
+        out = os.path.join(self.tmp, "trace.h5")
+        for i, k, j, r in ((0, 0, 1, 3), (1, 0, 2, 5), (1, 1, 0, 2)):
+            subprocess.run([BIN, "trace", self.small_spec, "--at",
+                            f"inh_rate={seis[i]}", "--at",
+                            f"method={methods[k]}", "--at", f"dt={sdts[j]}",
+                            "--repeat", str(r), "-o", out, "--force"],
+                           check=True, capture_output=True)
+            with h5py.File(out, "r") as f:
+                self.assertEqual(f.attrs["events"], "continuous")
+                self.assertEqual(len(f["spike_time"]), small[i, k, j, r],
+                                 (i, k, j, r))
         with h5py.File(self.exact, "r") as f:
             counts = f["n_spikes"][...]
             dts = list(f["dt"][...])
             eis = list(f["inh_rate"][...])
-        out = os.path.join(self.tmp, "trace.h5")
         for r in (0, 7):
             bins = {}
             for j, dt in enumerate(dts):
