@@ -5,7 +5,7 @@
 # draws docs/figures/dt_convergence_study.png. A few minutes on one core.
 #
 #   scripts/dt_convergence.sh            builds build/release/synsweep first
-#   SYNSWEEP=path/to/synsweep scripts/dt_convergence.sh [dt_convergence.py options]
+#   SYNSWEEP=path/to/synsweep scripts/dt_convergence.sh [--repeats N ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
