@@ -332,6 +332,16 @@ def draw(nb, ds, path):
         ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel("dt (ms)")
 
+    def plain_log_ticks(axis, values):
+        """Ticks of a log axis at 1-2-5 steps within the values, written
+        as plain numbers."""
+        v = [x for x in values if np.isfinite(x) and x > 0]
+        lo, hi = min(v), max(v)
+        ticks = [m * 10.0 ** e for e in range(-3, 5) for m in (1, 2, 5)
+                 if lo / 1.5 <= m * 10.0 ** e <= hi * 1.5]
+        axis.set_ticks(ticks, [f"{t:g}" for t in ticks])
+        axis.set_minor_formatter(NullFormatter())
+
     def floor_marks(ax, xs, colour, text):
         """Points whose error is 0 (below log axes): marks on the lower
         edge."""
@@ -367,7 +377,7 @@ def draw(nb, ds, path):
         ax.plot([r["dt"] for r in eu],
                 [abs(r["spike_offset_ms"]) for r in eu], "s:", ms=3,
                 color=colours[e], alpha=0.6,
-                label=f"|mean offset|, {ei} {e:g} Hz")
+                label=f"|mean offset| (euler early), {ei} {e:g} Hz")
     ax.plot(dts, dts, "--", color="0.5", lw=1, label="dt")
     ex = [r for r in rows if r["method"] == "exact"]
     if ex:
@@ -405,6 +415,7 @@ def draw(nb, ds, path):
                         colours[e], f"exact, {ei} {e:g} Hz (error 0)")
         ax.set_xscale("log")
         ax.set_yscale("log")
+        plain_log_ticks(ax.xaxis, [r["us_per_trial"] for r in rows])
         ax.set_xlabel("cost (CPU µs per trial, one thread)")
         ax.set_ylabel(ylab)
         ax.set_title(title + " (labels: dt in ms)", fontsize=10)
@@ -418,6 +429,7 @@ def draw(nb, ds, path):
                     "o-" if m == "euler" else "s--", ms=4, color=colours[e],
                     label=f"{m}, {ei} {e:g} Hz")
     ax.set_yscale("log")
+    plain_log_ticks(ax.yaxis, [r["us_per_trial"] for r in rows])
     dt_axis(ax)
     ax.set_ylabel("cost (CPU µs per trial, one thread)")
     ax.set_title("cost against dt", fontsize=10)
