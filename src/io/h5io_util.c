@@ -511,14 +511,24 @@ hid_t ss__h5_create_nd(hid_t file, const char *name, hid_t type,
                                                       : H5D_ALLOC_TIME_EARLY) <
                              0)
             goto done;
-        /* room for the few chunks one block of trials touches */
-        H5Pset_chunk_cache(dapl, 521, 1u << 20, 1.0);
+        /* compressed: room for the few chunks one block of trials
+         * touches; uncompressed: none, so that a block goes straight
+         * to the file and not through a chunk-sized copy per chunk */
+        H5Pset_chunk_cache(dapl, 521, compressed ? 1u << 20 : 0, 1.0);
     }
+    /* The working file of a whole sweep: its chunks are allocated at
+     * once but never filled, so creating it costs no more for 10^7
+     * trials than for 10^3 (the file is sparse: untouched chunks read as
+     * zeros, `done` 0 included, and no disk is used till trials land).
+     * A trial's values count only once its `done` is 1. A part's chunks
+     * are filled as they are allocated: only its block's. */
+    bool sparse = !compressed && rank > 0 && !part;
     if (H5Pset_fill_value(dcpl, H5Tget_class(type) == H5T_FLOAT
                                     ? H5T_NATIVE_DOUBLE
                                     : H5T_NATIVE_UINT8,
                           fill) < 0 ||
-        H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC) < 0)
+        H5Pset_fill_time(dcpl, sparse ? H5D_FILL_TIME_NEVER
+                                      : H5D_FILL_TIME_ALLOC) < 0)
         goto done;
     d = H5Dcreate2(file, name, type, space, H5P_DEFAULT, dcpl, dapl);
     if (d >= 0 && H5Tget_class(type) == H5T_FLOAT && ss__h5_fill_attr(d) < 0) {
