@@ -37,7 +37,7 @@
 /* Chunks between being loaded and being written: enough that the
  * compressing thread never waits for the writer, few enough to keep
  * memory small (each holds one chunk of every per-trial dataset). */
-#define PACK_JOBS 8
+#define PACK_JOBS 4
 /* Per-trial datasets: the metrics, status and done. */
 #define PACK_MAX_DS (SS_METRIC_COUNT + 2)
 /* HDF5's deflate filter at the level the layout uses (compress2 with it

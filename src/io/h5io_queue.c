@@ -26,9 +26,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Two: one block being written while the next is copied in. More would
- * only hold memory: a block takes longer to compute than to write. */
-#define QUEUE_SLOTS 2
+/* One: the block being written while the runner computes the next one
+ * into its other buffer. More would only hold memory (4 MB a block of a
+ * LIF model): a block takes longer to compute than to write, so the
+ * next one rarely waits. */
+#define QUEUE_SLOTS 1
 
 typedef struct slot {
     uint64_t first, n, capacity;
