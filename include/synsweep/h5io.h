@@ -103,8 +103,13 @@ double ss_h5_estimate_bytes(const ss_grid *grid);
  * chunk allocated up front (a part: every chunk that holds a trial of its
  * block; the others stay unallocated, the fill value), so writing data
  * never touches the file's metadata: whenever the process dies, the file
- * opens, and every trial marked done has its metrics. ss_h5_close
- * compresses the finished file (a part: its block's trials only). */
+ * opens, and every trial marked done has its metrics. A whole sweep's
+ * chunks are allocated but not filled (a sparse file: creating it costs
+ * the same for any number of trials), so trials not done read as 0, not
+ * NaN, until they are written: `done` says which values count. Beside it,
+ * in FILE.compacting-XXXXXX, the finished file is built compressed as
+ * chunks fill up (a thread compresses them), and ss_h5_close renames it
+ * over the working file (a part: its block's trials only). */
 ss_status ss_h5_create(const char *path, const ss_grid *grid,
                        const char *kernel, const char *command_line,
                        bool force, ss_h5 **out, ss_error *err);
@@ -120,9 +125,21 @@ uint64_t ss_h5_chunk_trials(const ss_h5 *f);
  * A trial is marked done only once its metrics and status are written;
  * on failure (SS_ERR_IO, "disk full" when a write found no space;
  * SS_ERR_NOMEM) the trials of earlier blocks stay
- * done and those of this block may not be. */
+ * done and those of this block may not be.
+ *
+ * Threads: the block is copied and written by a thread of f's own, so
+ * the call returns before it is in the file (it waits only while an
+ * earlier block is still being written); a failure to write it is
+ * returned by the next call, by ss_h5_flush or by ss_h5_close. Call it
+ * from one thread at a time. */
 ss_status ss_h5_write_block(ss_h5 *f, uint64_t first, uint64_t n,
                             const ss_metrics *rows, ss_error *err);
+
+/* Waits until every block given to ss_h5_write_block is written (and
+ * marked done) and stops f's writer thread; the first failure to write
+ * one (the blocks after it are not marked done). Later blocks are written
+ * by ss_h5_write_block itself. NULL is fine. */
+ss_status ss_h5_flush(ss_h5 *f, ss_error *err);
 
 /* Opens the unfinished results file at path to go on with grid's sweep:
  * it must be a results file of this layout (else SS_ERR_IO) of the same
@@ -157,13 +174,17 @@ ss_status ss_h5_open_resume(const char *path, const ss_grid *grid,
 ss_status ss_h5_next_todo(ss_h5 *f, uint64_t from, uint64_t *first,
                           uint64_t *n, ss_error *err);
 
-/* Flushes and closes the file and frees f, whatever the result (NULL is
- * fine), and releases the output's lock. With complete (every trial of
- * the grid's part written: a shard's block, or the sweep), rewrites it
- * compressed: read from the file this run wrote into a temporary file
- * beside it, renamed over it if it is still the file at the path, so one
- * complete file is at the path at every moment; if that fails (SS_ERR_IO)
- * the complete, uncompressed file stays. grid must still be alive. */
+/* Writes what is queued (ss_h5_flush), flushes and closes the file and
+ * frees f, whatever the result (NULL is fine), and releases the output's
+ * lock. With complete (every trial of the grid's part written: a shard's
+ * block, or the sweep), puts the compressed file at the path: the one
+ * built while the trials were written, or else (it could not be built) a
+ * compressed copy of the file this run wrote, made beside it; either is
+ * renamed over the working file if that is still the file at the path, so
+ * one complete file is at the path at every moment; if that fails
+ * (SS_ERR_IO) the complete, uncompressed file stays. Without complete,
+ * the compressed file being built is removed. grid must still be
+ * alive. */
 ss_status ss_h5_close(ss_h5 *f, bool complete, ss_error *err);
 
 /* Removes the temporary file, its directory and the lock file of the

@@ -348,6 +348,14 @@ static int run_into_file(const run_args *r, const ss_grid *grid,
     ss_status st = cli_mpi_run(grid, &opt, write_to_file, &sink, &result,
                                &err);
     double t1 = now_seconds();
+    /* the blocks still being written (the file's time): their failure is
+     * the run's */
+    ss_error flush_err;
+    ss_status flush_st = ss_h5_flush(file, &flush_err);
+    if (flush_st != SS_OK && (st == SS_OK || st == SS_ERR_INTR)) {
+        st = flush_st;
+        err = flush_err;
+    }
     if (!quiet && tty)
         fprintf(stderr, "\n");
     ss_error close_err;

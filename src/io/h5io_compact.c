@@ -92,12 +92,23 @@ ss_status ss_h5_close(ss_h5 *f, bool complete, ss_error *err)
 {
     if (!f)
         return SS_OK;
-    ss_status st = SS_OK;
+    /* the blocks still queued first; a failure among them is the run's */
+    ss_status st = ss__queue_stop(f, err);
+    if (st != SS_OK) {
+        ss__pack_abandon(f);
+        ss__output_end(&f->out);
+        ss__h5_release(f);
+        return st;
+    }
     if (H5Fflush(f->file, H5F_SCOPE_GLOBAL) < 0)
         st = ss_error_set(err, SS_ERR_IO, "%s: cannot write: %s", f->path,
                           errno ? strerror(errno) : "HDF5 error");
-    if (st == SS_OK && complete && !f->compressed)
-        st = compact(f, err);
+    if (st == SS_OK && complete && f->pack)
+        st = ss__pack_finish(f, err);
+    else if (st == SS_OK && complete && !f->compressed)
+        st = compact(f, err); /* no finished file was built as it ran */
+    else
+        ss__pack_abandon(f);
     ss__output_end(&f->out);
     ss__h5_release(f);
     return st;

@@ -209,6 +209,11 @@ ss_status ss_h5_read_info(const char *path, ss_h5_info *info, ss_error *err)
                  ss__h5_read_run(metric[k], H5T_NATIVE_DOUBLE, (size_t)rank,
                                  shape, first, n, values) >= 0;
             ss_h5_metric_summary *s = &info->metrics[k];
+            /* the block's sum, then the running mean updated once: a
+             * division per value made this loop the time of `info` (and
+             * of the summary a run prints) */
+            double sum[4] = {0, 0, 0, 0};
+            uint64_t finite = 0;
             for (uint64_t t = 0; ok && t < n; t++) {
                 double v = values[t];
                 /* done over metrics its status rules out: a file whose
@@ -219,12 +224,17 @@ ss_status ss_h5_read_info(const char *path, ss_h5_info *info, ss_error *err)
                     impossible[t] = 1;
                 if (!flags[t] || !isfinite(v))
                     continue;
-                s->finite++;
-                s->mean += (v - s->mean) / (double)s->finite;
+                sum[finite++ & 3] += v;
                 if (v < s->min)
                     s->min = v;
                 if (v > s->max)
                     s->max = v;
+            }
+            if (finite) {
+                s->finite += finite;
+                s->mean += ((sum[0] + sum[1]) + (sum[2] + sum[3]) -
+                            (double)finite * s->mean) /
+                           (double)s->finite;
             }
         }
         if (!ok) {

@@ -234,7 +234,7 @@ ss_status ss_h5_merge(const char *out, const char *const *paths, size_t n,
     if ((st = ss__output_make(&o, "creating", err)) != SS_OK ||
         (st = ss__h5_create_file(o.temp_file, out, set.grid, sum->kernel,
                                  opt ? opt->command_line : NULL, created,
-                                 false, &f, err)) != SS_OK)
+                                 complete, &f, err)) != SS_OK)
         goto fail;
     st = copy_blocks(&set, f, stop, err);
     if (st == SS_OK && H5Fflush(f->file, H5F_SCOPE_GLOBAL) < 0)
@@ -246,14 +246,14 @@ ss_status ss_h5_merge(const char *out, const char *const *paths, size_t n,
         ss__h5_release(f);
         goto fail;
     }
-    /* complete: compressed as a finished run is; its only failure is a
-     * disk too full for the copy, which keeps the uncompressed file */
+    /* Complete: written compressed from the start, once (the file is
+     * made in a private directory and renamed into place whole, so it
+     * needs no crash-safe uncompressed stage; blocks go in trial order,
+     * so each chunk is compressed once, when the chunk cache lets it go).
+     * Partial: uncompressed, as a run leaves an unfinished file, so that
+     * --resume can go on with it safely. */
     f->out = o;
-    if (ss_h5_close(f, complete, NULL) != SS_OK)
-        snprintf(result->warning, sizeof result->warning,
-                 "%s: cannot compress the merged file (it is complete, "
-                 "uncompressed)",
-                 out);
+    ss_h5_close(f, false, NULL);
     ss__h5_parts_close(&set); /* the grid's owner: after the file */
     result->written = true;
     return SS_OK;

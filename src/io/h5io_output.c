@@ -225,6 +225,27 @@ static void remove_stale(const ss__output *o)
     closedir(d);
 }
 
+/* ---- room on the disk ------------------------------------------------ */
+
+int ss__h5_reserve(const char *file)
+{
+    int fd = open(file, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    struct stat st;
+    int e = 0;
+    /* blocks allocated, nothing written (they read as zeros): cheap on
+     * the file systems that have it, and the ones that have not are left
+     * sparse rather than written */
+    if (fstat(fd, &st) != 0)
+        e = errno;
+    else if (st.st_size > 0 && fallocate(fd, 0, 0, st.st_size) != 0 &&
+             errno != EOPNOTSUPP && errno != ENOSYS)
+        e = errno;
+    close(fd);
+    return e;
+}
+
 /* ---- begin, make, commit, end ----------------------------------------- */
 
 ss_status ss__output_begin(ss__output *o, const char *path, bool force,

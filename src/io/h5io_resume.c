@@ -235,6 +235,10 @@ ss_status ss_h5_open_resume(const char *path, const ss_grid *grid,
     f->window_n = 0;
     *done_trials = done;
     *out = f;
+    /* the finished file, built as chunks fill up (see ss_h5_create) */
+    ss_error ignored;
+    ss__pack_start(f, true, &ignored);
+    ss__queue_start(f);
     return SS_OK;
 fail:
     ss__output_end(&f->out);
@@ -258,7 +262,11 @@ ss_status ss_h5_next_todo(ss_h5 *f, uint64_t from, uint64_t *first,
             f->window_first = pos;
             f->window_n = total - pos < SS__H5_SCAN_BLOCK ? total - pos
                                                           : SS__H5_SCAN_BLOCK;
-            if (read_done(f, f->window_first, f->window_n, f->window) < 0) {
+            /* the writer thread may be in HDF5 */
+            ss__h5_lock();
+            int rc = read_done(f, f->window_first, f->window_n, f->window);
+            ss__h5_unlock();
+            if (rc < 0) {
                 f->window_n = 0;
                 return ss_error_set(err, SS_ERR_IO,
                                     "%s: cannot read 'done'", f->path);

@@ -68,10 +68,17 @@ struct ss_h5 {
     size_t rank;
     uint64_t shape[SS_GRID_MAX_AXES + 1];
     uint64_t chunk_trials;
-    double *column;   /* one metric of a block */
+    double *column;   /* the metrics of a block, a column each */
+    uint64_t column_capacity;
     uint8_t *ones;    /* the done flags of a block */
     uint8_t *flags;   /* the statuses of a block */
     uint64_t capacity;
+    /* the finished file being built while the run goes (h5io_pack.c);
+     * NULL when none: a finished file, or compressed the old way */
+    struct ss__pack *pack;
+    /* the thread that writes blocks (h5io_queue.c); NULL: written by
+     * ss_h5_write_block itself */
+    struct ss__queue *queue;
     /* a window of the done mask, for finding the trials left to do */
     uint8_t *window;
     uint64_t window_first, window_n;
@@ -200,6 +207,12 @@ int ss__h5_write_run(hid_t d, hid_t mem_type, size_t rank,
 
 /* ---- h5io_output.c ------------------------------------------------- */
 
+/* Allocates disk blocks for the whole of file (fallocate, which writes
+ * nothing), so that a working file whose chunks are allocated but never
+ * filled cannot run out of room later; 0, or the errno (ENOSPC: the disk
+ * is full). A file system without fallocate is left as it is. */
+int ss__h5_reserve(const char *file);
+
 /* Starts writing the output path: resolves a symbolic link to its target,
  * refuses anything there that is not a regular file (a device, a FIFO, a
  * directory), an existing file unless force (must_exist: --resume, a
@@ -246,6 +259,62 @@ ss_h5 *ss__h5_new(const char *path, const ss_grid *grid);
 /* Closes every HDF5 object of f and frees it (its own sweep too),
  * flushing nothing. */
 void ss__h5_release(ss_h5 *f);
+
+/* ---- h5io_pack.c ---------------------------------------------------- */
+
+typedef struct ss__pack ss__pack;
+
+/* Starts building f's finished file (compressed) beside it, in
+ * FILE.compacting-XXXXXX, with a thread that compresses chunks as their
+ * trials are done; resumed: counts the trials f has done already. Does
+ * nothing for a compressed f. On failure f has no finished file being
+ * built (ss_h5_close compresses the old way). */
+ss_status ss__pack_start(ss_h5 *f, bool resumed, ss_error *err);
+
+/* Trials [first, first + n), just written to f, are done (cols[i]: metric
+ * i's n values, NULL for a metric f has not; flags: their status):
+ * compresses and writes the chunks that are now complete. A failure
+ * abandons the finished file (the run goes on into f). */
+void ss__pack_block(ss_h5 *f, uint64_t first, uint64_t n,
+                    const double *const *cols, const uint8_t *flags);
+
+/* Every trial is done: writes the last chunks, closes the finished file
+ * and renames it over f's path. On failure it is removed (f stays, whole,
+ * uncompressed). */
+ss_status ss__pack_finish(ss_h5 *f, ss_error *err);
+
+/* Stops building the finished file and removes it. */
+void ss__pack_abandon(ss_h5 *f);
+
+/* Frees p (its thread stopped, its file closed), removing nothing. */
+void ss__pack_free(ss__pack *p);
+
+/* ---- h5io_write.c, h5io_queue.c ------------------------------------- */
+
+/* Writes trials [first, first + n) to f: cols[i] holds metric i's values
+ * (NULL for a metric f has not), flags their statuses; metrics, status,
+ * flush, then done and flush; then the chunks they complete go to the
+ * finished file. */
+ss_status ss__h5_write_columns(ss_h5 *f, uint64_t first, uint64_t n,
+                               const double *const *cols,
+                               const uint8_t *flags, ss_error *err);
+
+typedef struct ss__queue ss__queue;
+
+/* HDF5 is not thread-safe: held around every HDF5 call made while f's
+ * writer thread may run. */
+void ss__h5_lock(void);
+void ss__h5_unlock(void);
+
+/* Starts f's writer thread; on failure (SS_ERR_NOMEM) f has none. */
+ss_status ss__queue_start(ss_h5 *f);
+/* Copies the block and queues it (waiting for a free slot); a failure of
+ * an earlier block is returned instead (nothing queued). */
+ss_status ss__queue_put(ss_h5 *f, uint64_t first, uint64_t n,
+                        const ss_metrics *rows, ss_error *err);
+/* Writes what is queued and stops the thread; the first failure of any
+ * block. Nothing when f has no thread. */
+ss_status ss__queue_stop(ss_h5 *f, ss_error *err);
 
 /* ---- h5io_shard.c --------------------------------------------------- */
 

@@ -356,6 +356,8 @@ ss_h5 *ss__h5_new(const char *path, const ss_grid *grid)
 
 void ss__h5_release(ss_h5 *f)
 {
+    ss__queue_stop(f, NULL); /* its last block written */
+    ss__pack_free(f->pack);  /* before the file its chunks come from */
     for (int i = 0; i < SS_METRIC_COUNT; i++)
         if (f->metric[i] >= 0)
             H5Dclose(f->metric[i]);
@@ -508,6 +510,13 @@ ss_status ss__h5_create_file(const char *file_path, const char *path,
         H5Dclose(c.extra[k]);
     if (H5Fflush(f->file, H5F_SCOPE_GLOBAL) < 0) {
         e = errno;
+        st = ss_error_set(err, SS_ERR_IO, "%s: cannot write: %s", path,
+                          strerror(e));
+        goto fail_closed;
+    }
+    /* the room the trials will need, taken now: a working file never
+     * finds the disk full half-way (the free-space check is a bound) */
+    if (!compressed && (e = ss__h5_reserve(file_path)) != 0) {
         st = ss_error_set(err, SS_ERR_IO, "%s: cannot write: %s", path,
                           strerror(e));
         goto fail_closed;
@@ -712,6 +721,11 @@ ss_status ss_h5_create(const char *path, const ss_grid *grid,
         return st;
     }
     (*out)->out = o;
+    /* the finished file, built as chunks fill up; without it (no room,
+     * say) the working file is compressed at the end the old way */
+    ss_error ignored;
+    ss__pack_start(*out, false, &ignored);
+    ss__queue_start(*out); /* without it, blocks are written in place */
     return SS_OK;
 }
 
@@ -734,41 +748,27 @@ static ss_status write_failed(const ss_h5 *f, ss_error *err,
                         e ? strerror(e) : "HDF5 error");
 }
 
-ss_status ss_h5_write_block(ss_h5 *f, uint64_t first, uint64_t n,
-                            const ss_metrics *rows, ss_error *err)
+ss_status ss__h5_write_columns(ss_h5 *f, uint64_t first, uint64_t n,
+                               const double *const *cols,
+                               const uint8_t *flags, ss_error *err)
 {
-    if (n == 0)
-        return SS_OK;
     errno = 0;
     if (n > f->capacity) {
-        double *col = realloc(f->column, n * sizeof *col);
-        if (col)
-            f->column = col;
         uint8_t *ones = realloc(f->ones, n);
-        if (ones)
-            f->ones = ones;
-        uint8_t *flags = realloc(f->flags, n);
-        if (flags)
-            f->flags = flags;
-        if (!col || !ones || !flags)
+        if (!ones)
             return ss_error_set(err, SS_ERR_NOMEM, "cannot allocate a block");
+        f->ones = ones;
         memset(f->ones, 1, n);
         f->capacity = n;
     }
-    for (int i = 0; i < SS_METRIC_COUNT; i++) {
-        if (f->metric[i] < 0)
-            continue;
-        for (uint64_t t = 0; t < n; t++)
-            f->column[t] = rows[t].value[i];
-        if (ss__h5_write_run(f->metric[i], H5T_NATIVE_DOUBLE, f->rank,
-                             f->shape, first, n, f->column) < 0)
+    for (int i = 0; i < SS_METRIC_COUNT; i++)
+        if (f->metric[i] >= 0 &&
+            ss__h5_write_run(f->metric[i], H5T_NATIVE_DOUBLE, f->rank,
+                             f->shape, first, n, cols[i]) < 0)
             return write_failed(f, err,
                                 ss_metric_info_of((ss_metric_id)i)->name);
-    }
-    for (uint64_t t = 0; t < n; t++)
-        f->flags[t] = (uint8_t)rows[t].status;
     if (ss__h5_write_run(f->status, H5T_NATIVE_UINT8, f->rank, f->shape, first,
-                         n, f->flags) < 0)
+                         n, flags) < 0)
         return write_failed(f, err, "status");
     /* The data first, flushed, the done flags after: a trial is never
      * marked done before its metrics are in the file, for a reader of a
@@ -783,5 +783,46 @@ ss_status ss_h5_write_block(ss_h5 *f, uint64_t first, uint64_t n,
                          n, f->ones) < 0 ||
         H5Fflush(f->file, H5F_SCOPE_GLOBAL) < 0)
         return write_failed(f, err, "done");
+    ss__pack_block(f, first, n, cols, flags);
     return SS_OK;
+}
+
+ss_status ss_h5_write_block(ss_h5 *f, uint64_t first, uint64_t n,
+                            const ss_metrics *rows, ss_error *err)
+{
+    if (n == 0)
+        return SS_OK;
+    if (f->queue)
+        return ss__queue_put(f, first, n, rows, err);
+    /* no writer thread (none could be started): written here */
+    int used[SS_METRIC_COUNT], n_used = 0;
+    for (int i = 0; i < SS_METRIC_COUNT; i++)
+        if (f->metric[i] >= 0)
+            used[n_used++] = i;
+    if (n > f->column_capacity) {
+        double *col = realloc(f->column, n * (size_t)(n_used ? n_used : 1) *
+                                             sizeof *col);
+        uint8_t *flags = col ? realloc(f->flags, n) : NULL;
+        if (col)
+            f->column = col;
+        if (flags)
+            f->flags = flags;
+        if (!col || !flags)
+            return ss_error_set(err, SS_ERR_NOMEM, "cannot allocate a block");
+        f->column_capacity = n;
+    }
+    const double *cols[SS_METRIC_COUNT] = {NULL};
+    for (int k = 0; k < n_used; k++)
+        cols[used[k]] = f->column + (size_t)k * n;
+    for (uint64_t t = 0; t < n; t++) {
+        for (int k = 0; k < n_used; k++)
+            f->column[(size_t)k * n + t] = rows[t].value[used[k]];
+        f->flags[t] = (uint8_t)rows[t].status;
+    }
+    return ss__h5_write_columns(f, first, n, cols, f->flags, err);
+}
+
+ss_status ss_h5_flush(ss_h5 *f, ss_error *err)
+{
+    return f ? ss__queue_stop(f, err) : SS_OK;
 }

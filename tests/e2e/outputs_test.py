@@ -288,7 +288,10 @@ class Outputs(unittest.TestCase):
         self.assertEqual(sorted(os.listdir(self.tmp)),
                          ["huge.yaml", "long.yaml", "small.yaml"])
 
-    def test_double_sigint_while_compressed_keeps_the_complete_file(self):
+    def test_double_sigint_while_compressed_keeps_a_resumable_file(self):
+        # the compressed copy is built beside the working file while the
+        # trials run: a second ^C removes it, and the working file (at the
+        # path since the run started) stays, readable and resumable
         spec = self.write("wide.yaml", WIDE_SPEC)
         out = self.path("twice.h5")
         proc = self.start(spec, out)
@@ -300,15 +303,16 @@ class Outputs(unittest.TestCase):
         time.sleep(0.02)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
-        self.assertEqual(proc.returncode, 130, err)
-        self.assertIn("stopped at once", err)
+        self.assertIn(proc.returncode, (0, 130), err)
+        if proc.returncode == 130:
+            self.assertIn("stopped at once", err)
         self.assertEqual(strays(out), [])
-        with h5py.File(out, "r") as f:  # complete, uncompressed
-            self.assertEqual(int(f["done"][...].sum()), f["done"].size)
-            self.assertIsNone(f["g1"].compression)
-        p = run("run", spec, "-o", out, "--resume")
-        self.assertIn("2000000 of 2000000 trials done, 0 to run", p.stdout)
         with h5py.File(out, "r") as f:
+            self.assertLessEqual(int(f["done"][...].sum()), f["done"].size)
+        p = run("run", spec, "-o", out, "--resume")
+        self.assertIn("trials done", p.stdout)
+        with h5py.File(out, "r") as f:
+            self.assertEqual(int(f["done"][...].sum()), f["done"].size)
             self.assertEqual(f["g1"].compression, "gzip")
         self.assertEqual(strays(out), [])
 
