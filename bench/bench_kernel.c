@@ -1,0 +1,146 @@
+/* synsweep-bench-kernel: the fast kernels alone, without the results file.
+ *
+ *   synsweep-bench-kernel MODEL TRIALS [NAME=VALUE ...]
+ *
+ * Runs TRIALS repeats of one parameter point of MODEL (the defaults, with
+ * the assignments given) through ss_model_run_fast on one thread, SS_MODEL_
+ * LANES at a time as `synsweep run` does, and prints one JSON line: the
+ * trials per second, the nanoseconds per time step per trial, the clock
+ * of this core measured while it ran, and the cycles per time step per
+ * trial that follow from the two.
+ *
+ * The clock: the processor's cycle counter is often out of reach (a virtual
+ * machine without a performance-monitoring unit: `perf stat` says "cycles
+ * <not supported>"), so on x86-64 the clock is measured as the rate of a
+ * chain of dependent integer additions, each one cycle of latency on every
+ * x86-64 core since the Pentium 4, timed before and after the trials (the
+ * faster of the two). Elsewhere it is read from /proc/cpuinfo ("cpu MHz"),
+ * and the output says which. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "synsweep/model.h"
+#include "synsweep/params.h"
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* GHz: 64 dependent one-cycle additions per iteration, best of 5 runs of
+ * about 20 ms each (the loop's own add and branch run beside the chain). */
+static double clock_ghz(const char **how)
+{
+    const unsigned long iters = 600000;
+    double best = 0;
+    for (int r = 0; r < 5; r++) {
+        unsigned long x = 1;
+        double t0 = now();
+        for (unsigned long i = 0; i < iters; i++)
+            __asm__ volatile(
+                ".rept 64\n\tadd %0, %0\n\t.endr" : "+r"(x));
+        double ghz = 64e-9 * (double)iters / (now() - t0);
+        if (ghz > best)
+            best = ghz;
+    }
+    *how = "measured";
+    return best;
+}
+#else
+static double clock_ghz(const char **how)
+{
+    double mhz = 0;
+    char line[256];
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "cpu MHz", 7) == 0) {
+            const char *colon = strchr(line, ':');
+            mhz = colon ? atof(colon + 1) : 0;
+            break;
+        }
+    if (f)
+        fclose(f);
+    *how = "/proc/cpuinfo";
+    return mhz / 1e3;
+}
+#endif
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: synsweep-bench-kernel MODEL TRIALS "
+                        "[NAME=VALUE ...]\n");
+        return 2;
+    }
+    ss_model m = ss_model_from_name(argv[1]);
+    if (m == SS_MODEL_COUNT) {
+        fprintf(stderr, "synsweep-bench-kernel: no model '%s'\n", argv[1]);
+        return 2;
+    }
+    char *end;
+    unsigned long long trials = strtoull(argv[2], &end, 10);
+    if (*end || trials == 0) {
+        fprintf(stderr, "synsweep-bench-kernel: TRIALS must be a positive "
+                        "integer (got '%s')\n", argv[2]);
+        return 2;
+    }
+    ss_params p;
+    ss_error err;
+    ss_params_defaults(m, &p);
+    for (int i = 3; i < argc; i++)
+        if (ss_params_assign(m, &p, argv[i], &err) != SS_OK ||
+            ss_params_validate(m, &p, &err) != SS_OK) {
+            fprintf(stderr, "synsweep-bench-kernel: %s: %s\n", argv[i],
+                    err.message);
+            return 2;
+        }
+    ss_model_ws *ws = ss_model_ws_create();
+    if (!ws) {
+        fprintf(stderr, "synsweep-bench-kernel: out of memory\n");
+        return 1;
+    }
+    ss_params ps[SS_MODEL_LANES];
+    ss_rng_stream s[SS_MODEL_LANES];
+    ss_metrics out[SS_MODEL_LANES];
+    for (size_t l = 0; l < SS_MODEL_LANES; l++)
+        ps[l] = p;
+
+    const char *how;
+    double ghz = clock_ghz(&how);
+    double spikes = 0, t0 = now();
+    for (unsigned long long r = 0; r < trials; r += SS_MODEL_LANES) {
+        size_t n = trials - r < SS_MODEL_LANES ? (size_t)(trials - r)
+                                               : SS_MODEL_LANES;
+        for (size_t l = 0; l < n; l++)
+            ss_model_trial_stream(m, &p, 1, r + l, false, &s[l]);
+        if (ss_model_run_fast_checked(m, n, ps, s, ws, out, &err) != SS_OK) {
+            fprintf(stderr, "synsweep-bench-kernel: %s\n", err.message);
+            ss_model_ws_free(ws);
+            return 1;
+        }
+        spikes += out[0].value[SS_MET_n_spikes];
+    }
+    double seconds = now() - t0;
+    const char *how2;
+    double ghz2 = clock_ghz(&how2);
+    if (ghz2 > ghz)
+        ghz = ghz2;
+    ss_model_ws_free(ws);
+
+    double steps = (double)ss_params_time_bins(m, &p);
+    double ns = 1e9 * seconds / ((double)trials * steps);
+    printf("{\"model\": \"%s\", \"trials\": %llu, \"seconds\": %.6f, "
+           "\"trials_per_s\": %.1f, \"steps_per_trial\": %.0f, "
+           "\"ns_per_trial_step\": %.5f, \"clock_ghz\": %.3f, "
+           "\"clock\": \"%s\", \"cycles_per_trial_step\": %.4f, "
+           "\"checksum\": %.17g}\n",
+           ss_model_name(m), trials, seconds, (double)trials / seconds,
+           steps, ns, ghz, how, ns * ghz, spikes);
+    return 0;
+}
