@@ -182,7 +182,6 @@ membrane(const lanes *c, double *restrict in_E, double *restrict in_I,
     uint8_t tile[TILE];
     for (size_t t0 = 0; t0 + 1 < Lt; t0 += TILE) {
         const size_t t1 = t0 + TILE < Lt - 1 ? t0 + TILE : Lt - 1;
-        unsigned any = 0;
         for (size_t it = t0; it < t1; it++) {
             const double *e = in_E + (it + 1) * L, *i = in_I + (it + 1) * L;
             unsigned bits = 0;
@@ -210,12 +209,15 @@ membrane(const lanes *c, double *restrict in_E, double *restrict in_I,
                 v[g] = A * v[g] + B;
                 fmp[g] = A * fmp[g] + B;
             }
+            /* leave the inputs zero for the next trials (stores beside
+             * the arithmetic: cheaper here than a memset per tile) */
+            memset(in_E + (it + 1) * L, 0, L * sizeof *in_E);
+            memset(in_I + (it + 1) * L, 0, L * sizeof *in_I);
             tile[it - t0] = (uint8_t)bits;
-            any |= bits;
         }
-        /* leave the inputs zero for the next trials */
-        memset(in_E + (t0 + 1) * L, 0, (t1 - t0) * L * sizeof *in_E);
-        memset(in_I + (t0 + 1) * L, 0, (t1 - t0) * L * sizeof *in_I);
+        unsigned any = 0; /* here, not in the loop: one op less per step */
+        for (size_t it = t0; it < t1; it++)
+            any |= tile[it - t0];
         for (size_t it = t0; any && it < t1; it++) {
             for (unsigned bits = tile[it - t0]; bits; bits &= bits - 1) {
                 unsigned l = (unsigned)__builtin_ctz(bits);
