@@ -8,7 +8,8 @@
 
 /* Trials per block: blocks start small (the first results reach the file
  * soon) and grow while one takes under BLOCK_SECONDS, so cheap trials do
- * not pay a flush each; two blocks of MAX_BLOCK bound the memory (16 MB). */
+ * not pay a flush each, and shrink again towards the end (the last write
+ * runs alone); two blocks of MAX_BLOCK bound the memory (16 MB). */
 #define MIN_BLOCK 4096
 #define MAX_BLOCK 65536
 #define BLOCK_SECONDS 0.25
@@ -209,7 +210,8 @@ ss_status ss_run(const ss_grid *grid, const ss_run_options *opt,
      * growing while one takes less than BLOCK_SECONDS, up to MAX_BLOCK */
     const uint64_t unit = opt && opt->block ? opt->block : 1;
     const uint64_t max_block = (MAX_BLOCK + unit - 1) / unit * unit;
-    uint64_t block = (MIN_BLOCK + unit - 1) / unit * unit;
+    const uint64_t min_block = (MIN_BLOCK + unit - 1) / unit * unit;
+    uint64_t block = min_block;
     result->written = 0;
     result->signal = 0;
 
@@ -242,8 +244,14 @@ ss_status ss_run(const ss_grid *grid, const ss_run_options *opt,
             if (range_n == 0)
                 break;
         }
-        /* blocks never straddle two runs of trials to do */
-        const uint64_t n = range_n < block ? range_n : block;
+        /* blocks never straddle two runs of trials to do; and none takes
+         * more than half of what is left of one (unless that is under
+         * min_block): the blocks shrink towards the end, so the write of
+         * the last block, which no computing overlaps, is short */
+        uint64_t n = range_n < block ? range_n : block;
+        const uint64_t half = (range_n / 2 + unit - 1) / unit * unit;
+        if (half >= min_block && half < n)
+            n = half;
         const uint64_t first = range_first;
         double t0 = omp_get_wtime();
         st = run_block(grid, opt, kernel, ws, threads, first, n, rows[cur],
