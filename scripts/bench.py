@@ -6,8 +6,9 @@ run` on sweeps of many trials:
   - trials per second per core of the fast and the reference kernels (-j 1),
     end to end (the whole command, results file included);
   - the fast kernels alone (synsweep-bench-kernel, beside SYNSWEEP: the same
-    trials through ss_model_run_fast on one thread, no file), and their
-    cycles per time step per trial at the clock measured beside them;
+    trials through ss_model_run_fast on one thread, no file), and the
+    cycles per time step per trial of their fastest batch of 64 trials at
+    the clock measured beside them;
   - the same trials in Brian2 (scripts/bench_brian2.py), when installed;
   - the floor: the fast kernel on a trial with no input at all (the bare
     membrane loop), and each fast trial's cost as a multiple of it (end to
@@ -218,7 +219,7 @@ def main():
     print(f"2-thread ceiling of the machine: two independent single-thread "
           f"processes side by side run {ceiling:.2f}× the trials of one alone\n")
     head = ["configuration", "fast trials/s/core", "kernel alone trials/s/core",
-            "kernel cycles / step / trial", "reference trials/s/core",
+            "kernel cycles / step / trial (fastest batch)", "reference trials/s/core",
             "fast / reference", "Brian2 trials/s/core (build s)", "fast / Brian2",
             "fast cost / floor (kernel alone)", "speed-up 2 threads",
             "peak RSS MB", "HDF5 share"]
