@@ -40,8 +40,9 @@ static inline __attribute__((always_inline)) vw wsplat(double x)
     return (vw){0} + x;
 }
 
-/* Masks of W lanes: the comparisons a > b and a >= b (false for NaN, as
- * in C), and, or-not, select, and the mask as bits, lane 0 lowest. */
+/* Masks of W lanes (mask registers on AVX-512, all-ones lanes elsewhere):
+ * the comparisons a > b and a >= b (false for NaN, as in C), not, or,
+ * select, and the mask as bits, lane 0 lowest. */
 #if defined(__AVX512F__)
 typedef __mmask8 wmask;
 static inline __attribute__((always_inline)) wmask wgt(vw a, vw b)
