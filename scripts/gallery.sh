@@ -3,6 +3,8 @@
 # its results file with scripts/synsweep-plot (the figure that fits its
 # model and axes), plus one --x/--y/--hue figure and the traces of three
 # of the tutorial's trials (synsweep trace). README shows them.
+# docs/figures/dt_convergence_study.png is scripts/dt_convergence.sh's (it
+# times runs and traces trials besides the sweep).
 #
 #   scripts/gallery.sh           builds build/release/synsweep first
 #   SYNSWEEP=path/to/synsweep scripts/gallery.sh

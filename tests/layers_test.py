@@ -27,7 +27,8 @@ MAY_USE = {
 # Where each public header's module lives.
 HEADER_LAYER = {
     "status": "core", "params": "core", "metrics": "core", "rng": "core",
-    "input": "core", "model": "core", "expr": "core", "version": "core",
+    "input": "core", "events": "core", "model": "core", "expr": "core",
+    "version": "core",
     "spec": "sweep", "grid": "sweep", "h5io": "io", "run": "run",
     # one run spread over MPI ranks: scheduling, beside run (not inside
     # it: run.h must not know MPI, and one module may not include another

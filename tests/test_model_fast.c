@@ -373,21 +373,138 @@ static void fast_runs_leave_the_reference_traces_alone(void **state)
     }
 }
 
+#define LANE_SET(v)                                                          \
+    (ss__lane_set)                                                           \
+    {                                                                        \
+        ss__membrane_##v, ss__log_lanes_##v, ss__philox_lanes_##v,           \
+            ss__gaps_lanes_##v, ss__stp_lanes_##v                            \
+    }
+
+/* The lane kernel variants this processor runs, into sets[0..3). */
+static size_t lane_sets(ss__lane_set *sets)
+{
+    size_t n = 0;
+    sets[n++] = LANE_SET(base);
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (__builtin_cpu_supports("avx2"))
+        sets[n++] = LANE_SET(avx2);
+    if (__builtin_cpu_supports("avx512f") &&
+        __builtin_cpu_supports("avx512dq"))
+        sets[n++] = LANE_SET(avx512);
+#endif
+    return n;
+}
+
+/* Philox in the lanes is Random123's philox4x64 in every lane (the scalar
+ * ss__rng_philox4x64, checked against Random123's known answers in
+ * test_rng), for counters and keys of every bit pattern; and the gaps'
+ * logs are the scalar path's bits: log(1 - u01(word)) times the scale. */
+static void fast_lane_philox_and_gaps_equal_the_scalar_ones(void **state)
+{
+    (void)state;
+    ss__lane_set sets[3];
+    size_t n_sets = lane_sets(sets);
+    ss_rng_stream st;
+    ss_rng_stream_init(&st, 0x2385, 0x1f3d5b79, 7);
+    ss_rng_seq q;
+    ss_rng_seq_init(&q, &st, 9);
+    /* 5 vectors (the interleaved four and one alone), blocks in both
+     * patterns the kernels use: one substream's run of blocks, and the
+     * same blocks of L substreams */
+    enum { NV = 5, NL = SS_MODEL_LANES };
+    for (int round = 0; round < 100; round++) {
+        uint64_t key[2], sub[NL], repeat = ss_rng_next_u64(&q);
+        uint64_t b0 = round == 0 ? UINT64_MAX - 9 : ss_rng_next_u64(&q);
+        key[0] = ss_rng_next_u64(&q);
+        key[1] = ss_rng_next_u64(&q);
+        for (size_t i = 0; i < NL; i++)
+            sub[i] = round % 2 ? ss_rng_next_u64(&q) : (uint64_t)round;
+        const uint64_t dv = round % 2 ? 1 : NL, di = round % 2 ? 0 : 1;
+        for (size_t k = 0; k < n_sets; k++) {
+            uint64_t out[4 * NL * NV];
+            sets[k].philox(key, repeat, sub, b0, dv, di, NV, out);
+            for (size_t v = 0; v < NV; v++)
+                for (size_t l = 0; l < NL; l++) {
+                    uint64_t c[4] = {b0 + v * dv + l * di, sub[l], repeat, 0};
+                    uint64_t o[4];
+                    ss__rng_philox4x64(c, key, o);
+                    for (size_t w = 0; w < 4; w++)
+                        assert_true(out[(4 * v + w) * NL + l] == o[w]);
+                }
+            if (round == 0) /* the edges too */
+                for (size_t i = 0; i < 4 * NL * NV; i++)
+                    out[i] = i % 2 ? UINT64_MAX : 0;
+            double x[4 * NL * NV];
+            const double scale = -1.0 / 0.0023851;
+            sets[k].gaps(out, 4 * NL * NV, scale, x);
+            for (size_t i = 0; i < 4 * NL * NV; i++)
+                assert_true(x[i] ==
+                            ss__rng_log(1.0 - ss__rng_u01(out[i])) * scale);
+        }
+    }
+    /* the STP synapses in lanes: against the tutorial's steps one synapse
+     * at a time, bit for bit, quiet spells past the tables included */
+    enum { KMAX = 40 };
+    int64_t bins[KMAX * NL];
+    double inc[KMAX * NL], lo[2][64], hi[2][64];
+    const double keep[2] = {1 - 0.1 / 87.3, 1 - 0.1 / 412.9};
+    for (int j = 0; j < 2; j++) {
+        lo[j][0] = hi[j][0] = 1.0;
+        for (int i = 1; i < 64; i++)
+            lo[j][i] = lo[j][i - 1] * keep[j];
+        double x64 = lo[j][63] * keep[j];
+        for (int i = 1; i < 64; i++)
+            hi[j][i] = hi[j][i - 1] * x64;
+    }
+    ss__stp_lanes a = {.bins = bins, .inc = inc, .kmax = KMAX,
+                       .g_bar = 2.385, .U0 = 0.237, .a_d = 0.1 / 412.9,
+                       .a_f = 0.1 / 87.3, .keep_u = keep[0],
+                       .keep_1mR = keep[1], .u_lo = lo[0], .u_hi = hi[0],
+                       .R_lo = lo[1], .R_hi = hi[1]};
+    for (size_t l = 0; l < NL; l++) {
+        a.n[l] = (int64_t)(l == 3 ? 0 : KMAX - 3 * l);
+        int64_t b = 0;
+        for (size_t k = 0; k < KMAX; k++) {
+            b += 1 + (int64_t)(ss_rng_uniform(&q) * (k % 7 == 3 ? 9000 : 300));
+            bins[k * NL + l] = b;
+        }
+    }
+    for (size_t k = 0; k < n_sets; k++) {
+        memset(inc, 0, sizeof inc);
+        sets[k].stp(&a);
+        for (size_t l = 0; l < NL; l++) {
+            double u = 0., R = 1.;
+            int64_t last = 0;
+            for (int64_t i = 0; i < a.n[l]; i++) {
+                int64_t b = bins[i * NL + l];
+                uint64_t quiet = (uint64_t)(b - 1 - last);
+                double Pu = quiet < 4096 ? hi[0][quiet >> 6] * lo[0][quiet & 63]
+                                         : ss__power(keep[0], quiet);
+                double PR = quiet < 4096 ? hi[1][quiet >> 6] * lo[1][quiet & 63]
+                                         : ss__power(keep[1], quiet);
+                u *= Pu;
+                R = 1.0 - (1.0 - R) * PR;
+                double du = -a.a_f * u + a.U0 * (1.0 - u);
+                double u_new = u + du;
+                double dR = a.a_d * (1.0 - R) - u_new * R;
+                assert_true(inc[i * NL + l] == a.g_bar * R * u_new);
+                u = u_new;
+                R = R + dR;
+                last = b;
+            }
+        }
+    }
+    print_message("%zu variants of Philox, the gaps and STP compared\n",
+                  n_sets);
+}
+
 /* Every instruction-set variant of the lane kernels gives the same bits:
  * results do not depend on the machine. */
 static void fast_lane_variants_agree_bit_for_bit(void **state)
 {
     (void)state;
-    ss__lane_set sets[3] = {{ss__membrane_base, ss__log_lanes_base}};
-    size_t n_sets = 1;
-#if defined(__x86_64__) && defined(__GNUC__)
-    if (__builtin_cpu_supports("avx2"))
-        sets[n_sets++] = (ss__lane_set){ss__membrane_avx2, ss__log_lanes_avx2};
-    if (__builtin_cpu_supports("avx512f") &&
-        __builtin_cpu_supports("avx512dq"))
-        sets[n_sets++] = (ss__lane_set){ss__membrane_avx512,
-                                        ss__log_lanes_avx512};
-#endif
+    ss__lane_set sets[3];
+    size_t n_sets = lane_sets(sets);
     /* logs: against the scalar ss__rng_log */
     ss_rng_stream st;
     ss_rng_stream_init(&st, 4, 4, 4);
@@ -706,6 +823,134 @@ static void fast_gaps_follow_the_bernoulli_process(void **state)
     }
 }
 
+/* lif_cond's fast kernel draws each static population as counts per bin
+ * (see pop_law in model_fast.c). The sum of n Bernoulli(p) trains in a bin
+ * is Binomial(n, p), independently from bin to bin, so: the counts per bin
+ * against the exact binomial pmf, and the gaps between non-empty bins
+ * against the geometric law of q = (1 - p)^n. Chi-square at a fixed seed,
+ * thresholds at the 0.1% points; the counts also against the Poisson law
+ * of the same mean, which they must fail (the test tells the laws apart). */
+static void fast_population_counts_follow_the_binomial_law(void **state)
+{
+    (void)state;
+    static const struct {
+        int n;
+        double rate, T;
+    } cases[] = {{3, 2385., 20000.}, {80, 10., 100000.}};
+    for (size_t ci = 0; ci < 2; ci++) {
+        ss_params p;
+        ss_params_defaults(SS_MODEL_LIF_COND, &p);
+        p.T = cases[ci].T;
+        p.n_exc = cases[ci].n;
+        p.n_inh = 0;
+        p.exc_rate = cases[ci].rate;
+        const size_t Lt = ss_params_time_bins(SS_MODEL_LIF_COND, &p);
+        const double prob = p.exc_rate * (p.dt / 1000.);
+        const int n = cases[ci].n;
+        ss_rng_stream s;
+        ss_model_trial_stream(SS_MODEL_LIF_COND, &p, 5, ci, false, &s);
+        ss__train_buf buf = {0};
+        assert_int_equal(ss__draw_trains(SS_MODEL_LIF_COND, &p, &s, &buf,
+                                         NULL),
+                         SS_OK);
+        uint32_t *count = calloc(Lt, sizeof *count);
+        for (size_t i = 0; i < buf.offset[n]; i++)
+            count[buf.bins[i]]++;
+        /* 1. counts 0, 1, 2, >= 3 (3 dof: 16.27) */
+        double obs[4] = {0}, binom[4] = {0}, poisson[4] = {0};
+        for (size_t b = 0; b < Lt; b++)
+            obs[count[b] < 3 ? count[b] : 3]++;
+        double pmf = pow(1 - prob, n), pois = exp(-n * prob);
+        for (int k = 0; k < 3; k++) {
+            binom[k] = pmf;
+            poisson[k] = pois;
+            pmf *= (double)(n - k) / (k + 1) * prob / (1 - prob);
+            pois *= n * prob / (k + 1);
+        }
+        binom[3] = 1 - binom[0] - binom[1] - binom[2];
+        poisson[3] = 1 - poisson[0] - poisson[1] - poisson[2];
+        double chi2 = 0, chi2_wrong = 0;
+        for (int k = 0; k < 4; k++) {
+            double e = binom[k] * (double)Lt, w = poisson[k] * (double)Lt;
+            chi2 += (obs[k] - e) * (obs[k] - e) / e;
+            chi2_wrong += (obs[k] - w) * (obs[k] - w) / w;
+        }
+        /* 2. gaps between non-empty bins in classes of width w: P(class
+         * c) = q^(cw) - q^((c+1)w), the last class open (11 dof: 31.26) */
+        const double q = pow(1 - prob, n);
+        size_t w = (size_t)(0.25 / (1 - q)) + 1;
+        size_t hist[12] = {0}, gaps = 0;
+        for (size_t b = 0, last = SIZE_MAX; b < Lt; b++) {
+            if (!count[b])
+                continue;
+            if (last != SIZE_MAX) {
+                size_t cls = (b - last - 1) / w;
+                hist[cls < 11 ? cls : 11]++;
+                gaps++;
+            }
+            last = b;
+        }
+        double chi2_gaps = 0;
+        for (int c = 0; c < 12; c++) {
+            double lo = pow(q, (double)(c * w)),
+                   hi = c < 11 ? pow(q, (double)((c + 1) * w)) : 0.0;
+            double e = (double)gaps * (lo - hi);
+            if (e > 0)
+                chi2_gaps += ((double)hist[c] - e) * ((double)hist[c] - e) / e;
+        }
+        print_message("n %d p %g: counts chi2 %.2f (Poisson law: %.0f), "
+                      "gaps chi2 %.2f (%zu gaps)\n",
+                      n, prob, chi2, chi2_wrong, chi2_gaps, gaps);
+        assert_true(chi2 < 16.27);
+        assert_true(chi2_gaps < 31.26);
+        if (ci == 0)
+            assert_true(chi2_wrong > 16.27);
+        free(count);
+        ss__train_buf_free(&buf);
+    }
+}
+
+/* What `trace` shows of a fast lif_cond trial is that trial: the trains
+ * ss__draw_trains shares out sum, bin by bin, to the counts the fast
+ * kernel drew, so the reference dynamics on them give the fast kernel's
+ * metrics (to 1e-9), lane by lane, for points of every lane. */
+static void fast_lif_cond_traced_trains_are_the_run_trains(void **state)
+{
+    (void)state;
+    ss_rng_stream st;
+    ss_rng_stream_init(&st, 77, 77, 0);
+    ss_rng_seq q;
+    ss_rng_seq_init(&q, &st, 3);
+    for (int round = 0; round < 6; round++) {
+        ss_params ps[SS_MODEL_LANES];
+        ss_rng_stream s[SS_MODEL_LANES];
+        ss_metrics fast[SS_MODEL_LANES];
+        for (size_t l = 0; l < SS_MODEL_LANES; l++) {
+            ss_params_defaults(SS_MODEL_LIF_COND, &ps[l]);
+            ps[l].T = 400;
+            ps[l].n_exc = (double)(int)pick(&q, 1, 200);
+            ps[l].n_inh = (double)(int)pick(&q, 0, 60);
+            ps[l].exc_rate = pick(&q, 0.5, 60);
+            ps[l].inh_rate = pick(&q, 0.5, 60);
+            ps[l].gE_bar = pick(&q, 0.5, 4.5);
+            ss_model_trial_stream(SS_MODEL_LIF_COND, &ps[l], 19,
+                                  (uint64_t)(round * 8 + (int)l), false,
+                                  &s[l]);
+        }
+        assert_int_equal(ss_model_run_fast(SS_MODEL_LIF_COND, SS_MODEL_LANES,
+                                           ps, s, ws_fast, fast, NULL),
+                         SS_OK);
+        for (size_t l = 0; l < SS_MODEL_LANES; l++) {
+            ss_metrics traced;
+            assert_int_equal(ss_model_run_traced(SS_KERNEL_FAST,
+                                                 SS_MODEL_LIF_COND, &ps[l],
+                                                 &s[l], ws_ref, &traced, NULL),
+                             SS_OK);
+            check_same_metrics(SS_MODEL_LIF_COND, &traced, &fast[l]);
+        }
+    }
+}
+
 /* The fast kernels' Poisson-driven statistics agree with the tutorial's
  * code over as many seeds, within 4 combined standard errors. */
 static void fast_poisson_statistics_agree_with_tutorial(void **state)
@@ -765,6 +1010,9 @@ int main(void)
         cmocka_unit_test(fast_runs_leave_the_reference_traces_alone),
         cmocka_unit_test(fast_lane_variants_agree_bit_for_bit),
         cmocka_unit_test(fast_time_loop_matches_the_step_lane_by_lane),
+        cmocka_unit_test(fast_lane_philox_and_gaps_equal_the_scalar_ones),
+        cmocka_unit_test(fast_population_counts_follow_the_binomial_law),
+        cmocka_unit_test(fast_lif_cond_traced_trains_are_the_run_trains),
         cmocka_unit_test(fast_gaps_follow_the_bernoulli_process),
         cmocka_unit_test(fast_poisson_statistics_agree_with_tutorial),
     };

@@ -31,6 +31,12 @@ typedef enum ss_param_kind {
 
 /* Values of the `input` choice parameter. */
 enum { SS_INPUT_POISSON = 0, SS_INPUT_REGULAR = 1 };
+/* Values of the `method` choice parameter: the tutorial's forward Euler
+ * loops, or the exact integrator (model_exact.c). */
+enum { SS_METHOD_EULER = 0, SS_METHOD_EXACT = 1 };
+/* Values of the `events` choice parameter: a Bernoulli draw per bin (the
+ * tutorial's Poisson_generator), or trains in continuous time (events.h). */
+enum { SS_EVENTS_BINNED = 0, SS_EVENTS_CONTINUOUS = 1 };
 
 /* Defaults are the tutorial's: default_pars and Coding Exercise 1.2 for
  * lif_cond, the bonus LIF_STP demo (tau_ratio = 0.5) for lif_cond_stp,
@@ -97,6 +103,12 @@ enum { SS_INPUT_POISSON = 0, SS_INPUT_REGULAR = 1 };
     X(input, "", SS_KIND_CHOICE, SS_M_LIFS | SS_M_TRAIN,                      \
       SS_INPUT_POISSON, SS_INPUT_POISSON, SS_INPUT_REGULAR,                   \
       0., 0, 1., 0, "presynaptic trains: poisson or regular")                 \
+    X(method, "", SS_KIND_CHOICE, SS_M_LIFS, SS_METHOD_EULER,                 \
+      SS_METHOD_EULER, 0., 0., 0, 1., 0,                                      \
+      "integration scheme: euler or exact")                                   \
+    X(events, "", SS_KIND_CHOICE, SS_M_LIFS, SS_EVENTS_BINNED,                \
+      SS_EVENTS_BINNED, 0., 0., 0, 1., 0,                                     \
+      "presynaptic events: binned or continuous")                             \
     X(rate, "Hz", SS_KIND_REAL, SS_M_TRAIN, 0., 0., 20.,                      \
       0., 1, 1e6, 0, "presynaptic rate")                                      \
     X(g_bar, "nS", SS_KIND_REAL, SS_M_TRAIN, 0., 0., 1.2,                     \
@@ -219,9 +231,18 @@ const char *ss_params_nearest_name(ss_model m, const char *name);
  * longer grid (which ss_params_validate rejects). */
 size_t ss_params_time_bins(ss_model m, const ss_params *p);
 
-/* The trial's parameter point: the values of the parameters m uses, in
- * table order, preceded by m itself. Returns the count written (at most
- * SS_PARAM_COUNT + 1). */
+/* Whether parameter id is part of a trial's parameter point (the stream
+ * key): every parameter but `method` and `events`, which choose how the
+ * same random numbers are used, so the schemes see the same stream. */
+bool ss_param_keyed(ss_param_id id);
+
+/* The names of a choice parameter's values (static), *n of them; NULL
+ * (and *n = 0) for a parameter that is no choice. */
+const char *const *ss_param_choices(ss_param_id id, size_t *n);
+
+/* The trial's parameter point: the values of the keyed parameters m uses
+ * (ss_param_keyed), in table order, preceded by m itself. Returns the
+ * count written (at most SS_PARAM_COUNT + 1). */
 size_t ss_params_point(ss_model m, const ss_params *p, double *values);
 
 #endif

@@ -8,6 +8,7 @@ Pure Python on xarray (engine h5netcdf) and numpy; `scripts/synsweep-plot`
 draws figures from it. docs/analysis.md has the details.
 """
 from .reader import axes, label_level, metrics, open, zip_levels  # noqa: A004
-from .stats import summary
+from .stats import paired_bias, summary
 
-__all__ = ["open", "summary", "axes", "metrics", "zip_levels", "label_level"]
+__all__ = ["open", "summary", "paired_bias", "axes", "metrics", "zip_levels",
+           "label_level"]

@@ -6,6 +6,7 @@ import matplotlib
 import numpy as np
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
 
 from .reader import axes, metrics, zip_levels
 from .table import (UnknownName, check_axis, check_metric, display_values,
@@ -216,6 +217,117 @@ def lif_lines(ds):
     return fig, rows
 
 
+# ---- dt and method axes: the convergence study --------------------------
+
+def _dt_study(ds):
+    """(the axes but dt and method, ok): a file whose metrics run along dt
+    and method, with `exact` among the methods, and at most one other axis
+    of a few values (a column each)."""
+    names = axes(ds)
+    if not {"dt", "method"} <= set(names) or \
+            "firing_rate" not in metrics(ds) or \
+            "exact" not in [str(v) for v in ds["method"].values]:
+        return [], False
+    others = [a for a in names if a not in ("dt", "method")]
+    return others, len(others) <= 1 and \
+        all(ds.sizes[a] <= 4 for a in others)
+
+
+def first_order_guide(ax, dt, bias):
+    """A dashed line proportional to dt through the geometric mean of the
+    positive (dt, bias) points."""
+    dt, bias = np.asarray(dt, float), np.asarray(bias, float)
+    ok = np.isfinite(bias) & (bias > 0)
+    if ok.sum() < 2:
+        return
+    c = np.exp(np.mean(np.log(bias[ok] / dt[ok])))
+    xs = np.array([dt.min(), dt.max()])
+    ax.plot(xs, c * xs, ls="--", color="0.5", lw=1,
+            label="first order (∝ dt)")
+
+
+def dt_convergence(ds):
+    """The paired firing-rate bias of each method against dt, on log-log
+    axes with a first-order guide, one column per value of the other axis
+    (the E/I points); below it, the fraction of trials whose spike count
+    equals the reference's. The reference is `exact` at the smallest dt,
+    trial by trial (the same inputs with `events: continuous`)."""
+    from .stats import paired_bias
+    others, _ = _dt_study(ds)
+    b = paired_bias(ds, "firing_rate")
+    col = others[0] if others else None
+    heads = _column_heads(ds, col) if col else [""]
+    if col and unit_of(ds, col) and is_numeric(ds, col):
+        heads = [f"{h} {unit_of(ds, col)}" for h in heads]
+    fixed = _fixed_note(ds, ["exc_rate", "n_exc", "n_inh", "events"])
+    ncol = len(heads)
+    fig = Figure(figsize=(max(WIDTH, 4.6 * ncol), 7.2))
+    grid = fig.subplots(2, ncol, squeeze=False, sharex=True)
+    dts = np.asarray(ds["dt"].values, dtype=float)
+    methods = [str(v) for v in ds["method"].values]
+    rows = []
+    for c in range(ncol):
+        sel = {col: ds[col].values[c]} if col else {}
+        at = b.isel({col: c}) if col else b
+        top, low = grid[0, c], grid[1, c]
+        notes = []
+        for k, m in enumerate(methods):
+            s = at.sel({"method": m})
+            mean = np.asarray(s["mean"].values, float)
+            sem = np.asarray(s["sem"].values, float)
+            same = np.asarray(s["same"].values, float) \
+                if "same" in s else None
+            for i, dt in enumerate(dts):
+                rows.append(dict({col: fmt(sel[col])} if col else {},
+                                 method=m, dt=float(dt),
+                                 bias_mean=float(mean[i]),
+                                 bias_sem=float(sem[i]),
+                                 relative=float(s["relative"].values[i]),
+                                 reference_rate=float(
+                                     s["ref_mean"].values[i]),
+                                 same_count=float(same[i])
+                                 if same is not None else np.nan,
+                                 n=int(s["count"].values[i])))
+            pos = np.isfinite(mean) & (mean > 0)
+            if pos.any():
+                top.errorbar(dts[pos], mean[pos],
+                             yerr=np.where(np.isfinite(sem[pos]), sem[pos],
+                                           0.0),
+                             fmt="o-", ms=4, capsize=2.5, color=f"C{k}",
+                             label=m)
+                if m == "euler":
+                    first_order_guide(top, dts, mean)
+            if (~pos).any():
+                what = "0" if np.all(mean[~pos] == 0) else "≤ 0"
+                where = "every dt" if (~pos).all() else "dt = " + \
+                    ", ".join(fmt(float(v)) for v in dts[~pos]) + " ms"
+                notes.append(f"{m}: bias {what} at {where} "
+                             "(not on log axes)")
+            if same is not None:
+                low.plot(dts, 100 * same, "o-", ms=4, color=f"C{k}",
+                         label=m)
+        top.set_xscale("log")
+        top.set_yscale("log")
+        top.set_title(heads[c], fontsize=10)
+        top.set_ylabel("paired firing-rate bias (Hz)")
+        top.legend(fontsize=8, loc="lower right")
+        if notes:
+            top.text(0.02, 0.98, "\n".join(notes), transform=top.transAxes,
+                     va="top", fontsize=8)
+        low.set_xlabel(label(ds, "dt"))
+        low.set_ylabel("trials with the reference's\nspike count (%)")
+        low.set_ylim(-3, 103)
+        low.legend(fontsize=8, loc="lower left")
+        low.set_xticks(dts, [fmt(float(v)) for v in dts])
+        low.xaxis.set_minor_formatter(NullFormatter())
+    ref = b.attrs["reference"]
+    _title(fig, ds, (f"{fixed}\n" if fixed else "") +
+           f"paired over {ds.sizes['repeat']} repeats against {ref} "
+           "ms: mean ± standard error")
+    fig.tight_layout()
+    return fig, rows
+
+
 # ---- no axes: the distribution over repeats -----------------------------
 
 def repeats_histograms(ds):
@@ -413,6 +525,8 @@ def default(ds):
         return stp_rate(ds)
     lif = model in ("lif_cond", "lif_cond_stp") and \
         {"firing_rate", "cv_isi"} & set(metrics(ds))
+    if lif and _dt_study(ds)[1]:
+        return dt_convergence(ds)
     if lif and len(names) == 2:
         return lif_maps(ds)
     if lif and len(names) == 1:
@@ -421,4 +535,4 @@ def default(ds):
 
 
 __all__ = ["default", "custom", "trace", "stp_rate", "lif_maps",
-           "lif_lines", "repeats_histograms", "generic"]
+           "lif_lines", "repeats_histograms", "generic", "dt_convergence"]

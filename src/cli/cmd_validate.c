@@ -57,9 +57,10 @@ void cli_print_grid(const ss_spec *spec, const ss_grid *grid)
 /* A member's value i: a word for `input`, else a number. */
 static void json_value(const ss_axis_member *m, size_t i)
 {
-    if (m->param == SS_P_input) {
+    if (m->param != SS_PARAM_COUNT &&
+        ss_param_info_of(m->param)->kind == SS_KIND_CHOICE) {
         char word[16];
-        ss_param_format_value(SS_P_input, m->values[i], word, sizeof word);
+        ss_param_format_value(m->param, m->values[i], word, sizeof word);
         cli_json_string(stdout, word);
     } else {
         cli_json_number(stdout, m->values[i]);

@@ -11,6 +11,30 @@
 #include <immintrin.h>
 #endif
 
+/* The lanes where mask is set, as bits: for the 8-lane vectors of lanes.h
+ * (the input kernels below); the time loop has its own, on its width. */
+static inline unsigned mask_bits(vl mask)
+{
+#if defined(__AVX512DQ__) && L == 8
+    __m512i m;
+    memcpy(&m, &mask, sizeof m);
+    return _mm512_movepi64_mask(m);
+#elif defined(__AVX__) && L == 8
+    __m256d lo, hi;
+    memcpy(&lo, &mask, sizeof lo);
+    memcpy(&hi, (const char *)&mask + sizeof lo, sizeof hi);
+    return (unsigned)_mm256_movemask_pd(lo) |
+           (unsigned)_mm256_movemask_pd(hi) << 4;
+#else
+    long long m[L];
+    memcpy(m, &mask, sizeof m);
+    unsigned bits = 0;
+    for (unsigned l = 0; l < L; l++)
+        bits |= (unsigned)(m[l] & 1) << l;
+    return bits;
+#endif
+}
+
 /* The time loop works on the processor's own vectors: W lanes each (the
  * widest the variant is built for), G = L / W groups of them per step. The
  * groups are independent, so their chains overlap; and no operation is
@@ -252,4 +276,191 @@ void SS_CAT(ss__log_lanes_, SS_VARIANT)(const double *x, double *out)
 {
     vd y = vlog(vload(x));
     memcpy(out, &y, sizeof y);
+}
+
+/* ---- input generation ------------------------------------------------ */
+
+typedef unsigned long long vu __attribute__((vector_size(8 * L)));
+
+static inline __attribute__((always_inline)) vu vu_load(const uint64_t *p)
+{
+    vu v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* The 64-bit products of the low 32 bits of a and b, lane by lane: one
+ * vpmuludq (the compiler does not always see it in (a & m) * (b & m)). */
+static inline __attribute__((always_inline)) vu mul32(vu a, vu b)
+{
+#if defined(__AVX512F__) && L == 8
+    __m512i x, y, r;
+    memcpy(&x, &a, sizeof x);
+    memcpy(&y, &b, sizeof y);
+    r = _mm512_mul_epu32(x, y);
+    vu out;
+    memcpy(&out, &r, sizeof out);
+    return out;
+#elif defined(__AVX2__) && L == 8
+    __m256i x[2], y[2], r[2];
+    memcpy(x, &a, sizeof x);
+    memcpy(y, &b, sizeof y);
+    r[0] = _mm256_mul_epu32(x[0], y[0]);
+    r[1] = _mm256_mul_epu32(x[1], y[1]);
+    vu out;
+    memcpy(&out, r, sizeof out);
+    return out;
+#else
+    const vu m = (vu){0} + 0xffffffffULL;
+    return (a & m) * (b & m);
+#endif
+}
+
+/* a * b = hi 2^64 + lo for a constant b, from four 32 x 32 products:
+ * the middle sum holds at most 3 (2^32 - 1) and cannot overflow. */
+static inline __attribute__((always_inline)) void
+mulhilo(vu a, uint64_t b, vu *hi, vu *lo)
+{
+    const vu m = (vu){0} + 0xffffffffULL;
+    const vu b_lo = (vu){0} + (b & 0xffffffffULL), b_hi = (vu){0} + (b >> 32);
+    vu a_hi = a >> 32;
+    vu ll = mul32(a, b_lo), lh = mul32(a, b_hi), hl = mul32(a_hi, b_lo),
+       hh = mul32(a_hi, b_hi);
+    vu mid = (ll >> 32) + (lh & m) + (hl & m);
+    *hi = hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
+    *lo = (mid << 32) | (ll & m);
+}
+
+/* Random123's philox4x64 (10 rounds) in the lanes: its round is
+ * (hi1 ^ c1 ^ k0, lo1, hi0 ^ c3 ^ k1, lo0) with (hi0, lo0) = M0 c0 and
+ * (hi1, lo1) = M1 c2, the key bumped by the Weyl constants between
+ * rounds. NV vectors at once: one vector's rounds are a chain of
+ * multiply latencies, so several interleave to keep the multiplier busy. */
+static inline __attribute__((always_inline)) void
+philox_vectors(const uint64_t key[2], uint64_t repeat, vu sub, vu block,
+               uint64_t dv, uint64_t *out, const int NV)
+{
+    vu c0[4], c1[4], c2[4], c3[4], k0[4], k1[4];
+    for (int v = 0; v < NV; v++) {
+        c0[v] = block + (uint64_t)v * dv;
+        c1[v] = sub;
+        c2[v] = (vu){0} + repeat;
+        c3[v] = (vu){0};
+        k0[v] = (vu){0} + key[0];
+        k1[v] = (vu){0} + key[1];
+    }
+    for (int r = 0; r < 10; r++) {
+        for (int v = 0; v < NV; v++) {
+            if (r > 0) {
+                k0[v] += 0x9E3779B97F4A7C15ULL;
+                k1[v] += 0xBB67AE8584CAA73BULL;
+            }
+            vu hi0, lo0, hi1, lo1;
+            mulhilo(c0[v], 0xD2E7470EE14C6C93ULL, &hi0, &lo0);
+            mulhilo(c2[v], 0xCA5A826395121157ULL, &hi1, &lo1);
+            c0[v] = hi1 ^ c1[v] ^ k0[v];
+            c1[v] = lo1;
+            c2[v] = hi0 ^ c3[v] ^ k1[v];
+            c3[v] = lo0;
+        }
+    }
+    for (int v = 0; v < NV; v++) {
+        memcpy(out + (4 * v + 0) * L, &c0[v], sizeof c0[v]);
+        memcpy(out + (4 * v + 1) * L, &c1[v], sizeof c1[v]);
+        memcpy(out + (4 * v + 2) * L, &c2[v], sizeof c2[v]);
+        memcpy(out + (4 * v + 3) * L, &c3[v], sizeof c3[v]);
+    }
+}
+
+void SS_CAT(ss__philox_lanes_, SS_VARIANT)(SS_PHILOX_ARGS)
+{
+    vu lane = {0};
+    for (unsigned i = 0; i < L; i++)
+        lane[i] = i;
+    const vu subs = vu_load(sub);
+    vu block = (vu){0} + b0 + lane * di;
+    size_t v = 0;
+    for (; v + 4 <= nvec; v += 4, block += 4 * dv)
+        philox_vectors(key, repeat, subs, block, dv, out + 4 * L * v, 4);
+    for (; v < nvec; v++, block += dv)
+        philox_vectors(key, repeat, subs, block, dv, out + 4 * L * v, 1);
+}
+
+/* 1 - u01(w) is exact ((2^53 - (w >> 11)) 2^-53), and so is the
+ * conversion of a 53-bit integer: each entry gets the scalar path's bits. */
+void SS_CAT(ss__gaps_lanes_, SS_VARIANT)(SS_GAPS_ARGS)
+{
+    const vd s = vsplat(scale);
+    for (size_t i = 0; i < n; i += L) {
+        vl w = (vl)(vu_load(words + i) >> 11);
+        vd u = __builtin_convertvector(w, vd) * vsplat(0x1.0p-53);
+        vd y = vlog(vsplat(1.0) - u) * s;
+        memcpy(out + i, &y, sizeof y);
+    }
+}
+
+/* t[idx] of the lanes. */
+static inline __attribute__((always_inline)) vd gather(const double *t, vl idx)
+{
+#if defined(__AVX512F__) && L == 8
+    __m512i i;
+    memcpy(&i, &idx, sizeof i);
+    __m512d r = _mm512_i64gather_pd(i, t, 8);
+    vd out;
+    memcpy(&out, &r, sizeof out);
+    return out;
+#elif defined(__AVX2__) && L == 8
+    __m256i i[2];
+    memcpy(i, &idx, sizeof i);
+    __m256d r[2] = {_mm256_i64gather_pd(t, i[0], 8),
+                    _mm256_i64gather_pd(t, i[1], 8)};
+    vd out;
+    memcpy(&out, r, sizeof out);
+    return out;
+#else
+    vd out;
+    for (unsigned l = 0; l < L; l++)
+        out[l] = t[idx[l]];
+    return out;
+#endif
+}
+
+/* model_fast.c's stp_synapse in every lane, the same operations in the
+ * same order: one synapse's chain of updates is as long as before, but L
+ * of them advance at once. */
+void SS_CAT(ss__stp_lanes_, SS_VARIANT)(const ss__stp_lanes *a)
+{
+    const vd one = vsplat(1.0), neg_a_f = vsplat(-a->a_f),
+             U0 = vsplat(a->U0), a_d = vsplat(a->a_d),
+             g_bar = vsplat(a->g_bar);
+    vl n;
+    memcpy(&n, a->n, sizeof n);
+    vd u = vsplat(0.), R = one;
+    vl last = (vl){0};
+    for (size_t k = 0; k < a->kmax; k++) {
+        vl b;
+        memcpy(&b, a->bins + k * L, sizeof b);
+        vl active = ((vl){0} + (long long)k) < n;
+        vl quiet = b - 1 - last;
+        vl far = quiet >= 4096;
+        vl q = (quiet & active) & ~far; /* a table index in every lane */
+        vd Pu = gather(a->u_hi, q >> 6) * gather(a->u_lo, q & 63);
+        vd PR = gather(a->R_hi, q >> 6) * gather(a->R_lo, q & 63);
+        if (mask_bits(far & active))
+            for (unsigned l = 0; l < L; l++)
+                if (far[l] && active[l]) {
+                    Pu[l] = ss__power(a->keep_u, (uint64_t)quiet[l]);
+                    PR[l] = ss__power(a->keep_1mR, (uint64_t)quiet[l]);
+                }
+        vd ui = u * Pu;
+        vd Ri = one - (one - R) * PR;
+        vd du = neg_a_f * ui + U0 * (one - ui);
+        vd u_new = ui + du;
+        vd dR = a_d * (one - Ri) - u_new * Ri;
+        vd inc = g_bar * Ri * u_new;
+        memcpy(a->inc + k * L, &inc, sizeof inc);
+        u = vselect(active, u_new, u);
+        R = vselect(active, Ri + dR, R);
+        last = (b & active) | (last & ~active);
+    }
 }

@@ -4,6 +4,7 @@
 #define SYNSWEEP_LANES_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "synsweep/model.h"
@@ -87,12 +88,75 @@ SS_LANE_VARIANT(base)
 SS_LANE_VARIANT(avx2)
 SS_LANE_VARIANT(avx512)
 
+/* The input generators of lanes.c (declared at the end of this file). */
+struct ss__stp_lanes;
+#define SS_PHILOX_ARGS                                                      \
+    const uint64_t key[2], uint64_t repeat, const uint64_t *sub,             \
+        uint64_t b0, uint64_t dv, uint64_t di, size_t nvec, uint64_t *out
+#define SS_GAPS_ARGS                                                        \
+    const uint64_t *words, size_t n, double scale, double *out
+
 typedef struct ss__lane_set {
     void (*membrane)(SS_MEMBRANE_ARGS);
     void (*log)(const double *x, double *out);
+    void (*philox)(SS_PHILOX_ARGS);
+    void (*gaps)(SS_GAPS_ARGS);
+    void (*stp)(const struct ss__stp_lanes *a);
 } ss__lane_set;
 
 /* The widest set the processor runs. */
 const ss__lane_set *ss__lane_kernels(void);
+
+/* ---- input generation in lanes --------------------------------------- */
+
+/* Philox4x64-10 blocks of one stream (key, repeat), nvec vectors of L:
+ * lane i of vector v is block b0 + v dv + i di of substream sub[i]
+ * (ss_rng_seq's counter: block, substream, repeat, 0), its words at
+ * out[(4 v + w) L + i], w = 0..3: ss__rng_philox4x64's bits in every
+ * lane.
+ * ss__gaps_lanes: out[i] = log(1 - u01(words[i])) * scale for i < n (n a
+ * multiple of L), the gaps' arithmetic of the fast kernels, ss__rng_log's
+ * bits in every entry. */
+#define SS_INPUT_VARIANT(v)                                                  \
+    void ss__philox_lanes_##v(SS_PHILOX_ARGS);                               \
+    void ss__gaps_lanes_##v(SS_GAPS_ARGS);
+SS_INPUT_VARIANT(base)
+SS_INPUT_VARIANT(avx2)
+SS_INPUT_VARIANT(avx512)
+
+/* x^n by squaring: the Euler factor of n bins without a spike. One
+ * definition for the kernels and the lanes, so they agree to the bit. */
+static inline double ss__power(double x, uint64_t n)
+{
+    double r = 1.0;
+    while (n) {
+        if (n & 1)
+            r *= x;
+        x *= x;
+        n >>= 1;
+    }
+    return r;
+}
+
+/* L Tsodyks-Markram synapses of one population side by side, lane i with
+ * its spikes at bins[k L + i] for k < n[i] (each >= 1, increasing), from
+ * u = 0, R = 1 at bin 0: the fast kernels' steps (model_fast.c), the
+ * increment g_bar R u of lane i's k-th spike into inc[k L + i]. Between
+ * spikes, u and 1 - R scale by x^q for q quiet bins: x^q = hi[q >> 6]
+ * lo[q & 63] for q < 4096 (the tables of x = keep_u, keep_1mR), by
+ * squaring beyond. */
+typedef struct ss__stp_lanes {
+    const int64_t *bins;
+    double *inc;
+    int64_t n[L];
+    size_t kmax; /* the largest n[i] */
+    double g_bar, U0, a_d, a_f;
+    double keep_u, keep_1mR;
+    const double *u_lo, *u_hi, *R_lo, *R_hi;
+} ss__stp_lanes;
+
+void ss__stp_lanes_base(const ss__stp_lanes *a);
+void ss__stp_lanes_avx2(const ss__stp_lanes *a);
+void ss__stp_lanes_avx512(const ss__stp_lanes *a);
 
 #endif

@@ -31,6 +31,7 @@ void ss_model_ws_free(ss_model_ws *ws)
         free(*scratch_slot(ws, k));
     free(ws->spikes);
     ss__fast_free(ws->fast);
+    ss__cont_free(ws->cont);
     free(ws);
 }
 
@@ -339,6 +340,8 @@ ss_status ss__model_run_on(ss_model m, const ss_params *p,
     memset(ws->made, 0, sizeof ws->made);
     if (m == SS_MODEL_STP_TRAIN)
         return run_stp_train(p, s, given, ws, out, err);
+    if (ss__cont_wanted(m, p, given))
+        return ss__model_run_cont(m, p, s, given, ws, out, err);
     return run_lif(m, p, s, given, ws, out);
 }
 
@@ -377,7 +380,10 @@ ss_status ss_model_run_traced(ss_kernel k, ss_model m, const ss_params *p,
                               const ss_rng_stream *s, ss_model_ws *ws,
                               ss_metrics *out, ss_error *err)
 {
-    if (k != SS_KERNEL_FAST)
+    /* continuous events are the same for both kernels: the reference
+     * run draws the very events the fast kernels run */
+    if (k != SS_KERNEL_FAST ||
+        (m != SS_MODEL_STP_TRAIN && p->events == SS_EVENTS_CONTINUOUS))
         return ss_model_run(m, p, s, ws, out, err);
     ss__train_buf buf = {0};
     ss_status st = ss__draw_trains(m, p, s, &buf, err);

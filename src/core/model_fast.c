@@ -3,6 +3,13 @@
  *  - A Poisson train is drawn as gaps between spikes: the gap of a per-bin
  *    Bernoulli(p) process is geometric, 1 + floor(log U / log(1 - p)), so
  *    the draws scale with the spikes, not with bins x trains.
+ *  - A population onto static synapses (lif_cond) acts only through its
+ *    count per bin: it is drawn as one train of Binomial(n, p) counts
+ *    (see pop_law), one draw per non-empty bin instead of one per spike
+ *    plus one per train.
+ *  - The draws themselves (Philox4x64 and the gaps' logs) are made in SIMD
+ *    lanes, many at once; lif_cond_stp's synapses advance 8 at a time in
+ *    lanes, with the same numbers as one at a time.
  *  - A synapse's state (u, R) is advanced only at its train's spikes, by the
  *    per-bin Euler factor raised to the number of bins elapsed; the
  *    conductances of a population share tau_syn, so their sum is one state,
@@ -19,6 +26,7 @@
 #include "rng_internal.h"
 #include "synsweep/input.h"
 
+#include "fast_trains.h"
 #include "lanes.h"
 
 /* The fast kernels' own scratch: they never write the reference kernels'
@@ -33,6 +41,12 @@ struct ss_fast_scratch {
     size_t n_spikes[L];  /* of the last run */
     size_t Lt;
     const ss__lane_set *lanes; /* the lane kernels this processor runs */
+    struct pop_law *laws;      /* 2 L: lane l's E at [l], I at [L + l] */
+    struct powers *pw;         /* 4 L: lane l's STP tables at [4 l ..] */
+    int64_t *grp_bins; /* an STP group's spikes and their increments, */
+                       /* side by side: see ss__stp_lanes */
+    double *grp_inc;
+    size_t grp_cap;
 };
 
 const size_t *ss__fast_spikes(const ss_model_ws *ws, size_t lane, size_t *n)
@@ -53,11 +67,17 @@ static void fast_arrays_free(struct ss_fast_scratch *f)
     free(f->spikes);
 }
 
+static void laws_free(struct pop_law *laws);
+
 void ss__fast_free(struct ss_fast_scratch *f)
 {
     if (!f)
         return;
     fast_arrays_free(f);
+    laws_free(f->laws);
+    free(f->pw);
+    free(f->grp_bins);
+    free(f->grp_inc);
     free(f);
 }
 
@@ -94,27 +114,22 @@ static ss_status fast_reserve(ss_model_ws *ws, size_t Lt, ss_error *err)
     return SS_OK;
 }
 
-/* x^n by squaring: the Euler factor of n bins without a spike. */
-static double power(double x, uint64_t n)
-{
-    double r = 1.0;
-    while (n) {
-        if (n & 1)
-            r *= x;
-        x *= x;
-        n >>= 1;
-    }
-    return r;
-}
-
 /* x^n for many n: x^n = hi[n / 64] lo[n % 64] for n < 4096, by squaring
- * beyond. Built per trial and population, 128 multiplications. */
+ * beyond (ss__stp_lanes reads them so). Built per point and population,
+ * 128 multiplications. */
 typedef struct powers {
     double x, lo[64], hi[64];
+    bool ready;
 } powers;
 
+/* Makes pw the table of x (kept when it already is: the tables depend on
+ * the point, not the trial, and 128 chained multiplications each are worth
+ * saving). */
 static void powers_init(powers *pw, double x)
 {
+    if (pw->ready && pw->x == x)
+        return;
+    pw->ready = true;
     pw->x = x;
     pw->lo[0] = pw->hi[0] = 1.0;
     for (int k = 1; k < 64; k++)
@@ -124,127 +139,35 @@ static void powers_init(powers *pw, double x)
         pw->hi[k] = pw->hi[k - 1] * x64;
 }
 
-static inline double powers_of(const powers *pw, uint64_t n)
+/* Puts the counts of population law (substream sub) into in[bin * L +
+ * lane]: stores, not additions, as in[] is zero there (the time loop
+ * leaves it so) and the population is its only writer. */
+static void static_superposed(double *in, size_t lane, size_t Lt,
+                              const pop_law *law, const ss_rng_stream *s,
+                              uint64_t sub, const ss__lane_set *k)
 {
-    return n < 4096 ? pw->hi[n >> 6] * pw->lo[n & 63] : power(pw->x, n);
+    pop_gaps g;
+    ss__pop_gaps_init(&g, law, s, sub, Lt, k);
+    uint32_t bin[POP_WORDS], count[POP_WORDS];
+    for (size_t n; (n = ss__pop_gaps_batch(&g, bin, count)) > 0;)
+        for (size_t i = 0; i < n; i++)
+            in[(size_t)bin[i] * L + lane] = (double)count[i];
 }
 
-/* ---- presynaptic trains as gaps ------------------------------------- */
-
-/* A Bernoulli(p)-per-bin train read as gaps: the next spike bin after
- * `bin` (start at -1) is bin + 1 + floor(log U / log(1 - p)), U in (0, 1].
- * The uniforms are read L at a time and their logs taken in the lanes. */
-typedef struct gaps {
-    ss_rng_seq q;
-    double inv_log_q; /* 1 / log(1 - p) (< 0); 0 when p = 1 */
-    int64_t bin;
-    int64_t Lt;
-    int never; /* p = 0 */
-    double x[L]; /* log U / log(1 - p) of the draws not used yet */
-    size_t next;
-    void (*log_lanes)(const double *x, double *out);
-} gaps;
-
-static double log1m(double p)
+/* Frees the 2 L laws of a workspace (NULL is fine). */
+static void laws_free(pop_law *laws)
 {
-    /* log(1 - p) accurate for small p: log(w) corrected by the rounding of
-     * w = 1 - p. */
-    double w = 1.0 - p;
-    if (w == 1.0)
-        return -p;
-    return ss__rng_log(w) * (-p / (w - 1.0));
+    for (size_t i = 0; laws && i < 2 * L; i++)
+        ss__pop_law_free(&laws[i]);
+    free(laws);
 }
 
-/* 1 / log(1 - p), what gaps scale log U by (0 for p = 1). */
-static double gap_scale(double p)
+/* Lane l's laws of its two populations: f->laws[l], f->laws[L + l]. */
+static ss_status fast_laws(struct ss_fast_scratch *f, ss_error *err)
 {
-    return p >= 1.0 ? 0.0 : p > 0 ? 1.0 / log1m(p) : 0.0;
-}
-
-static void gaps_init(gaps *g, const ss_rng_stream *s, uint64_t substream,
-                      double p, double scale, size_t Lt,
-                      void (*log_lanes)(const double *x, double *out))
-{
-    g->log_lanes = log_lanes;
-    ss_rng_seq_init(&g->q, s, substream);
-    g->never = !(p > 0);
-    g->inv_log_q = scale;
-    g->bin = -1;
-    g->Lt = (int64_t)Lt;
-    g->next = L;
-}
-
-/* The next spike bin, or Lt when the train has no more spikes. */
-static int64_t gaps_next(gaps *g)
-{
-    if (g->never || g->bin >= g->Lt)
-        return g->Lt;
-    if (g->next == L) {
-        double u[L];
-        for (size_t l = 0; l < L; l++)
-            u[l] = 1.0 - ss_rng_uniform(&g->q); /* (0, 1] */
-        g->log_lanes(u, g->x);
-        for (size_t l = 0; l < L; l++)
-            g->x[l] *= g->inv_log_q; /* >= 0 */
-        g->next = 0;
-    }
-    double x = g->x[g->next++];
-    double room = (double)(g->Lt - g->bin);
-    g->bin = x < room ? g->bin + 1 + (int64_t)x : g->Lt;
-    if (g->bin > g->Lt)
-        g->bin = g->Lt;
-    return g->bin;
-}
-
-/* Where a train's spike bins come from. */
-typedef struct train_source {
-    enum { FROM_GAPS, FROM_PERIOD, FROM_LIST } from;
-    gaps g;                          /* FROM_GAPS: drawn */
-    int64_t bin, period, Lt;         /* FROM_PERIOD: 0, isi, 2 isi, ... */
-    const uint32_t *next, *end;      /* FROM_LIST: given */
-} train_source;
-
-/* A train of rate at dt; scale is gap_scale(rate * (dt / 1000.)), the
- * same for every train of a population. */
-static void source_init(train_source *t, const ss_rng_stream *s,
-                        uint64_t substream, int kind, double rate, double dt,
-                        double scale, size_t Lt, const ss__lane_set *kernels)
-{
-    t->Lt = (int64_t)Lt;
-    if (kind == SS_INPUT_REGULAR) {
-        t->from = FROM_PERIOD;
-        t->period = (int64_t)ss_input_regular_isi(rate, dt);
-        t->bin = -t->period;
-    } else {
-        t->from = FROM_GAPS;
-        gaps_init(&t->g, s, substream, rate * (dt / 1000.), scale, Lt,
-                  kernels->log);
-    }
-}
-
-static void source_given(train_source *t, const ss__trains *given, size_t j,
-                         size_t Lt)
-{
-    t->from = FROM_LIST;
-    t->Lt = (int64_t)Lt;
-    t->next = given->bins + given->offset[j];
-    t->end = given->bins + given->offset[j + 1];
-}
-
-/* The next spike bin of the train, or Lt when it has no more. */
-static int64_t source_next(train_source *t)
-{
-    switch (t->from) {
-    case FROM_LIST:
-        return t->next < t->end ? (int64_t)*t->next++ : t->Lt;
-    case FROM_PERIOD:
-        if (t->period == 0)
-            return t->Lt;
-        t->bin += t->period;
-        return t->bin < t->Lt ? t->bin : t->Lt;
-    default:
-        return gaps_next(&t->g);
-    }
+    if (!f->laws && !(f->laws = calloc(2 * L, sizeof *f->laws)))
+        return ss_error_set(err, SS_ERR_NOMEM, "cannot allocate a workspace");
+    return SS_OK;
 }
 
 /* Adds the spike counts of a static population into in[bin * L + lane]
@@ -256,30 +179,127 @@ static void static_population(double *in, size_t lane, size_t Lt,
         in[(size_t)b * L + lane] += 1.0;
 }
 
-/* One Tsodyks-Markram synapse, updated at its spikes only: adds its
- * conductance increments g_bar R u into in[bin * L + lane]. Between spikes
- * the tutorial's Euler steps scale u by (1 - dt/tau_f) and 1 - R by
- * (1 - dt/tau_d) per bin; the spike step is the tutorial's, in its order. */
-static void stp_synapse(double *in, size_t lane, size_t Lt, train_source *t,
-                        double g_bar, double U0, double a_d, double a_f,
-                        const powers *keep_u, const powers *keep_1mR)
+/* A Tsodyks-Markram synapse is updated at its spikes only. Between its
+ * spikes the tutorial's Euler steps scale u by (1 - dt/tau_f) and 1 - R by
+ * (1 - dt/tau_d) per bin; the spike step is the tutorial's, in its order
+ * (lanes.c: ss__stp_lanes):
+ *   du = -a_f u + U0 (1 - u); u_new = u + du;
+ *   dR = a_d (1 - R) - u_new R; the conductance kick is g_bar R u_new. */
+
+/* Up to L synapses of one STP population of one trial, side by side in
+ * the lanes (ss__stp_lanes): each one's chain of updates is as long as
+ * one at a time, but L advance at once. Their spike bins are gathered
+ * first, train by train; the increments are added afterwards train by
+ * train, in the order one at a time adds them, so the sums per bin keep
+ * their bits. */
+typedef struct stp_group {
+    size_t m;       /* trains gathered */
+    int64_t n[L];   /* train i's spikes: f->grp_bins[k L + i], k < n[i] */
+    size_t kmax;    /* the largest n[i] */
+} stp_group;
+
+/* Room in the group for spike k of every lane. */
+static ss_status stp_room(struct ss_fast_scratch *f, size_t k,
+                          ss_error *err)
 {
-    double u = 0., R = 1.;
-    int64_t last = 0; /* the bin (u, R) belong to */
+    if ((k + 1) * L <= f->grp_cap)
+        return SS_OK;
+    size_t want = 2 * (k + 1) * L;
+    int64_t *bins = realloc(f->grp_bins, want * sizeof *bins);
+    if (bins)
+        f->grp_bins = bins;
+    double *inc = realloc(f->grp_inc, want * sizeof *inc);
+    if (inc)
+        f->grp_inc = inc;
+    if (!bins || !inc)
+        return ss_error_set(err, SS_ERR_NOMEM,
+                            "cannot allocate the workspace for %zu spikes",
+                            want);
+    f->grp_cap = want;
+    return SS_OK;
+}
+
+/* Appends train t's spike bins as the group's next lane (but bin 0: the
+ * tutorial reads the train at it + 1, so a spike there is never
+ * delivered). A drawn train's preloaded draws are read with the state in
+ * registers (gaps_next's steps), the rest through source_next. */
+static ss_status stp_gather(struct ss_fast_scratch *f, stp_group *g,
+                            train_source *t, size_t Lt, const double *in,
+                            size_t lane, ss_error *err)
+{
+    const size_t i = g->m;
+    size_t k = 0;
+    ss_status st = stp_room(f, 4 * STP_MAX_BLOCKS, err);
+    if (st != SS_OK)
+        return st;
+    int64_t *bins = f->grp_bins;
+    if (t->from == FROM_GAPS && !t->g.never && t->g.xs != t->g.x) {
+        gaps *q = &t->g;
+        const int64_t end = q->Lt;
+        const double last = (double)end;
+        int64_t b = q->bin;
+        size_t next = q->next;
+        while (next < q->avail) {
+            double x = q->xs[next++ * q->stride];
+            /* gaps_next's step: x >= Lt is past the end as b >= -1 */
+            if (!(x < last)) {
+                b = end;
+                break;
+            }
+            b += 1 + (int64_t)x;
+            if (b >= end) {
+                b = end;
+                break;
+            }
+            if (b != 0) {
+                bins[k++ * L + i] = b; /* at most one per draw: room */
+                /* the increment goes there after the group's run: the
+                 * line is on its way meanwhile */
+                __builtin_prefetch(in + (size_t)b * L + lane, 1, 3);
+            }
+        }
+        q->bin = b;
+        q->next = next;
+    }
     for (int64_t b; (b = source_next(t)) < (int64_t)Lt;) {
         if (b == 0)
-            continue; /* the tutorial reads the train at it + 1 */
-        uint64_t quiet = (uint64_t)(b - 1 - last);
-        u *= powers_of(keep_u, quiet);
-        R = 1.0 - (1.0 - R) * powers_of(keep_1mR, quiet);
-        double du = -a_f * u + U0 * (1.0 - u);
-        double u_new = u + du;
-        double dR = a_d * (1.0 - R) - u_new * R;
-        in[(size_t)b * L + lane] += g_bar * R * u_new;
-        u = u_new;
-        R = R + dR;
-        last = b;
+            continue;
+        if ((st = stp_room(f, k, err)) != SS_OK)
+            return st;
+        f->grp_bins[k++ * L + i] = b;
     }
+    g->n[g->m++] = (int64_t)k;
+    if (k > g->kmax)
+        g->kmax = k;
+    return SS_OK;
+}
+
+/* Runs the group's synapses and adds their increments into in[bin * L +
+ * lane], train by train; empties the group. */
+static void stp_group_run(double *in, size_t lane, struct ss_fast_scratch *f,
+                          stp_group *g, double g_bar, double U0, double a_d,
+                          double a_f, const powers *keep_u,
+                          const powers *keep_1mR)
+{
+    ss__stp_lanes a = {.bins = f->grp_bins, .inc = f->grp_inc,
+                       .kmax = g->kmax, .g_bar = g_bar, .U0 = U0,
+                       .a_d = a_d, .a_f = a_f, .keep_u = keep_u->x,
+                       .keep_1mR = keep_1mR->x, .u_lo = keep_u->lo,
+                       .u_hi = keep_u->hi, .R_lo = keep_1mR->lo,
+                       .R_hi = keep_1mR->hi};
+    int64_t *bins = f->grp_bins;
+    for (size_t i = 0; i < L; i++) {
+        a.n[i] = i < g->m ? g->n[i] : 0;
+        /* a lane past its spikes is ignored: any bin will do */
+        for (size_t k = (size_t)a.n[i]; k < g->kmax; k++)
+            bins[k * L + i] = 1;
+    }
+    f->lanes->stp(&a);
+    for (size_t i = 0; i < g->m; i++)
+        for (size_t k = 0; k < (size_t)a.n[i]; k++)
+            in[(size_t)bins[k * L + i] * L + lane] += a.inc[k * L + i];
+    g->m = 0;
+    g->kmax = 0;
 }
 
 /* ---- the membrane, L trials at once ---------------------------------- */
@@ -288,7 +308,9 @@ static void stp_synapse(double *in, size_t lane, size_t Lt, train_source *t,
  * widest the processor has. */
 const ss__lane_set *ss__lane_kernels(void)
 {
-#define SS_LANE_SET(v) {ss__membrane_##v, ss__log_lanes_##v}
+#define SS_LANE_SET(v)                                                       \
+    {ss__membrane_##v, ss__log_lanes_##v, ss__philox_lanes_##v,              \
+     ss__gaps_lanes_##v, ss__stp_lanes_##v}
     static const ss__lane_set base = SS_LANE_SET(base);
 #if defined(__x86_64__) && defined(__GNUC__)
     static const ss__lane_set avx2 = SS_LANE_SET(avx2),
@@ -322,6 +344,28 @@ static void set_lane(vd *x, size_t l, double value)
     memcpy(a, x, sizeof a);
     a[l] = value;
     memcpy(x, a, sizeof a);
+}
+
+/* Lane l's static populations, drawn as counts per bin (see pop_law)
+ * from their own substreams, into f->in_E and f->in_I. */
+static ss_status superposed_inputs(struct ss_fast_scratch *f, size_t l,
+                                   size_t Lt, const ss_params *q,
+                                   const ss_rng_stream *s, ss_error *err)
+{
+    ss_status st = fast_laws(f, err);
+    if (st == SS_OK)
+        st = ss__pop_law_set(&f->laws[l], (unsigned)q->n_exc,
+                             q->exc_rate * (q->dt / 1000.), err);
+    if (st == SS_OK)
+        st = ss__pop_law_set(&f->laws[L + l], (unsigned)q->n_inh,
+                             q->inh_rate * (q->dt / 1000.), err);
+    if (st != SS_OK)
+        return st;
+    static_superposed(f->in_E, l, Lt, &f->laws[l], s, SS__SUBSTREAM_POP_EXC,
+                      f->lanes);
+    static_superposed(f->in_I, l, Lt, &f->laws[L + l], s,
+                      SS__SUBSTREAM_POP_INH, f->lanes);
+    return SS_OK;
 }
 
 static ss_status run_lif(ss_model m, size_t n, const ss_params *p,
@@ -368,35 +412,79 @@ static ss_status run_lif(ss_model m, size_t n, const ss_params *p,
          * 1 - dt/tau_d, between a synapse's spikes */
         const double a_fE = q->dt / q->tau_f_E, a_dE = q->dt / q->tau_d_E,
                      a_fI = q->dt / q->tau_f_I, a_dI = q->dt / q->tau_d_I;
-        const double scale_E = gap_scale(q->exc_rate * (q->dt / 1000.)),
-                     scale_I = gap_scale(q->inh_rate * (q->dt / 1000.));
-        powers uE, RE, uI, RI;
+        const double scale_E = ss__gap_scale(q->exc_rate * (q->dt / 1000.)),
+                     scale_I = ss__gap_scale(q->inh_rate * (q->dt / 1000.));
+        powers *uE = NULL, *RE = NULL, *uI = NULL, *RI = NULL;
         if (m == SS_MODEL_LIF_COND_STP) {
-            powers_init(&uE, 1.0 - a_fE);
-            powers_init(&RE, 1.0 - a_dE);
-            powers_init(&uI, 1.0 - a_fI);
-            powers_init(&RI, 1.0 - a_dI);
+            if (!f->pw && !(f->pw = calloc(4 * L, sizeof *f->pw)))
+                return ss_error_set(err, SS_ERR_NOMEM,
+                                    "cannot allocate a workspace");
+            uE = &f->pw[4 * l];
+            RE = uE + 1;
+            uI = uE + 2;
+            RI = uE + 3;
+            powers_init(uE, 1.0 - a_fE);
+            powers_init(RE, 1.0 - a_dE);
+            powers_init(uI, 1.0 - a_fI);
+            powers_init(RI, 1.0 - a_dI);
         }
-        for (size_t j = 0; j < trains; j++) {
+        /* drawn static populations: their counts per bin */
+        const bool counts = m == SS_MODEL_LIF_COND && !given &&
+                            kind == SS_INPUT_POISSON;
+        if (counts) {
+            st = superposed_inputs(f, l, Lt, q, &s[l], err);
+            if (st != SS_OK)
+                return st;
+        }
+        /* drawn STP trains: the first words of L trains at once */
+        const bool ahead = m == SS_MODEL_LIF_COND_STP && !given &&
+                           kind == SS_INPUT_POISSON;
+        const size_t B_E = ss__stp_blocks(q->exc_rate * (q->dt / 1000.), Lt),
+                     B_I = ss__stp_blocks(q->inh_rate * (q->dt / 1000.), Lt);
+        uint64_t words[L * 4 * STP_MAX_BLOCKS];
+        double x_ahead[L * 4 * STP_MAX_BLOCKS];
+        stp_group group = {0};
+        for (size_t j = 0; j < trains && !counts; j++) {
             const bool exc = j < (size_t)q->n_exc;
             const size_t jj = exc ? j : j - (size_t)q->n_exc;
+            const size_t n_pop = exc ? (size_t)q->n_exc : (size_t)q->n_inh;
+            const size_t B = exc ? B_E : B_I;
+            if (ahead && jj % L == 0) {
+                uint64_t sub[L];
+                for (size_t i = 0; i < L; i++) {
+                    size_t ji = jj + i < n_pop ? jj + i : jj; /* spare */
+                    sub[i] = exc ? SS_SUBSTREAM_EXC(ji) : SS_SUBSTREAM_INH(ji);
+                }
+                ss__stp_draw_ahead(f->lanes, &s[l], sub, B,
+                                   exc ? scale_E : scale_I, words, x_ahead);
+            }
             train_source t;
             if (given)
-                source_given(&t, &given[l], j, Lt);
+                ss__source_given(&t, &given[l], j, Lt);
             else
-                source_init(&t, &s[l],
-                            exc ? SS_SUBSTREAM_EXC(jj) : SS_SUBSTREAM_INH(jj),
-                            kind, exc ? q->exc_rate : q->inh_rate, q->dt,
-                            exc ? scale_E : scale_I, Lt, f->lanes);
+                ss__source_init(&t, &s[l],
+                                exc ? SS_SUBSTREAM_EXC(jj)
+                                    : SS_SUBSTREAM_INH(jj),
+                                kind, exc ? q->exc_rate : q->inh_rate, q->dt,
+                                exc ? scale_E : scale_I, Lt, f->lanes);
+            if (ahead)
+                gaps_preload(&t.g, x_ahead + jj % L, L, 4 * B);
             double *in = exc ? f->in_E : f->in_I;
-            if (m == SS_MODEL_LIF_COND)
+            if (m == SS_MODEL_LIF_COND) {
                 static_population(in, l, Lt, &t);
-            else if (exc)
-                stp_synapse(in, l, Lt, &t, q->gE_bar, q->U0_E, a_dE, a_fE,
-                            &uE, &RE);
+                continue;
+            }
+            st = stp_gather(f, &group, &t, Lt, in, l, err);
+            if (st != SS_OK)
+                return st;
+            if (group.m < L && jj + 1 < n_pop)
+                continue; /* the group fills */
+            if (exc)
+                stp_group_run(in, l, f, &group, q->gE_bar, q->U0_E, a_dE,
+                              a_fE, uE, RE);
             else
-                stp_synapse(in, l, Lt, &t, q->gI_bar, q->U0_I, a_dI, a_fI,
-                            &uI, &RI);
+                stp_group_run(in, l, f, &group, q->gI_bar, q->U0_I, a_dI,
+                              a_fI, uI, RI);
         }
         if (c.noise) {
             double *I = f->noise;
@@ -455,10 +543,11 @@ static ss_status run_stp_train(const ss_params *p, const ss_rng_stream *s,
                  a_s = p->dt / p->tau_syn;
     train_source t;
     if (given)
-        source_given(&t, given, 0, Lt);
+        ss__source_given(&t, given, 0, Lt);
     else
-        source_init(&t, s, SS_SUBSTREAM_EXC(0), (int)p->input, p->rate, p->dt,
-                    gap_scale(p->rate * (p->dt / 1000.)), Lt, kernels);
+        ss__source_init(&t, s, SS_SUBSTREAM_EXC(0), (int)p->input, p->rate,
+                        p->dt, ss__gap_scale(p->rate * (p->dt / 1000.)), Lt,
+                        kernels);
     const int64_t read_at[2] = {(int64_t)isi, (int64_t)(9 * isi)};
     double u = 0., R = 1., g = 0.;
     int64_t last = 0;
@@ -472,9 +561,9 @@ static ss_status run_stp_train(const ss_params *p, const ss_rng_stream *s,
         int spike = b <= target;
         int64_t upto = spike ? b - 1 : target;
         uint64_t quiet = (uint64_t)(upto - last);
-        u *= power(1.0 - a_f, quiet);
-        R = 1.0 - (1.0 - R) * power(1.0 - a_d, quiet);
-        g *= power(1.0 - a_s, quiet);
+        u *= ss__power(1.0 - a_f, quiet);
+        R = 1.0 - (1.0 - R) * ss__power(1.0 - a_d, quiet);
+        g *= ss__power(1.0 - a_s, quiet);
         last = upto;
         if (spike) {
             double du = -a_f * u + p->U0 * (1.0 - u);
@@ -507,79 +596,6 @@ static ss_status run_stp_train(const ss_params *p, const ss_rng_stream *s,
     return SS_OK;
 }
 
-/* ---- the trains themselves, for traces and tests ---------------------- */
-
-void ss__train_buf_free(ss__train_buf *b)
-{
-    free(b->offset);
-    free(b->bins);
-    memset(b, 0, sizeof *b);
-}
-
-/* a, an array of *cap entries of size bytes, with room for n + 1: a
- * itself, or a grown copy (*cap updated), or NULL (a untouched) when out
- * of memory. */
-static void *grow_array(void *a, size_t *cap, size_t n, size_t size)
-{
-    if (n < *cap)
-        return a;
-    size_t want = *cap ? 2 * *cap : 1024;
-    if (want < n + 1)
-        want = n + 1;
-    void *p = realloc(a, want * size);
-    if (p)
-        *cap = want;
-    return p;
-}
-
-static int grow_offsets(ss__train_buf *b, size_t n)
-{
-    size_t *p = grow_array(b->offset, &b->offset_cap, n, sizeof *p);
-    if (p)
-        b->offset = p;
-    return p ? 0 : -1;
-}
-
-static int grow_bins(ss__train_buf *b, size_t n)
-{
-    uint32_t *p = grow_array(b->bins, &b->bins_cap, n, sizeof *p);
-    if (p)
-        b->bins = p;
-    return p ? 0 : -1;
-}
-
-ss_status ss__draw_trains(ss_model m, const ss_params *p,
-                          const ss_rng_stream *s, ss__train_buf *buf,
-                          ss_error *err)
-{
-    const size_t Lt = ss_params_time_bins(m, p);
-    const bool one = m == SS_MODEL_STP_TRAIN;
-    buf->n_exc = one ? 1 : (size_t)p->n_exc;
-    buf->n_inh = one ? 0 : (size_t)p->n_inh;
-    size_t trains = buf->n_exc + buf->n_inh, n = 0;
-    if (grow_offsets(buf, trains) < 0)
-        return ss_error_set(err, SS_ERR_NOMEM, "cannot allocate trains");
-    for (size_t j = 0; j < trains; j++) {
-        bool exc = j < buf->n_exc;
-        size_t jj = exc ? j : j - buf->n_exc;
-        double rate = one ? p->rate : exc ? p->exc_rate : p->inh_rate;
-        train_source t;
-        source_init(&t, s, exc ? SS_SUBSTREAM_EXC(jj) : SS_SUBSTREAM_INH(jj),
-                    (int)p->input, rate, p->dt,
-                    gap_scale(rate * (p->dt / 1000.)), Lt,
-                    ss__lane_kernels());
-        buf->offset[j] = n;
-        for (int64_t b; (b = source_next(&t)) < (int64_t)Lt;) {
-            if (grow_bins(buf, n) < 0)
-                return ss_error_set(err, SS_ERR_NOMEM,
-                                    "cannot allocate trains");
-            buf->bins[n++] = (uint32_t)b;
-        }
-    }
-    buf->offset[trains] = n;
-    return SS_OK;
-}
-
 /* ---- entry points ---------------------------------------------------- */
 
 /* ss__model_run_fast_on; check false skips ss_params_validate of the
@@ -603,6 +619,8 @@ static ss_status run_fast(ss_model m, size_t n, const ss_params *p,
                                 "trials run side by side must have the same "
                                 "number of time bins");
     }
+    if (ss__cont_lanes(m, n, p, trains)) /* continuous events, exact */
+        return ss__model_run_fast_cont(m, n, p, s, trains, ws, out, err);
     if (m == SS_MODEL_STP_TRAIN) {
         ss_status st = fast_reserve(ws, 0, err); /* picks the lane kernels */
         for (size_t l = 0; l < n && st == SS_OK; l++)

@@ -26,7 +26,29 @@ static const char *const model_names[SS_MODEL_COUNT] = {
     "lif_cond", "lif_cond_stp", "stp_train"};
 
 static const char *const input_names[] = {"poisson", "regular"};
-#define N_INPUT_NAMES (sizeof input_names / sizeof input_names[0])
+static const char *const method_names[] = {"euler", "exact"};
+static const char *const events_names[] = {"binned", "continuous"};
+
+const char *const *ss_param_choices(ss_param_id id, size_t *n)
+{
+    *n = 2;
+    switch (id) {
+    case SS_P_input:
+        return input_names;
+    case SS_P_method:
+        return method_names;
+    case SS_P_events:
+        return events_names;
+    default:
+        *n = 0;
+        return NULL;
+    }
+}
+
+bool ss_param_keyed(ss_param_id id)
+{
+    return id != SS_P_method && id != SS_P_events;
+}
 
 const char *ss_model_name(ss_model m)
 {
@@ -85,7 +107,9 @@ void ss_param_format_range(ss_param_id id, char *buf, size_t size)
 {
     const ss_param_info *info = &param_table[id];
     if (info->kind == SS_KIND_CHOICE) {
-        snprintf(buf, size, "%s | %s", input_names[0], input_names[1]);
+        size_t n;
+        const char *const *names = ss_param_choices(id, &n);
+        snprintf(buf, size, "%s | %s", names[0], names[1]);
         return;
     }
     char lo[32], hi[32];
@@ -98,9 +122,11 @@ void ss_param_format_range(ss_param_id id, char *buf, size_t size)
 void ss_param_format_value(ss_param_id id, double value, char *buf,
                            size_t size)
 {
+    size_t n;
+    const char *const *names = ss_param_choices(id, &n);
     if (param_table[id].kind == SS_KIND_CHOICE && value >= 0 &&
-        value < N_INPUT_NAMES && value == floor(value))
-        snprintf(buf, size, "%s", input_names[(int)value]);
+        value < (double)n && value == floor(value))
+        snprintf(buf, size, "%s", names[(int)value]);
     else
         ss_param_format_number(value, buf, size);
 }
@@ -142,15 +168,17 @@ ss_status ss_param_parse(ss_param_id id, const char *text, double *out,
 {
     const ss_param_info *info = &param_table[id];
     if (info->kind == SS_KIND_CHOICE) {
-        for (size_t k = 0; k < N_INPUT_NAMES; k++) {
-            if (strcmp(text, input_names[k]) == 0) {
+        size_t n;
+        const char *const *names = ss_param_choices(id, &n);
+        for (size_t k = 0; k < n; k++) {
+            if (strcmp(text, names[k]) == 0) {
                 *out = (double)k;
                 return SS_OK;
             }
         }
         return ss_error_set(err, SS_ERR_PARAM,
                             "%s must be one of %s | %s (got '%s')",
-                            info->name, input_names[0], input_names[1], text);
+                            info->name, names[0], names[1], text);
     }
     char *end = NULL;
     errno = 0;
@@ -365,6 +393,26 @@ ss_status ss_params_check_point(ss_model m, const ss_params *p,
     }
     ss_param_id rates[2] = {SS_P_exc_rate, SS_P_inh_rate};
     size_t n_rates = 2;
+    if (m != SS_MODEL_STP_TRAIN && p->method == SS_METHOD_EXACT) {
+        /* white noise has no continuous path whose threshold crossings
+         * can be located without misses: refused, not approximated */
+        if (p->I_sigma != 0.0) {
+            *culprit = SS_P_I_sigma;
+            return ss_error_set(err, SS_ERR_PARAM,
+                                "method exact takes no white-noise current "
+                                "(I_sigma must be 0; use method euler for "
+                                "I_sigma > 0)");
+        }
+        if (!(p->V_reset < p->V_th)) {
+            *culprit = SS_P_V_reset;
+            return ss_error_set(err, SS_ERR_PARAM,
+                                "method exact needs V_reset < V_th (a reset "
+                                "at or above threshold fires again at once)");
+        }
+    }
+    /* continuous trains have no per-bin probability to bound */
+    if (m != SS_MODEL_STP_TRAIN && p->events == SS_EVENTS_CONTINUOUS)
+        n_rates = 0;
     if (m == SS_MODEL_STP_TRAIN) {
         rates[0] = SS_P_rate;
         n_rates = 1;
@@ -403,7 +451,8 @@ size_t ss_params_point(ss_model m, const ss_params *p, double *values)
     size_t n = 0;
     values[n++] = (double)m;
     for (int i = 0; i < SS_PARAM_COUNT; i++)
-        if (ss_param_used_by((ss_param_id)i, m))
+        if (ss_param_used_by((ss_param_id)i, m) &&
+            ss_param_keyed((ss_param_id)i))
             values[n++] = ss_params_get(p, (ss_param_id)i);
     return n;
 }

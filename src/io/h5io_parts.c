@@ -126,6 +126,10 @@ static ss_status check_part(ss__h5_set *set, size_t i, hid_t file,
     ss__h5_attr_read_string(file, "spec_sha256", sha, sizeof sha);
     ss__h5_attr_read_string(file, "kernel", kernel, sizeof kernel);
     uint64_t seed = ss__h5_attr_read_seed(file);
+    ss_status vst =
+        ss__h5_check_kernel_version(file, path, kernel, "merge", err);
+    if (vst != SS_OK)
+        return vst;
     if (i == 0) {
         snprintf(sum->spec_sha256, sizeof sum->spec_sha256, "%s", sha);
         snprintf(sum->kernel, sizeof sum->kernel, "%s", kernel);

@@ -165,6 +165,9 @@ ss_status ss_h5_open_resume(const char *path, const ss_grid *grid,
         ss_error_hint(err, "add --kernel %s", file_kernel);
         goto fail;
     }
+    if ((st = ss__h5_check_kernel_version(f->file, path, file_kernel,
+                                          "resume", err)) != SS_OK)
+        goto fail;
     if ((st = ss__h5_check_shard(f->file, grid, path, err)) != SS_OK)
         goto fail;
     /* this sweep's file: now for writing */

@@ -127,10 +127,12 @@ ss_status ss_h5_write_trace(const char *path, bool force, const ss_grid *grid,
         ss_param_id id = (ss_param_id)i;
         if (!ss_param_used_by(id, m))
             continue;
-        if (id == SS_P_input) {
+        if (ss_param_info_of(id)->kind == SS_KIND_CHOICE) {
             char word[16];
-            ss_param_format_value(id, p->input, word, sizeof word);
-            bad = ss__h5_attr_string(file, "input", word) < 0;
+            ss_param_format_value(id, ss_params_get(p, id), word,
+                                  sizeof word);
+            bad = ss__h5_attr_string(file, ss_param_info_of(id)->name,
+                                     word) < 0;
         } else {
             bad = ss__h5_attr_double(file, ss_param_info_of(id)->name,
                                      ss_params_get(p, id)) < 0;

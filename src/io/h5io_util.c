@@ -283,6 +283,31 @@ void ss__h5_attr_read_string(hid_t obj, const char *name, char *buf,
     free(s);
 }
 
+uint64_t ss__h5_kernel_version(hid_t file, const char *kernel)
+{
+    if (strcmp(kernel, "fast") != 0)
+        return 0;
+    uint64_t v = ss__h5_attr_read_u64(file, "kernel_version");
+    return v ? v : 1;
+}
+
+ss_status ss__h5_check_kernel_version(hid_t file, const char *path,
+                                      const char *kernel, const char *doing,
+                                      ss_error *err)
+{
+    uint64_t v = ss__h5_kernel_version(file, kernel);
+    if (v == 0 || v == SS_FAST_KERNEL_VERSION)
+        return SS_OK;
+    ss_status st = ss_error_set(
+        err, SS_ERR_USAGE,
+        "cannot %s '%s': it was run with version %llu of the fast kernels, "
+        "which draw other random numbers than this synsweep's (version %d)",
+        doing, path, (unsigned long long)v, SS_FAST_KERNEL_VERSION);
+    ss_error_hint(err, "run the sweep again into a new file, or %s it with "
+                       "the synsweep that made it", doing);
+    return st;
+}
+
 uint64_t ss__h5_attr_read_u64(hid_t obj, const char *name)
 {
     uint64_t v = 0;

@@ -144,6 +144,18 @@ char *ss__h5_attr_read_alloc(hid_t obj, const char *name);
 /* Reads an integer attribute; 0 when it is missing. */
 uint64_t ss__h5_attr_read_u64(hid_t obj, const char *name);
 
+/* The version of the fast kernels a file of kernel `kernel` was run with:
+ * its root attribute kernel_version, 1 when it has none (the files made
+ * before there was one); 0 for another kernel. */
+uint64_t ss__h5_kernel_version(hid_t file, const char *kernel);
+
+/* Checks that a file (shown as path) of kernel `kernel` holds this
+ * synsweep's fast-kernel numbers: SS_ERR_USAGE naming both versions, and
+ * `doing` ("resume", "merge"), if not. */
+ss_status ss__h5_check_kernel_version(hid_t file, const char *path,
+                                      const char *kernel, const char *doing,
+                                      ss_error *err);
+
 /* A 1-D contiguous dataset of n values of mem_type (data NULL: left to
  * the caller to write); close it. */
 hid_t ss__h5_dataset_1d(hid_t file, const char *name, hid_t file_type,

@@ -33,20 +33,21 @@ static hid_t strings_dataset(hid_t file, const char *name,
 static hid_t member_dataset(hid_t file, const char *name,
                             const ss_axis_member *m, uint64_t n)
 {
-    if (m->param == SS_P_input) {
+    if (m->param != SS_PARAM_COUNT &&
+        ss_param_info_of(m->param)->kind == SS_KIND_CHOICE) {
         const char **words = calloc(n, sizeof *words);
         char(*buf)[16] = calloc(n, sizeof *buf);
         hid_t d = -1;
         if (words && buf) {
             for (uint64_t i = 0; i < n; i++) {
-                ss_param_format_value(SS_P_input, m->values[i], buf[i],
+                ss_param_format_value(m->param, m->values[i], buf[i],
                                       sizeof buf[i]);
                 words[i] = buf[i];
             }
             d = strings_dataset(file, name, words, n);
         }
         if (d >= 0 && ss__h5_attr_string(d, "long_name",
-                                         ss_param_info_of(SS_P_input)
+                                         ss_param_info_of(m->param)
                                              ->long_name) < 0) {
             H5Dclose(d);
             d = -1;
@@ -293,7 +294,10 @@ static ss_status write_root_attributes(hid_t file, const ss_grid *grid,
         ss__h5_attr_string(file, "spec_sha256", sha) < 0 ||
         ss__h5_attr_string(file, "created", created) < 0 ||
         ss__h5_attr_string(file, "command_line", command_line) < 0 ||
-        ss__h5_write_shard(file, grid) < 0;
+        ss__h5_write_shard(file, grid) < 0 ||
+        (strcmp(kernel, "fast") == 0 &&
+         ss__h5_attr_i64(file, "kernel_version", SS_FAST_KERNEL_VERSION) <
+             0);
     /* The parameters every trial shares, so the file says everything
      * `synsweep trial` needs to reproduce one. */
     bool varies[SS_PARAM_COUNT] = {false};
@@ -319,10 +323,10 @@ static ss_status write_root_attributes(hid_t file, const ss_grid *grid,
                  used ? ", " : "", info->name, *info->unit ? ": " : "",
                  info->unit);
         double v = ss_params_get(fixed, id);
-        if (id == SS_P_input) {
+        if (ss_param_info_of(id)->kind == SS_KIND_CHOICE) {
             char word[16];
             ss_param_format_value(id, v, word, sizeof word);
-            bad = ss__h5_attr_string(file, "input", word) < 0;
+            bad = ss__h5_attr_string(file, info->name, word) < 0;
         } else {
             bad = ss__h5_attr_double(file, ss_param_info_of(id)->name, v) < 0;
         }
@@ -602,7 +606,11 @@ static double block_bytes(size_t rank, const uint64_t *shape, double size,
  * reference and a heap object of a short word each). */
 static double member_bytes(const ss_axis_member *m, uint64_t n)
 {
-    return (double)n * (m->param == SS_P_input ? 16.0 + 32.0 : 8.0);
+    return (double)n * (m->param != SS_PARAM_COUNT &&
+                                ss_param_info_of(m->param)->kind ==
+                                    SS_KIND_CHOICE
+                            ? 16.0 + 32.0
+                            : 8.0);
 }
 
 double ss_h5_estimate_bytes(const ss_grid *grid)

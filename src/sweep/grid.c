@@ -39,7 +39,8 @@ static void key_prefix_init(const ss_spec *spec, ss_rng_point_hash *st)
     size_t n = ss_params_point(m, ss_spec_fixed(spec), point);
     size_t fixed = 1; /* the model */
     for (int i = 0; i < SS_PARAM_COUNT; i++) {
-        if (!ss_param_used_by((ss_param_id)i, m))
+        if (!ss_param_used_by((ss_param_id)i, m) ||
+            !ss_param_keyed((ss_param_id)i))
             continue;
         if (varies[i])
             break;

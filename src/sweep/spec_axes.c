@@ -447,11 +447,16 @@ static ss_status read_values(loader *ld, spec_axis *ax, size_t k,
             "geomspace, not zip");
     if (form == F_VALUES)
         return read_list(ld, ax, k, fval, n_out);
-    if (m->param == SS_P_input)
+    if (m->param != SS_PARAM_COUNT &&
+        ss_param_info_of(m->param)->kind == SS_KIND_CHOICE) {
+        size_t nc;
+        const char *const *words = ss_param_choices(m->param, &nc);
         return ss__spec_fail(ld, node_loc(fkey),
-                             "input takes words: give a list such as [poisson, "
-                             "regular], not %s",
-                             form_names[form]);
+                             "%s takes words: give a list such as [%s, "
+                             "%s], not %s",
+                             ss_param_info_of(m->param)->name, words[0],
+                             words[1], form_names[form]);
+    }
     return generate(ld, ax->pub.name, m, ax->src[k].form, form, fval, n_out);
 }
 

@@ -221,8 +221,11 @@ ss_status ss__spec_param_key(loader *ld, const yaml_node_t *key,
 
 const char *ss__spec_value_kind(ss_param_id id)
 {
-    return ss_param_info_of(id)->kind == SS_KIND_CHOICE ? "poisson or regular"
-                                                        : "a number";
+    if (ss_param_info_of(id)->kind != SS_KIND_CHOICE)
+        return "a number";
+    return id == SS_P_input    ? "poisson or regular"
+           : id == SS_P_method ? "euler or exact"
+                               : "binned or continuous";
 }
 
 /* ---- the text around libyaml ------------------------------------------ */

@@ -274,6 +274,69 @@ class Resume(unittest.TestCase):
         self.assert_complete(out)
 
 
+class KernelVersion(unittest.TestCase):
+    """A file of the fast kernels records the version of their random
+    numbers (root attribute kernel_version; none means 1, the files made
+    before it): a file of another version is neither resumed nor merged,
+    the message names both versions, and the file stays as it was."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="synsweep-kversion-")
+        self.spec = os.path.join(self.tmp, "s.yaml")
+        with open(self.spec, "w") as f:
+            f.write("model: lif_cond\nseed: 3\nrepeats: 64\n"
+                    "fixed: {T: 50}\n")
+        self.parts = []
+        for k in (0, 1):
+            p = os.path.join(self.tmp, f"part{k}.h5")
+            run("run", self.spec, "-o", p, "--shard", f"{k}/2", "-q")
+            self.parts.append(p)
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+
+    def older(self, path, version):
+        """path as a file of fast-kernel version `version` (None: made
+        before the attribute)."""
+        with h5py.File(path, "r+") as f:
+            self.assertEqual(int(f.attrs["kernel_version"]), 2)
+            del f.attrs["kernel_version"]
+            if version is not None:
+                f.attrs["kernel_version"] = version
+        return read_bytes(path)
+
+    def test_resume_refuses_another_version(self):
+        for version, shown in ((None, 1), (7, 7)):
+            with self.subTest(version=version):
+                out = os.path.join(self.tmp, "whole.h5")
+                run("run", self.spec, "-o", out, "-q", "--force")
+                before = self.older(out, version)
+                p = run("run", self.spec, "-o", out, "--resume", check=False)
+                self.assertEqual(p.returncode, 2, p.stderr)
+                self.assertIn(
+                    f"cannot resume '{out}': it was run with version {shown} "
+                    "of the fast kernels, which draw other random numbers "
+                    "than this synsweep's (version 2)", p.stderr)
+                self.assertEqual(read_bytes(out), before)
+
+    def test_merge_refuses_another_version(self):
+        before = self.older(self.parts[1], None)
+        out = os.path.join(self.tmp, "merged.h5")
+        p = run("merge", "-o", out, *self.parts, check=False)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn(f"cannot merge '{self.parts[1]}': it was run with "
+                      "version 1 of the fast kernels", p.stderr)
+        self.assertFalse(os.path.exists(out))
+        self.assertEqual(read_bytes(self.parts[1]), before)
+
+    def test_parts_of_this_version_merge(self):
+        out = os.path.join(self.tmp, "merged.h5")
+        run("merge", "-o", out, *self.parts)
+        with h5py.File(out, "r") as f:
+            self.assertEqual(int(f.attrs["kernel_version"]), 2)
+            self.assertEqual(f.attrs["kernel"], "fast")
+
+
 if __name__ == "__main__":
     BIN = os.path.abspath(sys.argv.pop(1))
     unittest.main(verbosity=2)

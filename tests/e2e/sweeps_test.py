@@ -42,6 +42,11 @@ EXPECTED = {
     "lif_stp_bonus": {"model": "lif_cond_stp",
                       "axes": {"tau_ratio": [0.2, 0.4, 0.6, 0.8, 1.0]},
                       "repeats": 20},
+    "dt_convergence": {"model": "lif_cond",
+                       "axes": {"inh_rate": [20, 40],
+                                "method": ["euler", "exact"],
+                                "dt": [0.025, 0.05, 0.1, 0.2, 0.4]},
+                       "repeats": 300},
 }
 METRICS = {
     "lif_cond": ["firing_rate", "n_spikes", "cv_isi", "fmp_mean", "fmp_std",

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The dt-convergence study (README, "How exact are the numbers?"): runs
+# sweeps/dt_convergence.yaml, traces a subset of its trials for the spike
+# times, times each method and dt in one-thread runs, prints the table and
+# draws docs/figures/dt_convergence_study.png. A few minutes on one core.
+#
+#   scripts/dt_convergence.sh            builds build/release/synsweep first
+#   SYNSWEEP=path/to/synsweep scripts/dt_convergence.sh [--repeats N ...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bin=${SYNSWEEP:-}
+if [[ -z $bin ]]; then
+    scripts/install-deps.sh
+    cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DSYNSWEEP_TESTS=OFF >/dev/null
+    cmake --build build/release -j "$(nproc 2>/dev/null || echo 2)" --target synsweep >/dev/null
+    bin=build/release/synsweep
+fi
+exec /usr/bin/python3 scripts/dt_convergence.py "$bin" \
+    --spec sweeps/dt_convergence.yaml \
+    --figure docs/figures/dt_convergence_study.png "$@"

@@ -1,0 +1,176 @@
+/* The presynaptic trains of the fast kernels: one train drawn as gaps
+ * between its spikes, a static population drawn as counts per bin, the
+ * first draws of 8 trains at once, and the trains themselves for traces
+ * and tests. Internal to the model module (model_fast.c). */
+#ifndef SYNSWEEP_FAST_TRAINS_H
+#define SYNSWEEP_FAST_TRAINS_H
+
+#include <stdint.h>
+
+#include "lanes.h"
+#include "model_internal.h"
+#include "rng_internal.h"
+#include "synsweep/rng.h"
+
+#define MAX_VECS 16 /* vectors of the lanes' Philox at once */
+
+/* ---- one train as gaps ------------------------------------------------ */
+
+/* A Bernoulli(p)-per-bin train read as gaps: the next spike bin after
+ * `bin` (start at -1) is bin + 1 + floor(log U / log(1 - p)), U in (0, 1].
+ * The uniforms are read L at a time and their logs taken in the lanes. */
+typedef struct gaps {
+    ss_rng_seq q;
+    double inv_log_q; /* 1 / log(1 - p) (< 0); 0 when p = 1 */
+    int64_t bin;
+    int64_t Lt;
+    int never; /* p = 0 */
+    const double *xs; /* log U / log(1 - p) of the draws: */
+    size_t stride;    /* xs[k stride] for k in [next, avail) not used yet */
+    size_t next, avail;
+    double x[L];        /* the draws made here, L at a time */
+    void (*log_lanes)(const double *x, double *out);
+} gaps;
+
+/* Where a train's spike bins come from. */
+typedef struct train_source {
+    enum { FROM_GAPS, FROM_PERIOD, FROM_LIST } from;
+    gaps g;                          /* FROM_GAPS: drawn */
+    int64_t bin, period, Lt;         /* FROM_PERIOD: 0, isi, 2 isi, ... */
+    const uint32_t *next, *end;      /* FROM_LIST: given */
+} train_source;
+
+/* 1 / log(1 - p), what gaps scale log U by (0 for p = 1). */
+double ss__gap_scale(double p);
+
+/* A train of rate at dt; scale is ss__gap_scale(rate * (dt / 1000.)), the
+ * same for every train of a population. */
+void ss__source_init(train_source *t, const ss_rng_stream *s,
+                     uint64_t substream, int kind, double rate, double dt,
+                     double scale, size_t Lt, const ss__lane_set *kernels);
+
+/* Train j of given, over Lt bins. */
+void ss__source_given(train_source *t, const ss__trains *given, size_t j,
+                      size_t Lt);
+
+/* Draws g's next L uniforms itself and takes their scaled logs. */
+void ss__gaps_refill(gaps *g);
+
+/* Hands g the scaled logs of the first n words of its sequence, drawn
+ * beforehand (in lanes across trains), word k at x[k stride]; it goes on
+ * from word n. The numbers are those g would draw itself. */
+static inline void gaps_preload(gaps *g, const double *x, size_t stride,
+                                size_t n)
+{
+    g->xs = x;
+    g->stride = stride;
+    g->next = 0;
+    g->avail = n;
+    ss__rng_seq_skip(&g->q, n);
+}
+
+/* The next spike bin, or Lt when the train has no more spikes. */
+static inline int64_t gaps_next(gaps *g)
+{
+    if (g->never || g->bin >= g->Lt)
+        return g->Lt;
+    if (g->next == g->avail)
+        ss__gaps_refill(g);
+    double x = g->xs[g->next++ * g->stride];
+    double room = (double)(g->Lt - g->bin);
+    g->bin = x < room ? g->bin + 1 + (int64_t)x : g->Lt;
+    if (g->bin > g->Lt)
+        g->bin = g->Lt;
+    return g->bin;
+}
+
+/* The next spike bin of the train, or Lt when it has no more. */
+static inline int64_t source_next(train_source *t)
+{
+    switch (t->from) {
+    case FROM_LIST:
+        return t->next < t->end ? (int64_t)*t->next++ : t->Lt;
+    case FROM_PERIOD:
+        if (t->period == 0)
+            return t->Lt;
+        t->bin += t->period;
+        return t->bin < t->Lt ? t->bin : t->Lt;
+    default:
+        return gaps_next(&t->g);
+    }
+}
+
+
+/* ---- a static population as counts per bin ----------------------------- */
+
+/* A population of n Bernoulli(p)-per-bin trains onto static synapses acts
+ * only through its count per bin, c = the number of trains that fire in
+ * the bin: c ~ Binomial(n, p), independently from bin to bin. So instead
+ * of n trains the fast lif_cond draws the bins where c > 0 and c there:
+ *   - a bin is empty with probability q = (1 - p)^n, so the gaps between
+ *     non-empty bins are geometric: the next one is bin + 1 + floor(X),
+ *     X = log U / log q, U uniform in (0, 1], as for one train;
+ *   - given c > 0, c has the zero-truncated binomial law, independent of
+ *     the gaps. It is read from the same U: X is exponential (P(X > x) =
+ *     q^x), and P(floor X = g, frac X >= y) = q^(g+y) - q^(g+1) =
+ *     q^g (1 - q) (q^y - q) / (1 - q): frac X is independent of floor X,
+ *     with P(frac X >= y) = (q^y - q) / (1 - q). Let S_k = P(c > k | c > 0)
+ *     and t_k = log(1 - S_k (1 - q)) / log q (decreasing in k, t_n = 0);
+ *     then P(frac X >= t_k) = 1 - S_k = P(c <= k | c > 0), and
+ *     c = the smallest k with frac X >= t_k has the truncated law.
+ * So one uniform and one log per non-empty bin (about one per spike when
+ * n p is small) give exactly the counts of the tutorial's n trains (up to
+ * rounding), where drawing the trains takes one per spike plus n. */
+typedef struct pop_law {
+    unsigned n;   /* trains */
+    double p;     /* per bin; n and p are what the rest was made from */
+    int never;    /* n = 0 or p = 0: no spikes */
+    int every;    /* p = 1: every bin holds n */
+    double scale; /* 1 / log q (< 0) */
+    double busy;  /* 1 - q: a bin's chance to be non-empty */
+    size_t K;     /* t[1..K], t[K] = 0: c is at most K */
+    size_t cap;
+    double *t;
+} pop_law;
+
+void ss__pop_law_free(pop_law *w);
+
+/* Makes w the law of n trains of p (kept when it already is). */
+ss_status ss__pop_law_set(pop_law *w, unsigned n, double p, ss_error *err);
+
+/* The non-empty bins of a population, in order, from its own substream,
+ * its words drawn 4 L at a time in the lanes. */
+#define POP_VECS 4
+#define POP_WORDS (4 * L * POP_VECS)
+typedef struct pop_gaps {
+    const pop_law *law;
+    const ss_rng_stream *s;
+    const ss__lane_set *k;
+    uint64_t subs[L], block; /* the substream, L times; the next block */
+    int64_t bin, Lt;
+    size_t next;
+    double x[POP_WORDS]; /* X of the words drawn, x[next..) not used yet */
+} pop_gaps;
+
+void ss__pop_gaps_init(pop_gaps *g, const pop_law *law,
+                       const ss_rng_stream *s, uint64_t sub, size_t Lt,
+                       const ss__lane_set *k);
+
+/* The next non-empty bins of g (at most POP_WORDS; none when there are
+ * no more) into bin[] and their counts into count[]; returns how many. */
+size_t ss__pop_gaps_batch(pop_gaps *g, uint32_t *bin, uint32_t *count);
+
+/* ---- STP trains: their first draws in lanes ----------------------------- */
+
+#define STP_MAX_BLOCKS MAX_VECS
+
+/* Blocks to draw ahead per train of p over Lt bins. */
+size_t ss__stp_blocks(double p, size_t Lt);
+
+/* The first 4 B words of the trains of substreams sub[0..L), scaled
+ * logs: train i's word m at x[m L + i]. */
+void ss__stp_draw_ahead(const ss__lane_set *k, const ss_rng_stream *s,
+                        const uint64_t sub[L], size_t B, double scale,
+                        uint64_t *words, double *x);
+
+#endif

@@ -1,0 +1,808 @@
+/* The exact integrator of the LIF models (`method: exact`): between input
+ * events the conductances decay exactly (exponentials); v obeys
+ *     dv/dt = -a(t) v + b(t),
+ *     a = (1 + (gE + gI) / g_L) / tau_m,
+ *     b = (E_L + (gE VE + gI VI + I_inj) / g_L) / tau_m,
+ * linear in v, so over a piece [t0, t0 + h] without events
+ *     v(t0 + h) = Phi v(t0) + Psi,  Phi = exp(-(A(h))),
+ *     Psi = int_0^h exp(-(A(h) - A(u))) b(u) du,
+ * with A(u) = int_0^u a in closed form (sums of exponentials) and Psi by
+ * Gauss-Legendre quadrature on sub-pieces short enough (h lambda <= 1 for
+ * 5 nodes, <= 0.15 for 3, lambda the fastest rate of the integrand) that
+ * its error is below 1e-11 relative. Threshold crossings are found in
+ * continuous time: a piece is searched only when a bound says v may reach
+ * V_th in it (the drive v_inf = b / a above V_th somewhere in it, and a
+ * bound on dv/dt); the first crossing is then bracketed by bisection and
+ * found by safeguarded Newton to 1e-12 ms. The refractory clamp lasts
+ * exactly tref; the synapses of lif_cond_stp relax exactly between their
+ * spikes. Pure numerics: no I/O, no threads; the caller's workspace. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model_internal.h"
+
+/* The crossing time's tolerance, ms. */
+#define CROSS_TOL 1e-12
+
+/* Gauss-Legendre nodes and weights on [-1, 1]. */
+static const double gl3_x[3] = {-0.774596669241483377035853079956, 0.0,
+                                0.774596669241483377035853079956};
+static const double gl3_w[3] = {5.0 / 9.0, 8.0 / 9.0, 5.0 / 9.0};
+static const double gl5_x[5] = {-0.906179845938663992797626878299,
+                                -0.538469310105683091036314420700, 0.0,
+                                0.538469310105683091036314420700,
+                                0.906179845938663992797626878299};
+static const double gl5_w[5] = {0.236926885056189087514264040720,
+                                0.478628670499366468041291514836,
+                                128.0 / 225.0,
+                                0.478628670499366468041291514836,
+                                0.236926885056189087514264040720};
+
+/* exp(x) for -0.2 <= x <= 0 by its Taylor series to x^11 (error below
+ * 1e-17 relative), four at a time (Horner's scheme, multiplications by
+ * 1/k! only): the pieces' exponents are that small, and this costs a
+ * fraction of a libm call. */
+typedef double v4 __attribute__((vector_size(32)));
+
+static inline void exp_small4(const double *x, double *out)
+{
+    v4 v, r;
+    memcpy(&v, x, sizeof v);
+    r = (v4){0, 0, 0, 0} + 2.505210838544171877505e-8;
+    r = r * v + 2.755731922398589065256e-7;
+    r = r * v + 2.755731922398589065256e-6;
+    r = r * v + 2.480158730158730158730e-5;
+    r = r * v + 1.984126984126984126984e-4;
+    r = r * v + 1.388888888888888888889e-3;
+    r = r * v + 8.333333333333333333333e-3;
+    r = r * v + 4.166666666666666666667e-2;
+    r = r * v + 1.666666666666666666667e-1;
+    r = r * v + 0.5;
+    r = r * v + 1.0;
+    r = r * v + 1.0;
+    memcpy(out, &r, sizeof r);
+}
+
+/* exp(x) for -0.03 <= x <= 0 to x^7 (error below 2e-17 relative), four
+ * at once: whole bins of small dt have exponents this small. */
+static inline void exp_tiny4(const double *x, double *out)
+{
+    v4 v, r;
+    memcpy(&v, x, sizeof v);
+    r = (v4){0, 0, 0, 0} + 1.984126984126984126984e-4;
+    r = r * v + 1.388888888888888888889e-3;
+    r = r * v + 8.333333333333333333333e-3;
+    r = r * v + 4.166666666666666666667e-2;
+    r = r * v + 1.666666666666666666667e-1;
+    r = r * v + 0.5;
+    r = r * v + 1.0;
+    r = r * v + 1.0;
+    memcpy(out, &r, sizeof r);
+}
+
+/* Whole bins whose h a0 is at most this take exp_tiny4. */
+#define TINY_STEP 0.03
+
+/* exp(x) for -0.06 <= x <= 0 to x^8 (error below 3e-17 relative). */
+static inline void exp_mid4(const double *x, double *out)
+{
+    v4 v, r;
+    memcpy(&v, x, sizeof v);
+    r = (v4){0, 0, 0, 0} + 2.480158730158730158730e-5;
+    r = r * v + 1.984126984126984126984e-4;
+    r = r * v + 1.388888888888888888889e-3;
+    r = r * v + 8.333333333333333333333e-3;
+    r = r * v + 4.166666666666666666667e-2;
+    r = r * v + 1.666666666666666666667e-1;
+    r = r * v + 0.5;
+    r = r * v + 1.0;
+    r = r * v + 1.0;
+    memcpy(out, &r, sizeof r);
+}
+
+/* exp of four exponents in [-bound, 0], bound <= 0.2: the shortest series
+ * that is exact to the last bit or so. */
+static inline void exp_bounded4(const double *x, double *out, double bound)
+{
+    if (bound <= TINY_STEP)
+        exp_tiny4(x, out);
+    else if (bound <= 0.06)
+        exp_mid4(x, out);
+    else
+        exp_small4(x, out);
+}
+
+/* Sub-pieces with h lambda at most this take 3 nodes and exp_small. */
+#define SMALL_STEP 0.15
+
+/* The factors of one sub-piece length that do not depend on the state. */
+typedef struct piece_factors {
+    double hs;        /* the length they are for (NAN: none yet) */
+    int nodes;        /* 3 or 5 */
+    double eE, eI;    /* exp(-hs / tau_syn) */
+    double w[5];      /* weights times hs / 2 */
+    double t[6];      /* (hs - u_k) / tau_m; for 3 nodes t[3] at u = 0 */
+    double dE[6];     /* cE (exp(-u_k / tau_E) - eE) */
+    double dI[6];
+    double bE[5];     /* exp(-u_k / tau_E) VE / (g_L tau_m) */
+    double bI[5];
+} piece_factors;
+
+typedef struct xk {
+    double V_th, V_reset, tau_m, g_L, E_L, VE, VI, I, tref;
+    double rE, rI; /* 1 / tau_syn */
+    double cE, cI; /* tau_syn / (g_L tau_m) */
+    double N0;     /* g_L E_L + I_inj: v_inf's numerator without synapses */
+    double b0;     /* (E_L + I_inj / g_L) / tau_m */
+    double dt;
+    double r_gL, r_tau_m, r_syn; /* 1 / g_L, 1 / tau_m, max(rE, rI) */
+    double r_gL_tau_m;           /* 1 / (g_L tau_m) */
+    double v_inf_lo, v_inf_hi;   /* v_inf's range: E_L + I_inj / g_L, VE, VI */
+    piece_factors cache[2];
+    piece_factors grid_step; /* of a whole bin, dt */
+    piece_factors small;     /* of the last other length, 3 nodes */
+    bool avx2;               /* the processor has AVX2 */
+    int next_slot;
+} xk;
+
+static void factors_make(const xk *k, double hs, int nodes, piece_factors *f)
+{
+    const double *x = nodes == 3 ? gl3_x : gl5_x;
+    const double *w = nodes == 3 ? gl3_w : gl5_w;
+    double u[5], e[12];
+    for (int i = 0; i < nodes; i++)
+        u[i] = 0.5 * hs * (1.0 + x[i]);
+    if (nodes == 3) {
+        /* hs / tau_syn <= SMALL_STEP: the eight exponentials, four at a
+         * time, by exp_small */
+        double a[8] = {-hs * k->rE,   -hs * k->rI,   -u[0] * k->rE,
+                       -u[0] * k->rI, -u[1] * k->rE, -u[1] * k->rI,
+                       -u[2] * k->rE, -u[2] * k->rI};
+        double bound = hs * k->r_syn;
+        exp_bounded4(a, e, bound);
+        exp_bounded4(a + 4, e + 4, bound);
+    } else {
+        e[0] = exp(-hs * k->rE);
+        e[1] = exp(-hs * k->rI);
+        for (int i = 0; i < nodes; i++) {
+            e[2 + 2 * i] = exp(-u[i] * k->rE);
+            e[3 + 2 * i] = exp(-u[i] * k->rI);
+        }
+    }
+    f->hs = hs;
+    f->nodes = nodes;
+    f->eE = e[0];
+    f->eI = e[1];
+    for (int i = 0; i < nodes; i++) {
+        double eEu = e[2 + 2 * i], eIu = e[3 + 2 * i];
+        f->w[i] = 0.5 * hs * w[i];
+        f->t[i] = (hs - u[i]) * k->r_tau_m;
+        f->dE[i] = k->cE * (eEu - f->eE);
+        f->dI[i] = k->cI * (eIu - f->eI);
+        f->bE[i] = eEu * k->VE * k->r_gL_tau_m;
+        f->bI[i] = eIu * k->VI * k->r_gL_tau_m;
+    }
+    /* A(hs) itself: the node u = 0 */
+    f->t[nodes] = hs * k->r_tau_m;
+    f->dE[nodes] = k->cE * (1.0 - f->eE);
+    f->dI[nodes] = k->cI * (1.0 - f->eI);
+}
+
+static const piece_factors *factors(xk *k, double hs, int nodes)
+{
+    for (int s = 0; s < 2; s++)
+        if (k->cache[s].hs == hs && k->cache[s].nodes == nodes)
+            return &k->cache[s];
+    piece_factors *f = &k->cache[k->next_slot];
+    k->next_slot ^= 1;
+    factors_make(k, hs, nodes, f);
+    return f;
+}
+
+/* Phi and Psi of a piece of length h from conductances gE, gI (no event
+ * inside); *gE1, *gI1 get the conductances at its end. */
+static void phi_psi(xk *k, double gE, double gI, double h, double *Phi,
+                    double *Psi, double *gE1, double *gI1)
+{
+    double a0 = (1.0 + (gE + gI) * k->r_gL) * k->r_tau_m;
+    double lam = a0 > k->r_syn ? a0 : k->r_syn;
+    if (h * lam <= SMALL_STEP) {
+        /* every exponent below is in [-h lambda, 0] */
+        const piece_factors *f = &k->grid_step;
+        if (!(f->hs == k->dt && fabs(h - k->dt) <= 1e-12 * k->dt)) {
+            /* a bin split by events: lengths seldom repeat */
+            if (k->small.hs != h)
+                factors_make(k, h, 3, &k->small);
+            f = &k->small;
+        }
+        double x[4], e[4];
+        for (int i = 0; i < 4; i++)
+            x[i] = -(f->t[i] + gE * f->dE[i] + gI * f->dI[i]);
+        exp_bounded4(x, e, h * a0); /* A(u) <= u a0: a falls */
+        double q = 0.0;
+        for (int i = 0; i < 3; i++)
+            q += f->w[i] * e[i] * (k->b0 + gE * f->bE[i] + gI * f->bI[i]);
+        *Phi = e[3]; /* phi_psi_bins does the same, four bins at once */
+        *Psi = q;
+        *gE1 = gE * f->eE;
+        *gI1 = gI * f->eI;
+        return;
+    }
+    double q = ceil(h * lam);
+    int m = q > 1e9 ? 1000000000 : (int)q;
+    double hs = h / m;
+    const piece_factors *f = factors(k, hs, 5);
+    double ph = 1.0, ps = 0.0;
+    for (int s = 0; s < m; s++) {
+        double Ah = hs / k->tau_m + gE * k->cE * (1.0 - f->eE) +
+                    gI * k->cI * (1.0 - f->eI);
+        double e = exp(-Ah), qs = 0.0;
+        for (int i = 0; i < f->nodes; i++) {
+            double b = k->b0 + gE * f->bE[i] + gI * f->bI[i];
+            qs += f->w[i] *
+                  exp(-(f->t[i] + gE * f->dE[i] + gI * f->dI[i])) * b;
+        }
+        ps = e * ps + qs;
+        ph *= e;
+        gE *= f->eE;
+        gI *= f->eI;
+    }
+    *Phi = ph;
+    *Psi = ps;
+    *gE1 = gE;
+    *gI1 = gI;
+}
+
+static double prop(xk *k, double v, double gE, double gI, double h)
+{
+    double Phi, Psi, a, b;
+    phi_psi(k, gE, gI, h, &Phi, &Psi, &a, &b);
+    return Phi * v + Psi;
+}
+
+/* v_inf > V_th <=> L(gE, gI) > 0, L linear: its extremes over the box of
+ * conductances a piece passes through are at corners. */
+static double l_of(const xk *k, double gE, double gI)
+{
+    return (k->N0 - k->V_th * k->g_L) + gE * (k->VE - k->V_th) +
+           gI * (k->VI - k->V_th);
+}
+
+static double v_inf(const xk *k, double gE, double gI)
+{
+    return (k->N0 + gE * k->VE + gI * k->VI) / (k->g_L + gE + gI);
+}
+
+/* Whether v, below V_th at both ends of the piece (va at its start, vb at
+ * its end, the conductances decaying from gE, gI to gE1, gI1 over h), may reach V_th inside it. False
+ * only when it cannot: either v_inf < V_th all along (v falls wherever it
+ * meets V_th), or the largest dv/dt the piece allows cannot lift va to
+ * V_th in time h. */
+static bool maybe_above(const xk *k, double va, double vb, double gE,
+                        double gI, double gE1, double gI1, double h)
+{
+    double lmax = l_of(k, k->VE > k->V_th ? gE : gE1,
+                       k->VI > k->V_th ? gI : gI1);
+    if (lmax < 0)
+        return false;
+    double a_max = (k->g_L + gE + gI) / (k->g_L * k->tau_m);
+    /* first with v_inf's bounds over any conductances */
+    double vlow0 = va < k->v_inf_lo ? va : k->v_inf_lo;
+    if (va + h * a_max * (k->v_inf_hi - vlow0) < k->V_th)
+        return false;
+    double c[4] = {v_inf(k, gE, gI), v_inf(k, gE1, gI), v_inf(k, gE, gI1),
+                   v_inf(k, gE1, gI1)};
+    double hi = c[0], lo = c[0];
+    for (int i = 1; i < 4; i++) {
+        hi = c[i] > hi ? c[i] : hi;
+        lo = c[i] < lo ? c[i] : lo;
+    }
+    /* dv/dt = a (v_inf - v) with v between min(va, min v_inf) and
+     * max(va, max v_inf): v rises at most at d1 and falls at most at d2,
+     * so v(s) <= min(va + d1 s, vb + d2 (h - s)), whose largest value is
+     * where the two lines meet */
+    double vlow = va < lo ? va : lo, vhigh = va > hi ? va : hi;
+    double d1 = a_max * (hi - vlow > 0 ? hi - vlow : 0.0);
+    double d2 = a_max * (vhigh - lo > 0 ? vhigh - lo : 0.0);
+    double peak = d1 + d2 > 0 ? va + d1 * (vb - va + h * d2) / (d1 + d2)
+                              : (va > vb ? va : vb);
+    return peak >= k->V_th;
+}
+
+static double dvdt(const xk *k, double v, double gE, double gI)
+{
+    return (-(v - k->E_L) - (gE / k->g_L) * (v - k->VE) -
+            (gI / k->g_L) * (v - k->VI) + k->I / k->g_L) /
+           k->tau_m;
+}
+
+/* The one crossing in (0, h] (va < V_th <= vb, v_inf > V_th all along, so
+ * v rises wherever it meets V_th): safeguarded Newton. */
+static double solve_unique(xk *k, double va, double gE, double gI, double h,
+                           double vb)
+{
+    double lo = 0.0, hi = h;
+    double s = h * (k->V_th - va) / (vb - va);
+    if (!(s > lo && s < hi))
+        s = 0.5 * h;
+    for (int iter = 0; iter < 200 && hi - lo > CROSS_TOL; iter++) {
+        double vs = prop(k, va, gE, gI, s);
+        double f = vs - k->V_th;
+        if (f >= 0)
+            hi = s;
+        else
+            lo = s;
+        double d = dvdt(k, vs, gE * exp(-s * k->rE), gI * exp(-s * k->rI));
+        double sn = d > 0 ? s - f / d : 0.5 * (lo + hi);
+        if (!(sn > lo && sn < hi))
+            sn = 0.5 * (lo + hi);
+        if (fabs(sn - s) <= 0.25 * CROSS_TOL) {
+            s = sn;
+            break;
+        }
+        s = sn;
+    }
+    return s;
+}
+
+/* The first time in (0, h] at which v reaches V_th on a piece starting at
+ * va < V_th with conductances gE, gI (gE1, gI1 at its end) and ending at
+ * vb, or -1 for none. */
+static double first_cross(xk *k, double va, double gE, double gI, double gE1,
+                          double gI1, double h, double vb, int depth)
+{
+    if (vb >= k->V_th) {
+        double lmin = l_of(k, k->VE > k->V_th ? gE1 : gE,
+                           k->VI > k->V_th ? gI1 : gI);
+        if (lmin > 0)
+            return solve_unique(k, va, gE, gI, h, vb);
+    } else if (!maybe_above(k, va, vb, gE, gI, gE1, gI1, h)) {
+        return -1.0;
+    }
+    if (h <= CROSS_TOL || depth >= 64)
+        return vb >= k->V_th ? h : -1.0;
+    double hm = 0.5 * h, Phi, Psi, gEm, gIm;
+    phi_psi(k, gE, gI, hm, &Phi, &Psi, &gEm, &gIm);
+    double vm = Phi * va + Psi;
+    double s = first_cross(k, va, gE, gI, gEm, gIm, hm, vm, depth + 1);
+    if (s >= 0)
+        return s;
+    if (vm >= k->V_th)
+        return hm; /* below the tolerance: the midpoint is the crossing */
+    s = first_cross(k, vm, gEm, gIm, gE1, gI1, h - hm, vb, depth + 1);
+    return s >= 0 ? hm + s : -1.0;
+}
+
+ss_status ss__exact_reserve(ss__exact_ws *w, size_t Lt, size_t synapses,
+                            ss_error *err)
+{
+    int bad = 0;
+    if (Lt > w->cap) {
+        double **arr[5] = {&w->v, &w->fmp, &w->gE, &w->gI, &w->spike_t};
+        for (int i = 0; i < 5; i++) {
+            double *p = realloc(*arr[i], (Lt + 1) * sizeof **arr[i]);
+            if (p)
+                *arr[i] = p;
+            else
+                bad = 1;
+        }
+        if (!bad)
+            w->cap = w->spike_cap = Lt;
+    }
+    if (!bad && 3 * synapses > w->syn_cap) {
+        double *p = realloc(w->syn, 3 * synapses * sizeof *p);
+        if (p) {
+            w->syn = p;
+            w->syn_cap = 3 * synapses;
+        } else {
+            bad = 1;
+        }
+    }
+    if (bad)
+        return ss_error_set(err, SS_ERR_NOMEM,
+                            "cannot allocate the exact integrator's "
+                            "workspace for %zu bins",
+                            Lt);
+    return SS_OK;
+}
+
+void ss__exact_free(ss__exact_ws *w)
+{
+    free(w->v);
+    free(w->fmp);
+    free(w->gE);
+    free(w->gI);
+    free(w->spike_t);
+    free(w->syn);
+    free(w->isi);
+    memset(w, 0, sizeof *w);
+}
+
+/* The membrane's state along the trial. */
+typedef struct run_state {
+    double v, vf, gE, gI;
+    double refr_end; /* v is clamped at V_reset until then */
+    size_t n_spikes;
+    bool nomem;
+} run_state;
+
+static void spike(run_state *r, ss__exact_ws *w, const xk *k, double ts)
+{
+    if (r->n_spikes == w->spike_cap) {
+        /* more spikes than bins: only with tref below dt; rare */
+        size_t want = 2 * w->spike_cap + 16;
+        double *p = realloc(w->spike_t, want * sizeof *p);
+        if (!p) {
+            r->nomem = true;
+            return;
+        }
+        w->spike_t = p;
+        w->spike_cap = want;
+    }
+    w->spike_t[r->n_spikes++] = ts;
+    r->refr_end = ts + k->tref;
+}
+
+/* The spiking run from ta (v = va, conductances gE, gI there, not
+ * refractory) to tb, vb the value v reaches at tb if it does not fire. */
+static void segment(xk *k, run_state *r, ss__exact_ws *w, double ta,
+                    double va, double gE, double gI, double gE1, double gI1,
+                    double tb, double vb)
+{
+    for (;;) {
+        double h = tb - ta;
+        double s =
+            h > 0 ? first_cross(k, va, gE, gI, gE1, gI1, h, vb, 0) : -1.0;
+        if (s < 0) {
+            r->v = h > 0 ? vb : va;
+            return;
+        }
+        spike(r, w, k, ta + s);
+        if (r->nomem || r->refr_end >= tb) {
+            r->v = k->V_reset;
+            return;
+        }
+        double hr = r->refr_end - ta;
+        gE *= exp(-hr * k->rE);
+        gI *= exp(-hr * k->rI);
+        ta = r->refr_end;
+        va = k->V_reset;
+        double Phi, Psi;
+        phi_psi(k, gE, gI, tb - ta, &Phi, &Psi, &gE1, &gI1);
+        vb = Phi * va + Psi;
+    }
+}
+
+/* Both runs from t0 to t1 (> t0), no event between, Phi, Psi and the end
+ * conductances of the piece given. */
+static void advance_slow(xk *k, run_state *r, ss__exact_ws *w, double t0,
+                         double t1, double Phi, double Psi, double gE1,
+                         double gI1);
+
+/* maybe_above's two-sided bound with v_inf's range over any conductances
+ * (no division): true when v, at va and vb < V_th at the ends of a piece
+ * of length h with total conductance g at its start, cannot reach V_th
+ * inside it. */
+static inline bool below_anyway(const xk *k, double va, double vb, double g,
+                                double h)
+{
+    double a_max = (1.0 + g * k->r_gL) * k->r_tau_m;
+    double lo = k->v_inf_lo, hi = k->v_inf_hi;
+    double vlow = va < lo ? va : lo, vhigh = va > hi ? va : hi;
+    double d1 = a_max * (hi - vlow), d2 = a_max * (vhigh - lo);
+    /* the peak va + d1 (vb - va + h d2) / (d1 + d2) below V_th, without
+     * the division (d1 + d2 >= a_max (hi - lo) > 0 unless v_inf has one
+     * value) */
+    return d1 + d2 > 0 &&
+           d1 * (vb - va + h * d2) < (k->V_th - va) * (d1 + d2);
+}
+
+/* The common case inline: v_inf below V_th all along the piece (so no
+ * crossing) and not refractory; the rest in advance_slow. */
+static inline void advance_with(xk *k, run_state *r, ss__exact_ws *w,
+                                double t0, double t1, double Phi, double Psi,
+                                double gE1, double gI1)
+{
+    double vb = Phi * r->v + Psi;
+    if (r->refr_end < t0 && vb < k->V_th &&
+        (l_of(k, k->VE > k->V_th ? r->gE : gE1,
+              k->VI > k->V_th ? r->gI : gI1) < 0 ||
+         below_anyway(k, r->v, vb, r->gE + r->gI, t1 - t0))) {
+        r->vf = Phi * r->vf + Psi;
+        r->v = vb;
+        r->gE = gE1;
+        r->gI = gI1;
+        return;
+    }
+    advance_slow(k, r, w, t0, t1, Phi, Psi, gE1, gI1);
+}
+
+static void advance_slow(xk *k, run_state *r, ss__exact_ws *w, double t0,
+                         double t1, double Phi, double Psi, double gE1,
+                         double gI1)
+{
+    r->vf = Phi * r->vf + Psi;
+    if (r->refr_end >= t1) {
+        r->v = k->V_reset;
+    } else if (r->refr_end > t0) {
+        double hr = r->refr_end - t0;
+        double gE = r->gE * exp(-hr * k->rE), gI = r->gI * exp(-hr * k->rI);
+        double P, Q, a, b;
+        phi_psi(k, gE, gI, t1 - r->refr_end, &P, &Q, &a, &b);
+        segment(k, r, w, r->refr_end, k->V_reset, gE, gI, a, b, t1,
+                P * k->V_reset + Q);
+    } else {
+        double vb = Phi * r->v + Psi;
+        /* the common case: v_inf below V_th all along, no crossing */
+        if (vb < k->V_th &&
+            l_of(k, k->VE > k->V_th ? r->gE : gE1,
+                 k->VI > k->V_th ? r->gI : gI1) < 0)
+            r->v = vb;
+        else
+            segment(k, r, w, t0, r->v, r->gE, r->gI, gE1, gI1, t1, vb);
+    }
+    r->gE = gE1;
+    r->gI = gI1;
+}
+
+static void advance(xk *k, run_state *r, ss__exact_ws *w, double t0,
+                    double t1)
+{
+    double Phi, Psi, gE1, gI1;
+    phi_psi(k, r->gE, r->gI, t1 - t0, &Phi, &Psi, &gE1, &gI1);
+    advance_with(k, r, w, t0, t1, Phi, Psi, gE1, gI1);
+}
+
+/* Bins the batch below takes at once. */
+#define BATCH 64
+
+#define PHI_PSI_BINS_BODY                                                    \
+    for (size_t j = 0; j < n; j += 4) {                                      \
+        v4 GE, GI, E[4], q = {0, 0, 0, 0};                                   \
+        memcpy(&GE, gE + j, sizeof GE);                                      \
+        memcpy(&GI, gI + j, sizeof GI);                                      \
+        for (int i = 0; i < 4; i++) {                                        \
+            v4 x = -(f->t[i] + GE * f->dE[i] + GI * f->dI[i]);               \
+            exp_bounded4((const double *)&x, (double *)&E[i], bound);        \
+        }                                                                    \
+        for (int i = 0; i < 3; i++)                                          \
+            q += f->w[i] * E[i] * (k->b0 + GE * f->bE[i] + GI * f->bI[i]);   \
+        memcpy(Phi + j, &E[3], sizeof q);                                    \
+        memcpy(Psi + j, &q, sizeof q);                                       \
+    }
+
+static void phi_psi_bins_base(const xk *k, const piece_factors *f, size_t n,
+                              double bound, const double *gE, const double *gI,
+                              double *Phi, double *Psi)
+{
+    PHI_PSI_BINS_BODY
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* The same operations in 256-bit registers (no FMA: the same bits). */
+__attribute__((target("avx2"))) static void
+phi_psi_bins_avx2(const xk *k, const piece_factors *f, size_t n, double bound,
+                  const double *gE, const double *gI, double *Phi,
+                  double *Psi)
+{
+    PHI_PSI_BINS_BODY
+}
+#endif
+
+/* Phi and Psi of n whole bins (the factors f of dt) from conductances
+ * gE[j], gI[j], four bins at a time: the operations of phi_psi's
+ * short-piece branch (the exponents at most bound), in the
+ * same order. The arrays hold n rounded up to 4. */
+static void phi_psi_bins(const xk *k, const piece_factors *f, size_t n,
+                         double bound, const double *gE, const double *gI,
+                         double *Phi, double *Psi)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (k->avx2) {
+        phi_psi_bins_avx2(k, f, n, bound, gE, gI, Phi, Psi);
+        return;
+    }
+#endif
+    phi_psi_bins_base(k, f, n, bound, gE, gI, Phi, Psi);
+}
+
+/* One Tsodyks-Markram synapse's increment at its spike at time t: u and R
+ * relax exactly since its last spike, then the tutorial's spike step (u
+ * first, R with the new u, g with R before it and the new u). syn holds
+ * (u, R, t_last). */
+static double stp_kick(double *syn, double t, double g_bar, double U0,
+                       double tau_d, double tau_f)
+{
+    double dt_last = t - syn[2];
+    double u = syn[0] * exp(-dt_last / tau_f);
+    double R = 1.0 - (1.0 - syn[1]) * exp(-dt_last / tau_d);
+    double u_new = u + U0 * (1.0 - u);
+    double kick = g_bar * R * u_new;
+    syn[0] = u_new;
+    syn[1] = R - u_new * R;
+    syn[2] = t;
+    return kick;
+}
+
+ss_status ss__exact_lif(ss_model m, const ss_params *p, const ss_events *ev,
+                        ss__exact_ws *w, ss_metrics *out, ss_error *err)
+{
+    const size_t Lt = ss_params_time_bins(m, p);
+    const size_t nE = (size_t)p->n_exc, nI = (size_t)p->n_inh;
+    ss_status st = ss__exact_reserve(w, Lt, nE + nI, err);
+    if (st != SS_OK)
+        return st;
+    xk k;
+    memset(&k, 0, sizeof k);
+    k.V_th = p->V_th;
+    k.V_reset = p->V_reset;
+    k.tau_m = p->tau_m;
+    k.g_L = p->g_L;
+    k.E_L = p->E_L;
+    k.VE = p->VE;
+    k.VI = p->VI;
+    k.I = p->I_inj;
+    k.tref = p->tref;
+    k.rE = 1.0 / p->tau_syn_E;
+    k.rI = 1.0 / p->tau_syn_I;
+    k.cE = p->tau_syn_E / (p->g_L * p->tau_m);
+    k.cI = p->tau_syn_I / (p->g_L * p->tau_m);
+    k.N0 = p->g_L * p->E_L + p->I_inj;
+    k.b0 = (p->E_L + p->I_inj / p->g_L) / p->tau_m;
+    k.dt = p->dt;
+    k.r_gL = 1.0 / p->g_L;
+    k.r_tau_m = 1.0 / p->tau_m;
+    k.r_gL_tau_m = 1.0 / (p->g_L * p->tau_m);
+    k.r_syn = k.rE > k.rI ? k.rE : k.rI;
+    {
+        double e0 = p->E_L + p->I_inj / p->g_L;
+        k.v_inf_lo = fmin(e0, fmin(p->VE, p->VI));
+        k.v_inf_hi = fmax(e0, fmax(p->VE, p->VI));
+    }
+#if defined(__x86_64__) && defined(__GNUC__)
+    {
+        /* SYNSWEEP_LANES=base asks for plain x86-64 here too (same bits) */
+        const char *want = getenv("SYNSWEEP_LANES");
+        k.avx2 = __builtin_cpu_supports("avx2") &&
+                 !(want && strcmp(want, "base") == 0);
+    }
+#endif
+    k.cache[0].hs = k.cache[1].hs = k.grid_step.hs = k.small.hs = NAN;
+    {
+        double a_max_rate = k.rE > k.rI ? k.rE : k.rI;
+        if (p->dt * a_max_rate <= SMALL_STEP)
+            factors_make(&k, p->dt, 3, &k.grid_step);
+    }
+
+    const bool stp = m == SS_MODEL_LIF_COND_STP;
+    for (size_t j = 0; j < nE + nI; j++) {
+        w->syn[3 * j] = 0.0;     /* u */
+        w->syn[3 * j + 1] = 1.0; /* R */
+        w->syn[3 * j + 2] = 0.0; /* t_last */
+    }
+
+    const double dt = p->dt, T = p->T;
+    const double *tE = ev->t[SS_EVENTS_EXC], *tI = ev->t[SS_EVENTS_INH];
+    const size_t nEv = ev->n[SS_EVENTS_EXC], nIv = ev->n[SS_EVENTS_INH];
+    size_t iE = 0, iI = 0;
+    /* an event at t = 0 is not delivered, as the tutorial's bin 0 */
+    while (iE < nEv && !(tE[iE] > 0))
+        iE++;
+    while (iI < nIv && !(tI[iI] > 0))
+        iI++;
+
+    run_state r = {p->V_init, p->V_init, 0.0, 0.0, -INFINITY, 0, false};
+    if (r.v >= k.V_th) { /* the tutorial tests bin 0 too */
+        spike(&r, w, &k, 0.0);
+        r.v = k.V_reset;
+    }
+    w->v[0] = r.v;
+    w->fmp[0] = r.vf;
+    w->gE[0] = w->gI[0] = 0.0;
+    size_t it = 1;
+    double t = 0.0;
+    for (;;) {
+        /* at a grid point, whole bins up to the next event: their Phi and
+         * Psi in batches, then the runs bin by bin */
+        double t_next_ev = iE < nEv ? tE[iE] : INFINITY;
+        if (iI < nIv && tI[iI] < t_next_ev)
+            t_next_ev = tI[iI];
+        if (k.grid_step.hs == dt && it < Lt && t == (double)(it - 1) * dt &&
+            (double)it * dt < t_next_ev &&
+            dt * (1.0 + (r.gE + r.gI) * k.r_gL) * k.r_tau_m <= SMALL_STEP) {
+            double gE[BATCH + 4], gI[BATCH + 4], Phi[BATCH + 4],
+                Psi[BATCH + 4];
+            size_t n = 0;
+            gE[0] = r.gE;
+            gI[0] = r.gI;
+            while (n < BATCH && it + n < Lt &&
+                   (double)(it + n) * dt < t_next_ev) {
+                gE[n + 1] = gE[n] * k.grid_step.eE;
+                gI[n + 1] = gI[n] * k.grid_step.eI;
+                n++;
+            }
+            for (size_t j = n + 1; j < ((n + 3) & ~(size_t)3) + 1; j++)
+                gE[j] = gI[j] = 0.0; /* the last group's spare lanes */
+            /* the batch's exponents are at most dt a0 (a0 falls) */
+            double bound = dt * (1.0 + (r.gE + r.gI) * k.r_gL) * k.r_tau_m;
+            phi_psi_bins(&k, &k.grid_step, n, bound, gE, gI, Phi, Psi);
+            for (size_t j = 0; j < n; j++, it++) {
+                double t1 = (double)it * dt;
+                advance_with(&k, &r, w, t, t1, Phi[j], Psi[j], gE[j + 1],
+                             gI[j + 1]);
+                if (r.nomem)
+                    return ss_error_set(err, SS_ERR_NOMEM,
+                                        "cannot allocate the spike times");
+                t = t1;
+                w->v[it] = r.refr_end >= t1 ? k.V_reset : r.v;
+                w->fmp[it] = r.vf;
+                w->gE[it] = r.gE;
+                w->gI[it] = r.gI;
+            }
+            continue;
+        }
+        double tg = it < Lt ? (double)it * dt : INFINITY;
+        double te = iE < nEv ? tE[iE] : INFINITY;
+        double ti = iI < nIv ? tI[iI] : INFINITY;
+        double tb = tg < te ? tg : te;
+        tb = tb < ti ? tb : ti;
+        tb = tb < T ? tb : T;
+        if (tb > t)
+            advance(&k, &r, w, t, tb);
+        if (r.nomem)
+            return ss_error_set(err, SS_ERR_NOMEM,
+                                "cannot allocate the spike times");
+        t = tb;
+        for (; iE < nEv && tE[iE] <= tb; iE++)
+            r.gE += stp ? stp_kick(&w->syn[3 * ev->train[0][iE]], tb,
+                                   p->gE_bar, p->U0_E, p->tau_d_E,
+                                   p->tau_f_E)
+                        : p->gE_bar;
+        for (; iI < nIv && tI[iI] <= tb; iI++)
+            r.gI += stp ? stp_kick(&w->syn[3 * (nE + ev->train[1][iI])], tb,
+                                   p->gI_bar, p->U0_I, p->tau_d_I,
+                                   p->tau_f_I)
+                        : p->gI_bar;
+        if (tb == tg) {
+            /* the tutorial's samples at it * dt; v clamped while
+             * refractory */
+            w->v[it] = r.refr_end >= tb ? k.V_reset : r.v;
+            w->fmp[it] = r.vf;
+            w->gE[it] = r.gE;
+            w->gI[it] = r.gI;
+            it++;
+        }
+        if (tb >= T)
+            break;
+    }
+    w->n_spikes = r.n_spikes;
+    w->Lt = Lt;
+
+    ss_metrics_clear(out);
+    double *x = out->value;
+    size_t n = r.n_spikes;
+    x[SS_MET_n_spikes] = (double)n;
+    x[SS_MET_firing_rate] = 1e3 * (double)n / T;
+    x[SS_MET_fmp_mean] = ss_stats_mean(w->fmp, Lt);
+    x[SS_MET_fmp_std] = ss_stats_std(w->fmp, Lt, x[SS_MET_fmp_mean]);
+    x[SS_MET_v_mean] = ss_stats_mean(w->v, Lt);
+    x[SS_MET_gE_mean] = ss_stats_mean(w->gE, Lt);
+    x[SS_MET_gI_mean] = ss_stats_mean(w->gI, Lt);
+    x[SS_MET_cv_isi] = NAN; /* the tutorial's rule: more than 3 spikes */
+    if (n >= 4) {
+        if (w->isi_cap < n) {
+            double *q = realloc(w->isi, n * sizeof *q);
+            if (!q)
+                return ss_error_set(err, SS_ERR_NOMEM, "out of memory");
+            w->isi = q;
+            w->isi_cap = n;
+        }
+        for (size_t i = 1; i < n; i++)
+            w->isi[i - 1] = w->spike_t[i] - w->spike_t[i - 1];
+        double mean = ss_stats_mean(w->isi, n - 1);
+        x[SS_MET_cv_isi] = ss_stats_std(w->isi, n - 1, mean) / mean;
+    }
+    ss_metrics_check_finite(m, out);
+    return SS_OK;
+}

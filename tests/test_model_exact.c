@@ -1,0 +1,486 @@
+/* The exact integrator (`method: exact`) and continuous events (`events:
+ * continuous`): spike times against the LIF's closed form, a voltage trace
+ * against an independent fine-step RK4 solution computed here, spike
+ * counts that do not depend on dt, and Euler's paired bias against it. */
+#define _POSIX_C_SOURCE 200112L /* setenv */
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model_internal.h"
+#include "synsweep/events.h"
+#include "synsweep/model.h"
+#include "testutil.h"
+
+static void lif_defaults(ss_params *p)
+{
+    ss_params_defaults(SS_MODEL_LIF_COND, p);
+    p->method = SS_METHOD_EXACT;
+}
+
+/* The LIF under a DC current I, no synapses: v_inf = E_L + I / g_L, the
+ * first spike at tau_m ln((v_inf - V_init) / (v_inf - V_th)), then one
+ * every tref + tau_m ln((v_inf - V_reset) / (v_inf - V_th)). */
+static void exact_dc_spikes_match_closed_form(void **state)
+{
+    (void)state;
+    const double currents[] = {201.0, 250.0, 400.0, 1000.0, 5000.0};
+    const double steps[] = {0.1, 0.05, 0.3};
+    ss__exact_ws w;
+    memset(&w, 0, sizeof w);
+    ss_events none;
+    memset(&none, 0, sizeof none);
+    for (size_t c = 0; c < sizeof currents / sizeof *currents; c++) {
+        for (size_t d = 0; d < sizeof steps / sizeof *steps; d++) {
+            ss_params p;
+            lif_defaults(&p);
+            p.n_exc = p.n_inh = 0;
+            p.I_inj = currents[c];
+            p.dt = steps[d];
+            p.V_init = d == 2 ? -70.0 : -65.0;
+            ss_metrics m;
+            ss_error err;
+            assert_int_equal(ss__exact_lif(SS_MODEL_LIF_COND, &p, &none, &w,
+                                           &m, &err),
+                             SS_OK);
+            double v_inf = p.E_L + p.I_inj / p.g_L;
+            double t = p.tau_m * log((v_inf - p.V_init) / (v_inf - p.V_th));
+            double isi = p.tref + p.tau_m * log((v_inf - p.V_reset) /
+                                                (v_inf - p.V_th));
+            size_t n = 0;
+            for (; t < p.T; t += isi, n++) {
+                assert_true(n < w.n_spikes);
+                assert_close(w.spike_t[n], t, 0, 1e-9);
+            }
+            assert_int_equal(w.n_spikes, n);
+            assert_close(m.value[SS_MET_n_spikes], (double)n, 0, 0);
+            if (n >= 4)
+                assert_close(m.value[SS_MET_cv_isi], 0.0, 0, 1e-9);
+        }
+    }
+    /* below threshold: none; the free membrane potential relaxes to
+     * v_inf exactly: v(t) = v_inf + (V_init - v_inf) exp(-t / tau_m) */
+    ss_params p;
+    lif_defaults(&p);
+    p.n_exc = p.n_inh = 0;
+    p.I_inj = 150.0;
+    ss_metrics m;
+    assert_int_equal(
+        ss__exact_lif(SS_MODEL_LIF_COND, &p, &none, &w, &m, NULL), SS_OK);
+    assert_int_equal(w.n_spikes, 0);
+    double v_inf = p.E_L + p.I_inj / p.g_L;
+    for (size_t it = 0; it < 10000; it += 37) {
+        double want = v_inf + (p.V_init - v_inf) *
+                                  exp(-(double)it * p.dt / p.tau_m);
+        assert_close(w.fmp[it], want, 1e-9, 0);
+        assert_close(w.v[it], want, 1e-9, 0);
+    }
+    ss__exact_free(&w);
+}
+
+/* ---- an independent solution: RK4 with tiny steps --------------------- */
+
+typedef struct ref_run {
+    const ss_params *p;
+    const double *tE, *tI; /* event times, increasing */
+    size_t nE, nI;
+    double h;              /* RK4 step */
+    double v, gE, gI, t;
+    double refr_end;
+    bool threshold;
+    double spikes[64];
+    size_t n_spikes;
+} ref_run;
+
+static double ref_f(const ss_params *p, double v, double gE, double gI)
+{
+    return (-(v - p->E_L) - gE / p->g_L * (v - p->VE) -
+            gI / p->g_L * (v - p->VI) + p->I_inj / p->g_L) /
+           p->tau_m;
+}
+
+/* One RK4 step of length h from (t, v) with conductances gE, gI at t. */
+static double ref_step(const ss_params *p, double v, double gE, double gI,
+                       double h, double *d0, double *d1)
+{
+    double eE = exp(-0.5 * h / p->tau_syn_E), eI = exp(-0.5 * h / p->tau_syn_I);
+    double k1 = ref_f(p, v, gE, gI);
+    double k2 = ref_f(p, v + 0.5 * h * k1, gE * eE, gI * eI);
+    double k3 = ref_f(p, v + 0.5 * h * k2, gE * eE, gI * eI);
+    double k4 = ref_f(p, v + h * k3, gE * eE * eE, gI * eI * eI);
+    double vn = v + h / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4);
+    *d0 = k1;
+    *d1 = ref_f(p, vn, gE * eE * eE, gI * eI * eI);
+    return vn;
+}
+
+/* Integrates r from r->t to t1 (no event in between). */
+static void ref_to(ref_run *r, double t1)
+{
+    const ss_params *p = r->p;
+    while (r->t < t1) {
+        if (r->threshold && r->refr_end > r->t) {
+            double te = r->refr_end < t1 ? r->refr_end : t1;
+            r->gE *= exp(-(te - r->t) / p->tau_syn_E);
+            r->gI *= exp(-(te - r->t) / p->tau_syn_I);
+            r->t = te;
+            r->v = p->V_reset;
+            continue;
+        }
+        double h = t1 - r->t < r->h ? t1 - r->t : r->h;
+        double d0, d1;
+        double vn = ref_step(p, r->v, r->gE, r->gI, h, &d0, &d1);
+        if (r->threshold && vn >= p->V_th) {
+            /* the crossing of the cubic Hermite interpolant, by bisection */
+            double lo = 0, hi = 1;
+            for (int i = 0; i < 100; i++) {
+                double s = 0.5 * (lo + hi), s2 = s * s, s3 = s2 * s;
+                double v = (2 * s3 - 3 * s2 + 1) * r->v +
+                           (s3 - 2 * s2 + s) * h * d0 +
+                           (-2 * s3 + 3 * s2) * vn + (s3 - s2) * h * d1;
+                if (v >= p->V_th)
+                    hi = s;
+                else
+                    lo = s;
+            }
+            double ts = r->t + hi * h;
+            r->spikes[r->n_spikes++] = ts;
+            r->gE *= exp(-(ts - r->t) / p->tau_syn_E);
+            r->gI *= exp(-(ts - r->t) / p->tau_syn_I);
+            r->t = ts;
+            r->v = p->V_reset;
+            r->refr_end = ts + p->tref;
+            continue;
+        }
+        r->gE *= exp(-h / p->tau_syn_E);
+        r->gI *= exp(-h / p->tau_syn_I);
+        r->v = vn;
+        r->t += h;
+    }
+}
+
+/* The trace at the grid points it * dt, it < Lt, events delivered at their
+ * times. */
+static void ref_trace(ref_run *r, size_t Lt, double *v)
+{
+    const ss_params *p = r->p;
+    size_t iE = 0, iI = 0;
+    r->v = p->V_init;
+    r->gE = r->gI = r->t = 0.0;
+    r->refr_end = -1.0;
+    r->n_spikes = 0;
+    v[0] = r->v;
+    for (size_t it = 1; it < Lt; it++) {
+        double tg = (double)it * p->dt;
+        for (;;) {
+            double te = iE < r->nE ? r->tE[iE] : INFINITY;
+            double ti = iI < r->nI ? r->tI[iI] : INFINITY;
+            double tn = te < ti ? te : ti;
+            if (tn > tg)
+                break;
+            ref_to(r, tn);
+            if (tn == te) {
+                r->gE += p->gE_bar;
+                iE++;
+            } else {
+                r->gI += p->gI_bar;
+                iI++;
+            }
+        }
+        ref_to(r, tg);
+        v[it] = r->threshold && r->refr_end >= tg ? p->V_reset : r->v;
+    }
+}
+
+/* A single strong excitatory event that makes the neuron fire, an
+ * inhibitory one later: the exact trace and spike time against RK4 with
+ * steps of 2e-5 ms (error far below 1e-9). */
+static void exact_single_event_trace_matches_fine_rk4(void **state)
+{
+    (void)state;
+    ss_params p;
+    lif_defaults(&p);
+    p.T = 30.0;
+    p.n_exc = p.n_inh = 1;
+    p.gE_bar = 50.0;
+    p.gI_bar = 30.0;
+    p.I_inj = 150.0;
+    double tE[2] = {5.03125, 14.2}, tI[1] = {9.7};
+    ss_events ev;
+    memset(&ev, 0, sizeof ev);
+    ev.n[0] = 2;
+    ev.n[1] = 1;
+    ev.t[0] = tE;
+    ev.t[1] = tI;
+    uint32_t zeros[2] = {0, 0};
+    ev.train[0] = ev.train[1] = zeros;
+
+    for (int threshold = 0; threshold < 2; threshold++) {
+        ss_params q = p;
+        if (!threshold)
+            q.V_th = 1000.0; /* never reached: the plain trace */
+        ss__exact_ws w;
+        memset(&w, 0, sizeof w);
+        ss_metrics m;
+        assert_int_equal(
+            ss__exact_lif(SS_MODEL_LIF_COND, &q, &ev, &w, &m, NULL), SS_OK);
+        size_t Lt = ss_params_time_bins(SS_MODEL_LIF_COND, &q);
+        double *v = malloc(Lt * sizeof *v);
+        ref_run r = {.p = &q, .tE = tE, .tI = tI, .nE = 2, .nI = 1,
+                     .h = 2e-5, .threshold = true};
+        ref_trace(&r, Lt, v);
+        for (size_t it = 0; it < Lt; it++)
+            assert_close(w.v[it], v[it], 1e-9, 1e-9);
+        /* the free membrane potential is the run without threshold */
+        r.threshold = false;
+        ref_trace(&r, Lt, v);
+        for (size_t it = 0; it < Lt; it++)
+            assert_close(w.fmp[it], v[it], 1e-9, 1e-9);
+        if (threshold) {
+            r.threshold = true;
+            ref_trace(&r, Lt, v);
+            assert_true(r.n_spikes >= 1);
+            assert_int_equal(w.n_spikes, r.n_spikes);
+            for (size_t i = 0; i < r.n_spikes; i++)
+                assert_close(w.spike_t[i], r.spikes[i], 0, 1e-9);
+        } else {
+            assert_int_equal(w.n_spikes, 0);
+        }
+        free(v);
+        ss__exact_free(&w);
+    }
+}
+
+/* ---- continuous events -------------------------------------------------- */
+
+static void events_depend_only_on_the_input(void **state)
+{
+    (void)state;
+    ss_params p, q;
+    ss_params_defaults(SS_MODEL_LIF_COND, &p);
+    p.events = SS_EVENTS_CONTINUOUS;
+    ss_rng_stream s, sq;
+    ss_model_trial_stream(SS_MODEL_LIF_COND, &p, 7, 3, false, &s);
+    ss_events a, b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    assert_int_equal(ss_events_draw(&p, &s, &a, NULL), SS_OK);
+    /* dt, the method and neuron parameters change the trial's own stream,
+     * not its events */
+    q = p;
+    q.dt = 0.05;
+    q.method = SS_METHOD_EXACT;
+    q.V_th = -50.0;
+    q.gE_bar = 3.0;
+    ss_model_trial_stream(SS_MODEL_LIF_COND, &q, 7, 3, false, &sq);
+    assert_int_equal(ss_events_draw(&q, &sq, &b, NULL), SS_OK);
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(a.n[k], b.n[k]);
+        assert_memory_equal(a.t[k], b.t[k], a.n[k] * sizeof(double));
+        assert_memory_equal(a.train[k], b.train[k], a.n[k] * sizeof(uint32_t));
+    }
+    /* about n * rate * T events, increasing, in [0, T) */
+    assert_true(fabs((double)a.n[0] - 800.0) < 5 * sqrt(800.0));
+    assert_true(fabs((double)a.n[1] - 200.0) < 5 * sqrt(200.0));
+    for (size_t i = 1; i < a.n[0]; i++)
+        assert_true(a.t[0][i] >= a.t[0][i - 1] && a.t[0][i] < p.T);
+    /* another rate, another realisation */
+    q = p;
+    q.exc_rate = 11.0;
+    ss_model_trial_stream(SS_MODEL_LIF_COND, &q, 7, 3, false, &sq);
+    assert_int_equal(ss_events_draw(&q, &sq, &b, NULL), SS_OK);
+    assert_true(a.n[0] != b.n[0] || a.t[0][0] != b.t[0][0]);
+    ss_events_free(&a);
+    ss_events_free(&b);
+}
+
+static void run_one(const ss_params *p, uint64_t repeat, ss_model_ws *ws,
+                    ss_metrics *m)
+{
+    ss_rng_stream s;
+    ss_model_trial_stream(SS_MODEL_LIF_COND, p, 11, repeat, false, &s);
+    ss_error err;
+    ss_status st = ss_model_run_fast(SS_MODEL_LIF_COND, 1, p, &s, ws, m, &err);
+    if (st != SS_OK)
+        print_error("%s\n", err.message);
+    assert_int_equal(st, SS_OK);
+}
+
+/* On the same continuous inputs, the exact scheme's spike counts do not
+ * depend on dt (it only samples v at the grid). */
+static void exact_counts_agree_across_dt(void **state)
+{
+    (void)state;
+    ss_model_ws *ws = ss_model_ws_create();
+    const size_t N = 120;
+    size_t same = 0;
+    for (size_t r = 0; r < N; r++) {
+        double n[3];
+        const double dts[3] = {0.05, 0.1, 0.2};
+        for (int d = 0; d < 3; d++) {
+            ss_params p;
+            lif_defaults(&p);
+            p.events = SS_EVENTS_CONTINUOUS;
+            p.inh_rate = 20.0;
+            p.dt = dts[d];
+            ss_metrics m;
+            run_one(&p, r, ws, &m);
+            n[d] = m.value[SS_MET_n_spikes];
+        }
+        same += n[0] == n[1] && n[1] == n[2];
+    }
+    assert_true((double)same >= 0.98 * (double)N);
+    ss_model_ws_free(ws);
+}
+
+/* Euler on the same continuous inputs: its firing-rate bias against the
+ * exact scheme is positive and first order (halves with dt). */
+static void euler_paired_bias_is_positive_and_first_order(void **state)
+{
+    (void)state;
+    ss_model_ws *ws = ss_model_ws_create();
+    sample b1 = {0}, b05 = {0};
+    for (size_t r = 0; r < 300; r++) {
+        ss_params p;
+        ss_params_defaults(SS_MODEL_LIF_COND, &p);
+        p.events = SS_EVENTS_CONTINUOUS;
+        p.inh_rate = 20.0;
+        ss_metrics exact, e1, e05;
+        p.method = SS_METHOD_EXACT;
+        run_one(&p, r, ws, &exact);
+        p.method = SS_METHOD_EULER;
+        run_one(&p, r, ws, &e1);
+        p.dt = 0.05;
+        run_one(&p, r, ws, &e05);
+        sample_add(&b1, e1.value[SS_MET_firing_rate] -
+                            exact.value[SS_MET_firing_rate]);
+        sample_add(&b05, e05.value[SS_MET_firing_rate] -
+                             exact.value[SS_MET_firing_rate]);
+    }
+    print_message("Euler's rate bias: dt 0.1: %.3f +- %.3f Hz, dt 0.05: "
+                  "%.3f +- %.3f Hz\n",
+                  sample_mean(&b1), sample_se(&b1), sample_mean(&b05),
+                  sample_se(&b05));
+    assert_true(sample_mean(&b1) > 4 * sample_se(&b1));
+    assert_true(sample_mean(&b05) > 2 * sample_se(&b05));
+    double ratio = sample_mean(&b1) / sample_mean(&b05);
+    assert_true(ratio > 1.4 && ratio < 3.2);
+    ss_model_ws_free(ws);
+}
+
+/* Euler on continuous events: both kernels run the same bins; the exact
+ * method gives the same bits in both; traced runs run the same events. */
+static void euler_continuous_kernels_agree(void **state)
+{
+    (void)state;
+    ss_model_ws *ws = ss_model_ws_create();
+    for (int model = 0; model < 2; model++) {
+        ss_model m = model ? SS_MODEL_LIF_COND_STP : SS_MODEL_LIF_COND;
+        for (uint64_t r = 0; r < 5; r++) {
+            ss_params p;
+            ss_params_defaults(m, &p);
+            p.events = SS_EVENTS_CONTINUOUS;
+            ss_rng_stream s;
+            ss_model_trial_stream(m, &p, 5, r, false, &s);
+            ss_metrics a, b;
+            assert_int_equal(ss_model_run(m, &p, &s, ws, &a, NULL), SS_OK);
+            assert_int_equal(ss_model_run_fast(m, 1, &p, &s, ws, &b, NULL),
+                             SS_OK);
+            for (int i = 0; i < SS_METRIC_COUNT; i++)
+                assert_close(b.value[i], a.value[i], 1e-9, 1e-12);
+            /* a traced fast run runs the same events */
+            ss_metrics c;
+            assert_int_equal(ss_model_run_traced(SS_KERNEL_FAST, m, &p, &s,
+                                                 ws, &c, NULL),
+                             SS_OK);
+            for (int i = 0; i < SS_METRIC_COUNT; i++)
+                assert_close(c.value[i], b.value[i], 1e-9, 1e-12);
+            /* and so do the exact ones */
+            p.method = SS_METHOD_EXACT;
+            assert_int_equal(ss_model_run(m, &p, &s, ws, &a, NULL), SS_OK);
+            assert_int_equal(ss_model_run_fast(m, 1, &p, &s, ws, &b, NULL),
+                             SS_OK);
+            for (int i = 0; i < SS_METRIC_COUNT; i++)
+                assert_close(b.value[i], a.value[i], 0, 0);
+            assert_int_equal(ss_model_run_traced(SS_KERNEL_FAST, m, &p, &s,
+                                                 ws, &c, NULL),
+                             SS_OK);
+            for (int i = 0; i < SS_METRIC_COUNT; i++)
+                assert_close(c.value[i], b.value[i], 0, 0);
+            /* on binned trains, traced and untraced exact fast runs agree
+             * too (the fast kernels' trains, at their bins' times) */
+            p.events = SS_EVENTS_BINNED;
+            assert_int_equal(ss_model_run_fast(m, 1, &p, &s, ws, &b, NULL),
+                             SS_OK);
+            assert_int_equal(ss_model_run_traced(SS_KERNEL_FAST, m, &p, &s,
+                                                 ws, &c, NULL),
+                             SS_OK);
+            for (int i = 0; i < SS_METRIC_COUNT; i++)
+                assert_close(c.value[i], b.value[i], 0, 0);
+        }
+    }
+    ss_model_ws_free(ws);
+}
+
+/* The batches of whole bins run in 256-bit registers where the processor
+ * has them: the same bits as plain x86-64 (SYNSWEEP_LANES=base). */
+static void exact_instruction_sets_agree_bit_for_bit(void **state)
+{
+    (void)state;
+    ss_model_ws *ws = ss_model_ws_create();
+    for (int model = 0; model < 2; model++) {
+        ss_model m = model ? SS_MODEL_LIF_COND_STP : SS_MODEL_LIF_COND;
+        for (uint64_t r = 0; r < 4; r++) {
+            ss_params p;
+            ss_params_defaults(m, &p);
+            p.method = SS_METHOD_EXACT;
+            p.events = SS_EVENTS_CONTINUOUS;
+            ss_rng_stream s;
+            ss_model_trial_stream(m, &p, 9, r, false, &s);
+            ss_metrics wide, base;
+            unsetenv("SYNSWEEP_LANES");
+            assert_int_equal(ss_model_run_fast(m, 1, &p, &s, ws, &wide, NULL),
+                             SS_OK);
+            setenv("SYNSWEEP_LANES", "base", 1);
+            assert_int_equal(ss_model_run_fast(m, 1, &p, &s, ws, &base, NULL),
+                             SS_OK);
+            unsetenv("SYNSWEEP_LANES");
+            assert_memory_equal(wide.value, base.value, sizeof wide.value);
+        }
+    }
+    ss_model_ws_free(ws);
+}
+
+/* White noise has no exact scheme here: refused, naming I_sigma. */
+static void exact_refuses_white_noise(void **state)
+{
+    (void)state;
+    ss_params p;
+    lif_defaults(&p);
+    p.I_sigma = 1.0;
+    ss_param_id culprit;
+    ss_error err;
+    assert_int_equal(ss_params_check_point(SS_MODEL_LIF_COND, &p, &culprit,
+                                           &err),
+                     SS_ERR_PARAM);
+    assert_int_equal(culprit, SS_P_I_sigma);
+    assert_non_null(strstr(err.message, "method exact"));
+    p.method = SS_METHOD_EULER;
+    assert_int_equal(ss_params_validate(SS_MODEL_LIF_COND, &p, NULL), SS_OK);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(exact_dc_spikes_match_closed_form),
+        cmocka_unit_test(exact_single_event_trace_matches_fine_rk4),
+        cmocka_unit_test(events_depend_only_on_the_input),
+        cmocka_unit_test(exact_counts_agree_across_dt),
+        cmocka_unit_test(euler_paired_bias_is_positive_and_first_order),
+        cmocka_unit_test(euler_continuous_kernels_agree),
+        cmocka_unit_test(exact_instruction_sets_agree_bit_for_bit),
+        cmocka_unit_test(exact_refuses_white_noise),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
