@@ -564,6 +564,158 @@ static void fast_lane_variants_agree_bit_for_bit(void **state)
     free(spikes);
 }
 
+static double lane_at(vd x, size_t l)
+{
+    double a[SS_MODEL_LANES];
+    memcpy(a, &x, sizeof a);
+    return a[l];
+}
+
+static void set_lane_at(vd *x, size_t l, double value)
+{
+    double a[SS_MODEL_LANES];
+    memcpy(a, x, sizeof a);
+    a[l] = value;
+    memcpy(x, a, sizeof a);
+}
+
+/* One lane of the time loop, a scalar loop written from the step lanes.c
+ * documents (the tutorial's refractory clamp, threshold and reset, then g
+ * at it + 1, then v and fmp by A v + B): the sums and spikes of lane l. */
+static void membrane_one_lane(const lanes *c, size_t l, const double *in_E,
+                              const double *in_I, const double *current,
+                              size_t *spikes, size_t *n_spikes,
+                              double sums[5])
+{
+    const double V_th = lane_at(c->V_th, l), V_reset = lane_at(c->V_reset, l),
+                 V_init = lane_at(c->V_init, l), k = lane_at(c->k, l),
+                 kg = k * lane_at(c->r_gL, l), A0 = 1.0 - k,
+                 kE_L = k * lane_at(c->E_L, l), VE = lane_at(c->VE, l),
+                 VI = lane_at(c->VI, l), tref_dt = lane_at(c->tref_dt, l),
+                 a_E = lane_at(c->a_E, l), a_I = lane_at(c->a_I, l),
+                 w_E = lane_at(c->w_E, l), w_I = lane_at(c->w_I, l),
+                 I_inj = lane_at(c->I_inj, l);
+    double v = V_init, fmp = V_init, gE = 0, gI = 0, tr = 0;
+    double s_v = 0, s_f = 0, s_f2 = 0, s_gE = 0, s_gI = 0;
+    size_t n = 0;
+    for (size_t it = 0; it + 1 < c->Lt; it++) {
+        const bool refractory = tr > 0;
+        const bool spike = !refractory && v >= V_th;
+        if (refractory || spike)
+            v = V_reset;
+        tr = refractory ? tr - 1 : spike ? tref_dt : tr;
+        if (spike)
+            spikes[n++] = it;
+        const double f = fmp - V_init;
+        s_v += v;
+        s_f += f;
+        s_f2 += f * f;
+        s_gE += gE;
+        s_gI += gI;
+        gE = gE - a_E * gE + w_E * in_E[(it + 1) * SS_MODEL_LANES + l];
+        gI = gI - a_I * gI + w_I * in_I[(it + 1) * SS_MODEL_LANES + l];
+        const double I = current ? current[it * SS_MODEL_LANES + l] : I_inj;
+        const double A = A0 - kg * (gE + gI);
+        const double B = kE_L + kg * (gE * VE + gI * VI + I);
+        v = A * v + B;
+        fmp = A * fmp + B;
+    }
+    const double f = fmp - V_init;
+    sums[0] = s_v + v;
+    sums[1] = s_f + f;
+    sums[2] = s_f2 + f * f;
+    sums[3] = s_gE + gE;
+    sums[4] = s_gI + gI;
+    *n_spikes = n;
+}
+
+/* Each instruction-set variant of the time loop computes every lane as the
+ * scalar step does, bit for bit, with its own constants in every lane (so
+ * a lane read from the wrong group or slot shows), with and without an
+ * injected current, through spikes and refractory periods. */
+static void fast_time_loop_matches_the_step_lane_by_lane(void **state)
+{
+    (void)state;
+    void (*variants[3])(SS_MEMBRANE_ARGS) = {ss__membrane_base};
+    size_t n_variants = 1;
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (__builtin_cpu_supports("avx2"))
+        variants[n_variants++] = ss__membrane_avx2;
+    if (__builtin_cpu_supports("avx512f") &&
+        __builtin_cpu_supports("avx512dq"))
+        variants[n_variants++] = ss__membrane_avx512;
+#endif
+    enum { LT = 2000, NL = SS_MODEL_LANES };
+    lanes c;
+    memset(&c, 0, sizeof c);
+    c.Lt = LT;
+    for (size_t l = 0; l < NL; l++) {
+        const double x = (double)l;
+        set_lane_at(&c.V_th, l, -55.3 + 0.71 * x);
+        set_lane_at(&c.V_reset, l, -74.2 - 0.37 * x);
+        set_lane_at(&c.V_init, l, -65.1 + 0.23 * x);
+        set_lane_at(&c.E_L, l, -75.4 + 0.11 * x);
+        set_lane_at(&c.VE, l, 0.35 * x);
+        set_lane_at(&c.VI, l, -80.3 - 0.5 * x);
+        set_lane_at(&c.k, l, 0.1 / (10.3 + 0.9 * x));
+        set_lane_at(&c.r_gL, l, 1.0 / (9.7 + 0.4 * x));
+        set_lane_at(&c.tref_dt, l, 17.5 + 1.3 * x);
+        set_lane_at(&c.a_E, l, 0.1 / (4.8 + 0.3 * x));
+        set_lane_at(&c.a_I, l, 0.1 / (5.9 + 0.2 * x));
+        set_lane_at(&c.w_E, l, 2.385 + 0.17 * x);
+        set_lane_at(&c.w_I, l, 2.1 + 0.13 * x);
+        set_lane_at(&c.I_inj, l, 11.5 * x);
+    }
+    double *in_E = aligned_alloc(64, LT * NL * sizeof(double));
+    double *in_I = aligned_alloc(64, LT * NL * sizeof(double));
+    double *E0 = malloc(LT * NL * sizeof *E0), *I0 = malloc(LT * NL * sizeof *I0);
+    double *current = malloc(LT * NL * sizeof *current);
+    size_t *spikes = malloc(LT * NL * sizeof *spikes), one[LT];
+    ss_rng_stream st;
+    ss_rng_stream_init(&st, 5, 5, 5);
+    ss_rng_seq q;
+    ss_rng_seq_init(&q, &st, 0);
+    for (size_t i = 0; i < LT * NL; i++) {
+        E0[i] = ss_rng_uniform(&q) < 0.1 ? (double)(1 + i % 3) : 0;
+        I0[i] = ss_rng_uniform(&q) < 0.03 ? 1 : 0;
+        current[i] = pick(&q, -20, 160);
+    }
+    size_t lanes_spiking = 0;
+    for (int noise = 0; noise < 2; noise++) {
+        c.noise = noise;
+        for (size_t k = 0; k < n_variants; k++) {
+            memcpy(in_E, E0, LT * NL * sizeof *in_E);
+            memcpy(in_I, I0, LT * NL * sizeof *in_I);
+            lane_sums sums;
+            variants[k](&c, in_E, in_I, noise ? current : NULL, spikes, &sums);
+            for (size_t l = 0; l < NL; l++) {
+                double want[5];
+                size_t n;
+                membrane_one_lane(&c, l, E0, I0, noise ? current : NULL, one,
+                                  &n, want);
+                assert_true(lane_at(sums.v, l) == want[0]);
+                assert_true(lane_at(sums.fmp, l) == want[1]);
+                assert_true(lane_at(sums.fmp_sq, l) == want[2]);
+                assert_true(lane_at(sums.gE, l) == want[3]);
+                assert_true(lane_at(sums.gI, l) == want[4]);
+                assert_int_equal(sums.n_spikes[l], n);
+                assert_memory_equal(spikes + l * LT, one, n * sizeof *one);
+                lanes_spiking += n > 2;
+            }
+            for (size_t i = 0; i < LT * NL; i++)
+                assert_true(in_E[i] == 0 && in_I[i] == 0); /* left zero */
+        }
+    }
+    /* the case is not vacuous: lanes spike, and go refractory */
+    assert_true(lanes_spiking >= n_variants * NL);
+    free(in_E);
+    free(in_I);
+    free(E0);
+    free(I0);
+    free(current);
+    free(spikes);
+}
+
 /* The gaps drawn by the fast kernels have the distribution of the
  * tutorial's per-bin Bernoulli(p) process: each train's spike count is
  * Binomial(Lt, p), the spikes fall uniformly over the bins, and the gaps are
@@ -857,6 +1009,7 @@ int main(void)
         cmocka_unit_test(fast_lanes_do_not_mix),
         cmocka_unit_test(fast_runs_leave_the_reference_traces_alone),
         cmocka_unit_test(fast_lane_variants_agree_bit_for_bit),
+        cmocka_unit_test(fast_time_loop_matches_the_step_lane_by_lane),
         cmocka_unit_test(fast_lane_philox_and_gaps_equal_the_scalar_ones),
         cmocka_unit_test(fast_population_counts_follow_the_binomial_law),
         cmocka_unit_test(fast_lif_cond_traced_trains_are_the_run_trains),

@@ -11,7 +11,8 @@
 #include <immintrin.h>
 #endif
 
-/* The lanes where mask is set, as bits. */
+/* The lanes where mask is set, as bits: for the 8-lane vectors of lanes.h
+ * (the input kernels below); the time loop has its own, on its width. */
 static inline unsigned mask_bits(vl mask)
 {
 #if defined(__AVX512DQ__) && L == 8
@@ -34,9 +35,133 @@ static inline unsigned mask_bits(vl mask)
 #endif
 }
 
+/* The time loop works on the processor's own vectors: W lanes each (the
+ * widest the variant is built for), G = L / W groups of them per step. The
+ * groups are independent, so their chains overlap; and no operation is
+ * wider than the registers, which the compiler would otherwise split lane
+ * by lane. */
+#if defined(__AVX512F__)
+#define W 8
+#elif defined(__AVX__)
+#define W 4
+#else
+#define W 2
+#endif
+#define G (L / W)
+
+typedef double vw __attribute__((vector_size(8 * W)));
+typedef long long vwl __attribute__((vector_size(8 * W)));
+
+static inline __attribute__((always_inline)) vw wload(const double *p)
+{
+    vw v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline __attribute__((always_inline)) vw wsplat(double x)
+{
+    return (vw){0} + x;
+}
+
+/* Masks of W lanes (mask registers on AVX-512, all-ones lanes elsewhere):
+ * the comparisons a > b and a >= b (false for NaN, as in C), not, or,
+ * select, and the mask as bits, lane 0 lowest. */
+#if defined(__AVX512F__)
+typedef __mmask8 wmask;
+static inline __attribute__((always_inline)) wmask wgt(vw a, vw b)
+{
+    return _mm512_cmp_pd_mask((__m512d)a, (__m512d)b, _CMP_GT_OQ);
+}
+/* a >= b in the lanes of keep, false elsewhere */
+static inline __attribute__((always_inline)) wmask wge_in(wmask keep, vw a,
+                                                          vw b)
+{
+    return _mm512_mask_cmp_pd_mask(keep, (__m512d)a, (__m512d)b,
+                                   _CMP_GE_OQ);
+}
+static inline __attribute__((always_inline)) wmask wnot(wmask a)
+{
+    return (wmask)~a;
+}
+static inline __attribute__((always_inline)) wmask wor(wmask a, wmask b)
+{
+    return a | b;
+}
+static inline __attribute__((always_inline)) vw wselect(wmask m, vw yes,
+                                                        vw no)
+{
+    return (vw)_mm512_mask_blend_pd(m, (__m512d)no, (__m512d)yes);
+}
+static inline __attribute__((always_inline)) unsigned wbits(wmask m)
+{
+    return m;
+}
+#else
+typedef vwl wmask;
+static inline __attribute__((always_inline)) wmask wgt(vw a, vw b)
+{
+    return a > b;
+}
+static inline __attribute__((always_inline)) wmask wge_in(wmask keep, vw a,
+                                                          vw b)
+{
+    return keep & (a >= b);
+}
+static inline __attribute__((always_inline)) wmask wnot(wmask a)
+{
+    return ~a;
+}
+static inline __attribute__((always_inline)) wmask wor(wmask a, wmask b)
+{
+    return a | b;
+}
+static inline __attribute__((always_inline)) vw wselect(wmask m, vw yes,
+                                                        vw no)
+{
+#if defined(__AVX__)
+    return (vw)_mm256_blendv_pd((__m256d)no, (__m256d)yes, (__m256d)m);
+#else
+    return (vw)(((vwl)yes & m) | ((vwl)no & ~m));
+#endif
+}
+static inline __attribute__((always_inline)) unsigned wbits(wmask m)
+{
+#if defined(__AVX__)
+    return (unsigned)_mm256_movemask_pd((__m256d)m);
+#elif defined(__SSE2__)
+    return (unsigned)_mm_movemask_pd((__m128d)m);
+#else
+    unsigned bits = 0;
+    for (unsigned l = 0; l < W; l++)
+        bits |= (unsigned)(m[l] & 1) << l;
+    return bits;
+#endif
+}
+#endif
+
 /* Bins between checks for output spikes: the time loop only notes each
  * step's spike mask; the spikes are read out once per tile. */
 #define TILE 64
+
+/* The constants of a group of W lanes, in the loop's form. */
+typedef struct group_consts {
+    vw V_th, V_reset, V_init, tref_dt, a_E, a_I, w_E, w_I, I_inj, kg, A0,
+        kE_L, VE, VI;
+} group_consts;
+
+static inline __attribute__((always_inline)) vw part(vd x, size_t g)
+{
+    vw y;
+    memcpy(&y, (const char *)&x + g * sizeof y, sizeof y);
+    return y;
+}
+
+static inline __attribute__((always_inline)) void put_part(vd *x, size_t g,
+                                                           vw y)
+{
+    memcpy((char *)x + g * sizeof y, &y, sizeof y);
+}
 
 /* The tutorial's per-step order for each lane: the refractory clamp (counter
  * tref/dt), else the threshold test (spike, reset), then g at it + 1, then
@@ -44,51 +169,80 @@ static inline unsigned mask_bits(vl mask)
  * v, I at it. The step is the tutorial's
  *   v + k (-(v - E_L) - gE/g_L (v - VE) - gI/g_L (v - VI) + I/g_L)
  * regrouped as A v + B, with A and B free of v: the chain from one v to the
- * next is one multiply and one add, and both runs share A and B. */
-#define SS_CAT_(a, b) a##b
-#define SS_CAT(a, b) SS_CAT_(a, b)
-
-void SS_CAT(ss__membrane_, SS_VARIANT)(SS_MEMBRANE_ARGS)
+ * next is one multiply and one add, and both runs share A and B. With
+ * noise = 0 the current is I_inj (a constant the compiler folds in). */
+static inline __attribute__((always_inline)) void
+membrane(const lanes *c, double *restrict in_E, double *restrict in_I,
+         const double *restrict current, size_t *restrict spikes,
+         lane_sums *out, const int noise)
 {
     const size_t Lt = c->Lt;
-    const vd one = vsplat(1.0), zero = vsplat(0.);
+    const vw one = wsplat(1.0), zero = wsplat(0.);
+    group_consts k[G];
+    vw v[G], fmp[G], gE[G], gI[G], tr[G];
+    vw sum_v[G], sum_f[G], sum_f2[G], sum_gE[G], sum_gI[G];
+    for (size_t g = 0; g < G; g++) {
+        group_consts *q = &k[g];
+        q->V_th = part(c->V_th, g);
+        q->V_reset = part(c->V_reset, g);
+        q->V_init = part(c->V_init, g);
+        q->tref_dt = part(c->tref_dt, g);
+        q->a_E = part(c->a_E, g);
+        q->a_I = part(c->a_I, g);
+        q->w_E = part(c->w_E, g);
+        q->w_I = part(c->w_I, g);
+        q->I_inj = part(c->I_inj, g);
+        q->kg = part(c->k, g) * part(c->r_gL, g);
+        q->A0 = one - part(c->k, g);
+        q->kE_L = part(c->k, g) * part(c->E_L, g);
+        q->VE = part(c->VE, g);
+        q->VI = part(c->VI, g);
+        v[g] = fmp[g] = q->V_init;
+        gE[g] = gI[g] = tr[g] = zero;
+        sum_v[g] = sum_f[g] = sum_f2[g] = sum_gE[g] = sum_gI[g] = zero;
+    }
     memset(in_E, 0, L * sizeof *in_E); /* bin 0 is never read */
     memset(in_I, 0, L * sizeof *in_I);
-    const vd kg = c->k * c->r_gL, A0 = one - c->k, kE_L = c->k * c->E_L;
-    vd v = c->V_init, fmp = c->V_init, gE = zero, gI = zero, tr = zero;
-    vd sum_v = zero, sum_f = zero, sum_f2 = zero, sum_gE = zero,
-       sum_gI = zero;
     size_t n[L] = {0};
     uint8_t tile[TILE];
     for (size_t t0 = 0; t0 + 1 < Lt; t0 += TILE) {
         const size_t t1 = t0 + TILE < Lt - 1 ? t0 + TILE : Lt - 1;
-        unsigned any = 0;
         for (size_t it = t0; it < t1; it++) {
-            vl refractory = tr > zero;
-            vl spike = ~refractory & (v >= c->V_th);
-            v = vselect(refractory | spike, c->V_reset, v);
-            tr = vselect(refractory, tr - one, vselect(spike, c->tref_dt, tr));
-            unsigned bits = mask_bits(spike);
-            tile[it - t0] = (uint8_t)bits;
-            any |= bits;
-            vd f = fmp - c->V_init;
-            sum_v += v;
-            sum_f += f;
-            sum_f2 += f * f;
-            sum_gE += gE;
-            sum_gI += gI;
+            const double *e = in_E + (it + 1) * L, *i = in_I + (it + 1) * L;
+            unsigned bits = 0;
+#pragma GCC unroll 4
+            for (size_t g = 0; g < G; g++) {
+                const group_consts *q = &k[g];
+                wmask refractory = wgt(tr[g], zero);
+                wmask spike = wge_in(wnot(refractory), v[g], q->V_th);
+                v[g] = wselect(wor(refractory, spike), q->V_reset, v[g]);
+                tr[g] = wselect(refractory, tr[g] - one,
+                                wselect(spike, q->tref_dt, tr[g]));
+                bits |= wbits(spike) << (g * W);
+                vw f = fmp[g] - q->V_init;
+                sum_v[g] += v[g];
+                sum_f[g] += f;
+                sum_f2[g] += f * f;
+                sum_gE[g] += gE[g];
+                sum_gI[g] += gI[g];
 
-            gE = gE - c->a_E * gE + c->w_E * vload(in_E + (it + 1) * L);
-            gI = gI - c->a_I * gI + c->w_I * vload(in_I + (it + 1) * L);
-            /* leave the inputs zero for the next trials */
+                gE[g] = gE[g] - q->a_E * gE[g] + q->w_E * wload(e + g * W);
+                gI[g] = gI[g] - q->a_I * gI[g] + q->w_I * wload(i + g * W);
+                vw I = noise ? wload(current + it * L + g * W) : q->I_inj;
+                vw A = q->A0 - q->kg * (gE[g] + gI[g]);
+                vw B = q->kE_L + q->kg * (gE[g] * q->VE + gI[g] * q->VI + I);
+                v[g] = A * v[g] + B;
+                fmp[g] = A * fmp[g] + B;
+            }
+            /* leave the inputs zero for the next trials (stores beside
+             * the arithmetic: cheaper here than a memset per tile) */
             memset(in_E + (it + 1) * L, 0, L * sizeof *in_E);
             memset(in_I + (it + 1) * L, 0, L * sizeof *in_I);
-            vd I = c->noise ? vload(current + it * L) : c->I_inj;
-            vd A = A0 - kg * (gE + gI);
-            vd B = kE_L + kg * (gE * c->VE + gI * c->VI + I);
-            v = A * v + B;
-            fmp = A * fmp + B;
+            tile[it - t0] = (uint8_t)bits;
         }
+        unsigned any = 0; /* here, not in the loop: one op less per step */
+        for (size_t it = t0; it < t1; it++)
+            any |= tile[it - t0];
         for (size_t it = t0; any && it < t1; it++) {
             for (unsigned bits = tile[it - t0]; bits; bits &= bits - 1) {
                 unsigned l = (unsigned)__builtin_ctz(bits);
@@ -96,15 +250,27 @@ void SS_CAT(ss__membrane_, SS_VARIANT)(SS_MEMBRANE_ARGS)
             }
         }
     }
-    vd f = fmp - c->V_init; /* the last bin, never tested */
-    out->v = sum_v + v;
-    out->fmp = sum_f + f;
-    out->fmp_sq = sum_f2 + f * f;
-    out->gE = sum_gE + gE;
-    out->gI = sum_gI + gI;
+    for (size_t g = 0; g < G; g++) {
+        vw f = fmp[g] - k[g].V_init; /* the last bin, never tested */
+        put_part(&out->v, g, sum_v[g] + v[g]);
+        put_part(&out->fmp, g, sum_f[g] + f);
+        put_part(&out->fmp_sq, g, sum_f2[g] + f * f);
+        put_part(&out->gE, g, sum_gE[g] + gE[g]);
+        put_part(&out->gI, g, sum_gI[g] + gI[g]);
+    }
     memcpy(out->n_spikes, n, sizeof n);
 }
 
+#define SS_CAT_(a, b) a##b
+#define SS_CAT(a, b) SS_CAT_(a, b)
+
+void SS_CAT(ss__membrane_, SS_VARIANT)(SS_MEMBRANE_ARGS)
+{
+    if (c->noise)
+        membrane(c, in_E, in_I, current, spikes, out, 1);
+    else
+        membrane(c, in_E, in_I, current, spikes, out, 0);
+}
 
 void SS_CAT(ss__log_lanes_, SS_VARIANT)(const double *x, double *out)
 {

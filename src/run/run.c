@@ -8,7 +8,8 @@
 
 /* Trials per block: blocks start small (the first results reach the file
  * soon) and grow while one takes under BLOCK_SECONDS, so cheap trials do
- * not pay a flush each; two blocks of MAX_BLOCK bound the memory (16 MB). */
+ * not pay a flush each, and shrink again towards the end (the last write
+ * runs alone); two blocks of MAX_BLOCK bound the memory (16 MB). */
 #define MIN_BLOCK 4096
 #define MAX_BLOCK 65536
 #define BLOCK_SECONDS 0.25
@@ -21,6 +22,7 @@ typedef struct point_cache {
     uint64_t point; /* trial / repeats; UINT64_MAX when empty */
     ss_params p;
     ss_rng_stream s;
+    size_t bins; /* ss_params_time_bins of p, for the fast kernels */
 } point_cache;
 
 /* Trial `trial`'s parameters and stream into *p, *s: ss_grid_trial's. The
@@ -43,6 +45,7 @@ static ss_status next_trial(const ss_grid *grid, uint64_t repeats,
         c->point = point;
         c->p = *p;
         c->s = *s;
+        c->bins = ss_params_time_bins(ss_spec_model(ss_grid_spec(grid)), p);
     }
     return st;
 }
@@ -74,7 +77,7 @@ static ss_status run_trials(const ss_grid *grid, ss_kernel kernel,
         while (lanes < SS_MODEL_LANES && t + lanes < n && st == SS_OK) {
             st = next_trial(grid, repeats, &cache, first + t + lanes,
                             &p[lanes], &s[lanes], err);
-            size_t b = ss_params_time_bins(model, &p[lanes]);
+            size_t b = cache.bins; /* of the point just made */
             if (lanes > 0 && b != bins)
                 break; /* starts the next group */
             bins = b;
@@ -124,8 +127,13 @@ static ss_status run_block(const ss_grid *grid, const ss_run_options *opt,
     /* progress counts this run's trials against this run's total, so a
      * resumed run's rate and ETA are right */
     const uint64_t total = run_total(grid, opt);
-    /* the unit of work one thread takes at a time */
+    /* the unit of work one thread takes at a time: a few hundred per
+     * thread and block (whole lane groups), so that cheap trials do not
+     * pay a hand-out (and an atomic add) each, and the threads still
+     * finish a block within one unit of each other */
     const uint64_t group = kernel == SS_KERNEL_FAST ? SS_MODEL_LANES : 1;
+    const uint64_t per = n / (group * (uint64_t)threads * 256);
+    const uint64_t chunk = group * (per > 1 ? per : 1);
     ss_status failed = SS_OK, sink_st = SS_OK;
     ss_error trial_err, sink_err;
     ss_error_clear(&trial_err);
@@ -140,10 +148,10 @@ static ss_status run_block(const ss_grid *grid, const ss_run_options *opt,
                            &sink_err);
         ss_model_ws *w = ws[omp_get_thread_num()];
 #pragma omp for schedule(dynamic, 1)
-        for (uint64_t i = 0; i < n; i += group) {
+        for (uint64_t i = 0; i < n; i += chunk) {
             if (stop_value(opt))
                 continue; /* hand out nothing more */
-            uint64_t count = n - i < group ? n - i : group;
+            uint64_t count = n - i < chunk ? n - i : chunk;
             ss_error e;
             ss_status ts = run_trials(grid, kernel, first + i, count, w,
                                       &rows[i], &e);
@@ -209,7 +217,8 @@ ss_status ss_run(const ss_grid *grid, const ss_run_options *opt,
      * growing while one takes less than BLOCK_SECONDS, up to MAX_BLOCK */
     const uint64_t unit = opt && opt->block ? opt->block : 1;
     const uint64_t max_block = (MAX_BLOCK + unit - 1) / unit * unit;
-    uint64_t block = (MIN_BLOCK + unit - 1) / unit * unit;
+    const uint64_t min_block = (MIN_BLOCK + unit - 1) / unit * unit;
+    uint64_t block = min_block;
     result->written = 0;
     result->signal = 0;
 
@@ -242,8 +251,14 @@ ss_status ss_run(const ss_grid *grid, const ss_run_options *opt,
             if (range_n == 0)
                 break;
         }
-        /* blocks never straddle two runs of trials to do */
-        const uint64_t n = range_n < block ? range_n : block;
+        /* blocks never straddle two runs of trials to do; and none takes
+         * more than half of what is left of one (unless that is under
+         * min_block): the blocks shrink towards the end, so the write of
+         * the last block, which no computing overlaps, is short */
+        uint64_t n = range_n < block ? range_n : block;
+        const uint64_t half = (range_n / 2 + unit - 1) / unit * unit;
+        if (half >= min_block && half < n)
+            n = half;
         const uint64_t first = range_first;
         double t0 = omp_get_wtime();
         st = run_block(grid, opt, kernel, ws, threads, first, n, rows[cur],
