@@ -727,7 +727,35 @@ ss_status ss__exact_lif(ss_model m, const ss_params *p, const ss_events *ev,
             /* the batch's exponents are at most dt a0 (a0 falls) */
             double bound = dt * (1.0 + (r.gE + r.gI) * k.r_gL) * k.r_tau_m;
             phi_psi_bins(&k, &k.grid_step, n, bound, gE, gI, Phi, Psi);
-            for (size_t j = 0; j < n; j++, it++) {
+            size_t j = 0;
+            if (r.refr_end < t &&
+                l_of(&k, k.VE > k.V_th ? gE[0] : gE[n],
+                     k.VI > k.V_th ? gI[0] : gI[n]) < 0) {
+                /* v_inf below V_th all along the batch and not
+                 * refractory: advance_with's common case in every bin
+                 * while v stays below V_th (the same operations) */
+                double v = r.v, vf = r.vf;
+                for (; j < n; j++) {
+                    double vb = Phi[j] * v + Psi[j];
+                    if (!(vb < k.V_th))
+                        break;
+                    v = vb;
+                    vf = Phi[j] * vf + Psi[j];
+                    w->v[it + j] = v;
+                    w->fmp[it + j] = vf;
+                    w->gE[it + j] = gE[j + 1];
+                    w->gI[it + j] = gI[j + 1];
+                }
+                if (j > 0) {
+                    r.v = v;
+                    r.vf = vf;
+                    r.gE = gE[j];
+                    r.gI = gI[j];
+                    it += j;
+                    t = (double)(it - 1) * dt;
+                }
+            }
+            for (; j < n; j++, it++) {
                 double t1 = (double)it * dt;
                 advance_with(&k, &r, w, t, t1, Phi[j], Psi[j], gE[j + 1],
                              gI[j + 1]);
