@@ -200,6 +200,56 @@ static const piece_factors *factors(xk *k, double hs, int nodes)
     return f;
 }
 
+/* The exponentials of a bin split in two by an event, pieces of lengths
+ * h1 and h2: e[6 p + 2 i + s] = exp(-u_i / tau_syn) at the 3 nodes u_i of
+ * piece p (s = 0: E, 1: I), twelve at once (bound: the largest exponent);
+ * exp(-h / tau_syn) is their product at nodes 0 and 2 (u_0 + u_2 = h). */
+static void split_exps(const xk *k, double h1, double h2, double *e)
+{
+    double a[12];
+    for (int p = 0; p < 2; p++) {
+        double h = p ? h2 : h1;
+        for (int i = 0; i < 3; i++) {
+            double u = 0.5 * h * (1.0 + gl3_x[i]);
+            a[6 * p + 2 * i] = -u * k->rE;
+            a[6 * p + 2 * i + 1] = -u * k->rI;
+        }
+    }
+    double bound = (h1 > h2 ? h1 : h2) * k->r_syn;
+    exp_bounded4(a, e, bound);
+    exp_bounded4(a + 4, e + 4, bound);
+    exp_bounded4(a + 8, e + 8, bound);
+}
+
+/* Phi and Psi of one piece of a split bin (length h, h lambda <= SMALL_STEP
+ * checked by the caller) from conductances gE, gI, its node exponentials
+ * e as split_exps gives them: phi_psi's short-piece scheme. */
+static void split_piece(const xk *k, double gE, double gI, double h,
+                        const double *e, double *Phi, double *Psi,
+                        double *gE1, double *gI1)
+{
+    double eE = e[0] * e[4], eI = e[1] * e[5];
+    double x[4], ex[4];
+    for (int i = 0; i < 3; i++) {
+        double u = 0.5 * h * (1.0 + gl3_x[i]);
+        x[i] = -((h - u) * k->r_tau_m + gE * (k->cE * (e[2 * i] - eE)) +
+                 gI * (k->cI * (e[2 * i + 1] - eI)));
+    }
+    x[3] = -(h * k->r_tau_m + gE * (k->cE * (1.0 - eE)) +
+             gI * (k->cI * (1.0 - eI)));
+    double a0 = (1.0 + (gE + gI) * k->r_gL) * k->r_tau_m;
+    exp_bounded4(x, ex, h * a0); /* A(u) <= u a0: a falls */
+    double q = 0.0;
+    for (int i = 0; i < 3; i++)
+        q += (0.5 * h * gl3_w[i]) * ex[i] *
+             (k->b0 + gE * (e[2 * i] * k->VE * k->r_gL_tau_m) +
+              gI * (e[2 * i + 1] * k->VI * k->r_gL_tau_m));
+    *Phi = ex[3];
+    *Psi = q;
+    *gE1 = gE * eE;
+    *gI1 = gI * eI;
+}
+
 /* Phi and Psi of a piece of length h from conductances gE, gI (no event
  * inside); *gE1, *gI1 get the conductances at its end. */
 static void phi_psi(xk *k, double gE, double gI, double h, double *Phi,
@@ -769,6 +819,59 @@ ss_status ss__exact_lif(ss_model m, const ss_params *p, const ss_events *ev,
                 w->gI[it] = r.gI;
             }
             continue;
+        }
+        if (k.grid_step.hs == dt && it < Lt && t == (double)(it - 1) * dt &&
+            t_next_ev > t && t_next_ev < (double)it * dt) {
+            /* a bin split by one event time (the common case of
+             * continuous events): both pieces' exponentials at once */
+            double tg = (double)it * dt, te = t_next_ev;
+            size_t jE = iE, jI = iI;
+            while (jE < nEv && tE[jE] <= te)
+                jE++;
+            while (jI < nIv && tI[jI] <= te)
+                jI++;
+            double a0 = (1.0 + (r.gE + r.gI) * k.r_gL) * k.r_tau_m;
+            double lam = a0 > k.r_syn ? a0 : k.r_syn;
+            double h1 = te - t, h2 = tg - te;
+            if ((jE == nEv || tE[jE] >= tg) && (jI == nIv || tI[jI] >= tg) &&
+                h1 * lam <= SMALL_STEP && h2 * k.r_syn <= SMALL_STEP) {
+                double e[12], Phi, Psi, gE1, gI1;
+                split_exps(&k, h1, h2, e);
+                split_piece(&k, r.gE, r.gI, h1, e, &Phi, &Psi, &gE1, &gI1);
+                advance_with(&k, &r, w, t, te, Phi, Psi, gE1, gI1);
+                if (r.nomem)
+                    return ss_error_set(err, SS_ERR_NOMEM,
+                                        "cannot allocate the spike times");
+                for (; iE < jE; iE++)
+                    r.gE += stp ? stp_kick(&w->syn[3 * ev->train[0][iE]],
+                                           te, p->gE_bar, p->U0_E,
+                                           p->tau_d_E, p->tau_f_E)
+                                : p->gE_bar;
+                for (; iI < jI; iI++)
+                    r.gI += stp ? stp_kick(
+                                      &w->syn[3 * (nE + ev->train[1][iI])],
+                                      te, p->gI_bar, p->U0_I, p->tau_d_I,
+                                      p->tau_f_I)
+                                : p->gI_bar;
+                a0 = (1.0 + (r.gE + r.gI) * k.r_gL) * k.r_tau_m;
+                if (h2 * a0 <= SMALL_STEP) {
+                    split_piece(&k, r.gE, r.gI, h2, e + 6, &Phi, &Psi, &gE1,
+                                &gI1);
+                    advance_with(&k, &r, w, te, tg, Phi, Psi, gE1, gI1);
+                } else {
+                    advance(&k, &r, w, te, tg);
+                }
+                if (r.nomem)
+                    return ss_error_set(err, SS_ERR_NOMEM,
+                                        "cannot allocate the spike times");
+                t = tg;
+                w->v[it] = r.refr_end >= tg ? k.V_reset : r.v;
+                w->fmp[it] = r.vf;
+                w->gE[it] = r.gE;
+                w->gI[it] = r.gI;
+                it++;
+                continue;
+            }
         }
         double tg = it < Lt ? (double)it * dt : INFINITY;
         double te = iE < nEv ? tE[iE] : INFINITY;
