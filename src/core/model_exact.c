@@ -777,47 +777,57 @@ ss_status ss__exact_lif(ss_model m, const ss_params *p, const ss_events *ev,
             /* the batch's exponents are at most dt a0 (a0 falls) */
             double bound = dt * (1.0 + (r.gE + r.gI) * k.r_gL) * k.r_tau_m;
             phi_psi_bins(&k, &k.grid_step, n, bound, gE, gI, Phi, Psi);
-            size_t j = 0;
-            if (r.refr_end < t &&
-                l_of(&k, k.VE > k.V_th ? gE[0] : gE[n],
-                     k.VI > k.V_th ? gI[0] : gI[n]) < 0) {
-                /* v_inf below V_th all along the batch and not
-                 * refractory: advance_with's common case in every bin
-                 * while v stays below V_th (the same operations) */
-                double v = r.v, vf = r.vf;
-                for (; j < n; j++) {
-                    double vb = Phi[j] * v + Psi[j];
-                    if (!(vb < k.V_th))
+            /* bin by bin: while not refractory, the common case (no
+             * crossing possible: v_inf below V_th over the bin, or the
+             * two-sided bound) as a plain recurrence of v and the FMP,
+             * advance_with's operations; any other bin by advance_with */
+            const double LE = k.VE - k.V_th, LI = k.VI - k.V_th;
+            const double L0 = k.N0 - k.V_th * k.g_L;
+            for (size_t j = 0; j < n;) {
+                if (r.refr_end < t) {
+                    double v = r.v, vf = r.vf;
+                    size_t j0 = j;
+                    for (; j < n; j++) {
+                        double vb = Phi[j] * v + Psi[j];
+                        double gEm = LE > 0 ? gE[j] : gE[j + 1];
+                        double gIm = LI > 0 ? gI[j] : gI[j + 1];
+                        if (!(vb < k.V_th &&
+                              (L0 + gEm * LE + gIm * LI < 0 ||
+                               below_anyway(&k, v, vb, gE[j] + gI[j],
+                                            (double)(it + j) * dt -
+                                                (double)(it + j - 1) * dt))))
+                            break;
+                        v = vb;
+                        vf = Phi[j] * vf + Psi[j];
+                        w->v[it + j] = v;
+                        w->fmp[it + j] = vf;
+                        w->gE[it + j] = gE[j + 1];
+                        w->gI[it + j] = gI[j + 1];
+                    }
+                    if (j > j0) {
+                        r.v = v;
+                        r.vf = vf;
+                        r.gE = gE[j];
+                        r.gI = gI[j];
+                        t = (double)(it + j - 1) * dt;
+                    }
+                    if (j == n)
                         break;
-                    v = vb;
-                    vf = Phi[j] * vf + Psi[j];
-                    w->v[it + j] = v;
-                    w->fmp[it + j] = vf;
-                    w->gE[it + j] = gE[j + 1];
-                    w->gI[it + j] = gI[j + 1];
                 }
-                if (j > 0) {
-                    r.v = v;
-                    r.vf = vf;
-                    r.gE = gE[j];
-                    r.gI = gI[j];
-                    it += j;
-                    t = (double)(it - 1) * dt;
-                }
-            }
-            for (; j < n; j++, it++) {
-                double t1 = (double)it * dt;
+                double t1 = (double)(it + j) * dt;
                 advance_with(&k, &r, w, t, t1, Phi[j], Psi[j], gE[j + 1],
                              gI[j + 1]);
                 if (r.nomem)
                     return ss_error_set(err, SS_ERR_NOMEM,
                                         "cannot allocate the spike times");
                 t = t1;
-                w->v[it] = r.refr_end >= t1 ? k.V_reset : r.v;
-                w->fmp[it] = r.vf;
-                w->gE[it] = r.gE;
-                w->gI[it] = r.gI;
+                w->v[it + j] = r.refr_end >= t1 ? k.V_reset : r.v;
+                w->fmp[it + j] = r.vf;
+                w->gE[it + j] = r.gE;
+                w->gI[it + j] = r.gI;
+                j++;
             }
+            it += n;
             continue;
         }
         if (k.grid_step.hs == dt && it < Lt && t == (double)(it - 1) * dt &&
