@@ -21,130 +21,10 @@
 #include <string.h>
 
 #include "model_internal.h"
+#include "model_exact_kernels.h"
 
 /* The crossing time's tolerance, ms. */
 #define CROSS_TOL 1e-12
-
-/* Gauss-Legendre nodes and weights on [-1, 1]. */
-static const double gl3_x[3] = {-0.774596669241483377035853079956, 0.0,
-                                0.774596669241483377035853079956};
-static const double gl3_w[3] = {5.0 / 9.0, 8.0 / 9.0, 5.0 / 9.0};
-static const double gl5_x[5] = {-0.906179845938663992797626878299,
-                                -0.538469310105683091036314420700, 0.0,
-                                0.538469310105683091036314420700,
-                                0.906179845938663992797626878299};
-static const double gl5_w[5] = {0.236926885056189087514264040720,
-                                0.478628670499366468041291514836,
-                                128.0 / 225.0,
-                                0.478628670499366468041291514836,
-                                0.236926885056189087514264040720};
-
-/* exp(x) for -0.2 <= x <= 0 by its Taylor series to x^11 (error below
- * 1e-17 relative), four at a time (Horner's scheme, multiplications by
- * 1/k! only): the pieces' exponents are that small, and this costs a
- * fraction of a libm call. */
-typedef double v4 __attribute__((vector_size(32)));
-
-static inline void exp_small4(const double *x, double *out)
-{
-    v4 v, r;
-    memcpy(&v, x, sizeof v);
-    r = (v4){0, 0, 0, 0} + 2.505210838544171877505e-8;
-    r = r * v + 2.755731922398589065256e-7;
-    r = r * v + 2.755731922398589065256e-6;
-    r = r * v + 2.480158730158730158730e-5;
-    r = r * v + 1.984126984126984126984e-4;
-    r = r * v + 1.388888888888888888889e-3;
-    r = r * v + 8.333333333333333333333e-3;
-    r = r * v + 4.166666666666666666667e-2;
-    r = r * v + 1.666666666666666666667e-1;
-    r = r * v + 0.5;
-    r = r * v + 1.0;
-    r = r * v + 1.0;
-    memcpy(out, &r, sizeof r);
-}
-
-/* exp(x) for -0.03 <= x <= 0 to x^7 (error below 2e-17 relative), four
- * at once: whole bins of small dt have exponents this small. */
-static inline void exp_tiny4(const double *x, double *out)
-{
-    v4 v, r;
-    memcpy(&v, x, sizeof v);
-    r = (v4){0, 0, 0, 0} + 1.984126984126984126984e-4;
-    r = r * v + 1.388888888888888888889e-3;
-    r = r * v + 8.333333333333333333333e-3;
-    r = r * v + 4.166666666666666666667e-2;
-    r = r * v + 1.666666666666666666667e-1;
-    r = r * v + 0.5;
-    r = r * v + 1.0;
-    r = r * v + 1.0;
-    memcpy(out, &r, sizeof r);
-}
-
-/* Whole bins whose h a0 is at most this take exp_tiny4. */
-#define TINY_STEP 0.03
-
-/* exp(x) for -0.06 <= x <= 0 to x^8 (error below 3e-17 relative). */
-static inline void exp_mid4(const double *x, double *out)
-{
-    v4 v, r;
-    memcpy(&v, x, sizeof v);
-    r = (v4){0, 0, 0, 0} + 2.480158730158730158730e-5;
-    r = r * v + 1.984126984126984126984e-4;
-    r = r * v + 1.388888888888888888889e-3;
-    r = r * v + 8.333333333333333333333e-3;
-    r = r * v + 4.166666666666666666667e-2;
-    r = r * v + 1.666666666666666666667e-1;
-    r = r * v + 0.5;
-    r = r * v + 1.0;
-    r = r * v + 1.0;
-    memcpy(out, &r, sizeof r);
-}
-
-/* exp of four exponents in [-bound, 0], bound <= 0.2: the shortest series
- * that is exact to the last bit or so. */
-static inline void exp_bounded4(const double *x, double *out, double bound)
-{
-    if (bound <= TINY_STEP)
-        exp_tiny4(x, out);
-    else if (bound <= 0.06)
-        exp_mid4(x, out);
-    else
-        exp_small4(x, out);
-}
-
-/* Sub-pieces with h lambda at most this take 3 nodes and exp_small. */
-#define SMALL_STEP 0.15
-
-/* The factors of one sub-piece length that do not depend on the state. */
-typedef struct piece_factors {
-    double hs;        /* the length they are for (NAN: none yet) */
-    int nodes;        /* 3 or 5 */
-    double eE, eI;    /* exp(-hs / tau_syn) */
-    double w[5];      /* weights times hs / 2 */
-    double t[6];      /* (hs - u_k) / tau_m; for 3 nodes t[3] at u = 0 */
-    double dE[6];     /* cE (exp(-u_k / tau_E) - eE) */
-    double dI[6];
-    double bE[5];     /* exp(-u_k / tau_E) VE / (g_L tau_m) */
-    double bI[5];
-} piece_factors;
-
-typedef struct xk {
-    double V_th, V_reset, tau_m, g_L, E_L, VE, VI, I, tref;
-    double rE, rI; /* 1 / tau_syn */
-    double cE, cI; /* tau_syn / (g_L tau_m) */
-    double N0;     /* g_L E_L + I_inj: v_inf's numerator without synapses */
-    double b0;     /* (E_L + I_inj / g_L) / tau_m */
-    double dt;
-    double r_gL, r_tau_m, r_syn; /* 1 / g_L, 1 / tau_m, max(rE, rI) */
-    double r_gL_tau_m;           /* 1 / (g_L tau_m) */
-    double v_inf_lo, v_inf_hi;   /* v_inf's range: E_L + I_inj / g_L, VE, VI */
-    piece_factors cache[2];
-    piece_factors grid_step; /* of a whole bin, dt */
-    piece_factors small;     /* of the last other length, 3 nodes */
-    bool avx2;               /* the processor has AVX2 */
-    int next_slot;
-} xk;
 
 static void factors_make(const xk *k, double hs, int nodes, piece_factors *f)
 {
@@ -199,6 +79,100 @@ static const piece_factors *factors(xk *k, double hs, int nodes)
     factors_make(k, hs, nodes, f);
     return f;
 }
+
+/* The exponentials of a bin split in two by an event, pieces of lengths
+ * h1 and h2: e[6 p + 2 i + s] = exp(-u_i / tau_syn) at the 3 nodes u_i of
+ * piece p (s = 0: E, 1: I), twelve at once (bound: dt / tau_syn, above
+ * every exponent); exp(-h / tau_syn) is their product at nodes 0 and 2
+ * (u_0 + u_2 = h). */
+static inline __attribute__((always_inline)) void
+split_exps(const xk *k, double h1, double h2, double *e)
+{
+    double a[12];
+    for (int p = 0; p < 2; p++) {
+        double h = p ? h2 : h1;
+        for (int i = 0; i < 3; i++) {
+            double u = 0.5 * h * (1.0 + gl3_x[i]);
+            a[6 * p + 2 * i] = -u * k->rE;
+            a[6 * p + 2 * i + 1] = -u * k->rI;
+        }
+    }
+    /* one series for all splits of a trial (h1, h2 < dt): no branch to
+     * mispredict */
+    double bound = k->dt * k->r_syn;
+    (void)h2;
+    exp_bounded4(a, e, bound);
+    exp_bounded4(a + 4, e + 4, bound);
+    exp_bounded4(a + 8, e + 8, bound);
+}
+
+/* Phi and Psi of one piece of a split bin (length h, h lambda <= SMALL_STEP
+ * checked by the caller) from conductances gE, gI, its node exponentials
+ * e as split_exps gives them: phi_psi's short-piece scheme. */
+static inline __attribute__((always_inline)) void
+split_piece(const xk *k, double gE, double gI, double h, const double *e,
+            double *Phi, double *Psi, double *gE1, double *gI1)
+{
+    double eE = e[0] * e[4], eI = e[1] * e[5];
+    double x[4], ex[4];
+    for (int i = 0; i < 3; i++) {
+        double u = 0.5 * h * (1.0 + gl3_x[i]);
+        x[i] = -((h - u) * k->r_tau_m + gE * (k->cE * (e[2 * i] - eE)) +
+                 gI * (k->cI * (e[2 * i + 1] - eI)));
+    }
+    x[3] = -(h * k->r_tau_m + gE * (k->cE * (1.0 - eE)) +
+             gI * (k->cI * (1.0 - eI)));
+    double a0 = (1.0 + (gE + gI) * k->r_gL) * k->r_tau_m;
+    exp_bounded4(x, ex, h * a0); /* A(u) <= u a0: a falls */
+    double q = 0.0;
+    for (int i = 0; i < 3; i++)
+        q += (0.5 * h * gl3_w[i]) * ex[i] *
+             (k->b0 + gE * (e[2 * i] * k->VE * k->r_gL_tau_m) +
+              gI * (e[2 * i + 1] * k->VI * k->r_gL_tau_m));
+    *Phi = ex[3];
+    *Psi = q;
+    *gE1 = gE * eE;
+    *gI1 = gI * eI;
+}
+
+/* Both pieces of a split bin: the first from gEa, gIa over h1, the second
+ * from gEb, gIb over h2; out = (Phi, Psi) of each. */
+static inline __attribute__((always_inline)) void
+split_pair(const xk *k, const double *e, double gEa, double gIa, double h1,
+           double gEb, double gIb, double h2, double *out)
+{
+    double a, b;
+    split_piece(k, gEa, gIa, h1, e, &out[0], &out[1], &a, &b);
+    split_piece(k, gEb, gIb, h2, e + 6, &out[2], &out[3], &a, &b);
+}
+
+static void split_exps_base(const xk *k, double h1, double h2, double *e)
+{
+    split_exps(k, h1, h2, e);
+}
+
+static void split_pair_base(const xk *k, const double *e, double gEa,
+                            double gIa, double h1, double gEb, double gIb,
+                            double h2, double *out)
+{
+    split_pair(k, e, gEa, gIa, h1, gEb, gIb, h2, out);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* The same operations in 256-bit registers (no FMA: the same bits). */
+__attribute__((target("avx2"))) static void
+split_exps_avx2(const xk *k, double h1, double h2, double *e)
+{
+    split_exps(k, h1, h2, e);
+}
+
+__attribute__((target("avx2"))) static void
+split_pair_avx2(const xk *k, const double *e, double gEa, double gIa,
+                double h1, double gEb, double gIb, double h2, double *out)
+{
+    split_pair(k, e, gEa, gIa, h1, gEb, gIb, h2, out);
+}
+#endif
 
 /* Phi and Psi of a piece of length h from conductances gE, gI (no event
  * inside); *gE1, *gI1 get the conductances at its end. */
@@ -727,20 +701,135 @@ ss_status ss__exact_lif(ss_model m, const ss_params *p, const ss_events *ev,
             /* the batch's exponents are at most dt a0 (a0 falls) */
             double bound = dt * (1.0 + (r.gE + r.gI) * k.r_gL) * k.r_tau_m;
             phi_psi_bins(&k, &k.grid_step, n, bound, gE, gI, Phi, Psi);
-            for (size_t j = 0; j < n; j++, it++) {
-                double t1 = (double)it * dt;
+            /* bin by bin: while not refractory, the common case (no
+             * crossing possible: v_inf below V_th over the bin, or the
+             * two-sided bound) as a plain recurrence of v and the FMP,
+             * advance_with's operations; any other bin by advance_with */
+            const double LE = k.VE - k.V_th, LI = k.VI - k.V_th;
+            const double L0 = k.N0 - k.V_th * k.g_L;
+            for (size_t j = 0; j < n;) {
+                if (r.refr_end < t) {
+                    double v = r.v, vf = r.vf;
+                    size_t j0 = j;
+                    for (; j < n; j++) {
+                        double vb = Phi[j] * v + Psi[j];
+                        double gEm = LE > 0 ? gE[j] : gE[j + 1];
+                        double gIm = LI > 0 ? gI[j] : gI[j + 1];
+                        if (!(vb < k.V_th &&
+                              (L0 + gEm * LE + gIm * LI < 0 ||
+                               below_anyway(&k, v, vb, gE[j] + gI[j],
+                                            (double)(it + j) * dt -
+                                                (double)(it + j - 1) * dt))))
+                            break;
+                        v = vb;
+                        vf = Phi[j] * vf + Psi[j];
+                        w->v[it + j] = v;
+                        w->fmp[it + j] = vf;
+                        w->gE[it + j] = gE[j + 1];
+                        w->gI[it + j] = gI[j + 1];
+                    }
+                    if (j > j0) {
+                        r.v = v;
+                        r.vf = vf;
+                        r.gE = gE[j];
+                        r.gI = gI[j];
+                        t = (double)(it + j - 1) * dt;
+                    }
+                    if (j == n)
+                        break;
+                }
+                double t1 = (double)(it + j) * dt;
                 advance_with(&k, &r, w, t, t1, Phi[j], Psi[j], gE[j + 1],
                              gI[j + 1]);
                 if (r.nomem)
                     return ss_error_set(err, SS_ERR_NOMEM,
                                         "cannot allocate the spike times");
                 t = t1;
-                w->v[it] = r.refr_end >= t1 ? k.V_reset : r.v;
+                w->v[it + j] = r.refr_end >= t1 ? k.V_reset : r.v;
+                w->fmp[it + j] = r.vf;
+                w->gE[it + j] = r.gE;
+                w->gI[it + j] = r.gI;
+                j++;
+            }
+            it += n;
+            continue;
+        }
+        if (k.grid_step.hs == dt && it < Lt && t == (double)(it - 1) * dt &&
+            t_next_ev > t && t_next_ev < (double)it * dt) {
+            /* a bin split by one event time (the common case of
+             * continuous events): both pieces' exponentials at once */
+            double tg = (double)it * dt, te = t_next_ev;
+            size_t jE = iE, jI = iI;
+            while (jE < nEv && tE[jE] <= te)
+                jE++;
+            while (jI < nIv && tI[jI] <= te)
+                jI++;
+            double a0 = (1.0 + (r.gE + r.gI) * k.r_gL) * k.r_tau_m;
+            double lam = a0 > k.r_syn ? a0 : k.r_syn;
+            double h1 = te - t, h2 = tg - te;
+            if ((jE == nEv || tE[jE] >= tg) && (jI == nIv || tI[jI] >= tg) &&
+                h1 * lam <= SMALL_STEP && h2 * k.r_syn <= SMALL_STEP) {
+                double e[12], pp[4];
+#if defined(__x86_64__) && defined(__GNUC__)
+                if (k.avx2)
+                    split_exps_avx2(&k, h1, h2, e);
+                else
+#endif
+                    split_exps_base(&k, h1, h2, e);
+                /* the conductances at te: decayed, then the events' kicks
+                 * (they do not depend on v) */
+                const double gE1 = r.gE * (e[0] * e[4]),
+                             gI1 = r.gI * (e[1] * e[5]);
+                double gEb = gE1, gIb = gI1;
+                for (; iE < jE; iE++)
+                    gEb += stp ? stp_kick(&w->syn[3 * ev->train[0][iE]],
+                                          te, p->gE_bar, p->U0_E,
+                                          p->tau_d_E, p->tau_f_E)
+                               : p->gE_bar;
+                for (; iI < jI; iI++)
+                    gIb += stp ? stp_kick(
+                                     &w->syn[3 * (nE + ev->train[1][iI])],
+                                     te, p->gI_bar, p->U0_I, p->tau_d_I,
+                                     p->tau_f_I)
+                               : p->gI_bar;
+                double a0b = (1.0 + (gEb + gIb) * k.r_gL) * k.r_tau_m;
+                bool b_short = h2 * a0b <= SMALL_STEP;
+#if defined(__x86_64__) && defined(__GNUC__)
+                if (k.avx2)
+                    split_pair_avx2(&k, e, r.gE, r.gI, h1,
+                                    b_short ? gEb : 0.0, b_short ? gIb : 0.0,
+                                    h2, pp);
+                else
+#endif
+                    split_pair_base(&k, e, r.gE, r.gI, h1,
+                                    b_short ? gEb : 0.0, b_short ? gIb : 0.0,
+                                    h2, pp);
+                advance_with(&k, &r, w, t, te, pp[0], pp[1], gE1, gI1);
+                if (r.nomem)
+                    return ss_error_set(err, SS_ERR_NOMEM,
+                                        "cannot allocate the spike times");
+                if (b_short) {
+                    r.gE = gEb;
+                    r.gI = gIb;
+                    advance_with(&k, &r, w, te, tg, pp[2], pp[3],
+                                 gEb * (e[6] * e[10]), gIb * (e[7] * e[11]));
+                } else {
+                    /* a large kick: the general scheme */
+                    r.gE = gEb;
+                    r.gI = gIb;
+                    advance(&k, &r, w, te, tg);
+                }
+                if (r.nomem)
+                    return ss_error_set(err, SS_ERR_NOMEM,
+                                        "cannot allocate the spike times");
+                t = tg;
+                w->v[it] = r.refr_end >= tg ? k.V_reset : r.v;
                 w->fmp[it] = r.vf;
                 w->gE[it] = r.gE;
                 w->gI[it] = r.gI;
+                it++;
+                continue;
             }
-            continue;
         }
         double tg = it < Lt ? (double)it * dt : INFINITY;
         double te = iE < nEv ? tE[iE] : INFINITY;
