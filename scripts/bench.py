@@ -41,6 +41,9 @@ CONFIGS = {
              "lif_cond, Exercise 1.2 (1 s, 80+20 inputs at 10 Hz)"),
     "bonus": ("model: lif_cond_stp\n", 20000, 60,
               "lif_cond_stp, bonus demo (1 s, 80+20 inputs at 15 Hz)"),
+    "ex12_exact": ("model: lif_cond\nfixed: {method: exact, events: continuous}\n",
+                   10000, 2000,
+                   "lif_cond, Exercise 1.2, method: exact (continuous events)"),
     "stp10": ("model: stp_train\nfixed: {rate: 10}\n", 2000000, 20000,
               "stp_train, 10 Hz"),
     "stp40": ("model: stp_train\nfixed: {rate: 40}\n", 2000000, 20000,
@@ -200,7 +203,7 @@ def main():
                  kern(body, n_fast)], reps)
             ref1 = run_sweep(binary, body, n_ref, 1, "reference", tmp)
             rss = peak_rss(binary, body, n_fast, tmp)
-            b = None if args.no_brian else brian(
+            b = None if args.no_brian or name == "ex12_exact" else brian(
                 name, {"ex12": 2000, "bonus": 200}.get(name, 100000))
             lif = name in ("ex12", "bonus")
             rows.append(dict(name=name, label=label, fast=fast1[0], fast2=fast2[0],
