@@ -45,7 +45,7 @@ FOREIGN = {
 MAX_LINES = 900
 ROOT_ENTRIES = {"CMakeLists.txt", "README.md", "src", "include", "sweeps",
                 "tests", "scripts", "docs", "python", "cmake", "man",
-                "completions", "packaging", "examples", "bench"}
+                "completions", "packaging", "examples"}
 
 include_re = re.compile(r'^\s*#\s*include\s+([<"])([^>"]+)[>"]', re.M)
 failures = []
