@@ -108,6 +108,10 @@ size_t ss_spec_derived_count(const ss_spec *spec);
 ss_param_id ss_spec_derived_param(const ss_spec *spec, size_t i);
 const char *ss_spec_derived_text(const ss_spec *spec, size_t i);
 
+/* varies[p] = whether parameter p changes across the grid: an axis member
+ * or a derived parameter; the others are the spec's fixed values. */
+void ss_spec_varies(const ss_spec *spec, bool varies[SS_PARAM_COUNT]);
+
 /* Whether the spec asks for metric id (default: all of the model's);
  * false for an id outside the table. */
 bool ss_spec_metric_selected(const ss_spec *spec, ss_metric_id id);

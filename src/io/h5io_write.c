@@ -300,15 +300,8 @@ static ss_status write_root_attributes(hid_t file, const ss_grid *grid,
              0);
     /* The parameters every trial shares, so the file says everything
      * `synsweep trial` needs to reproduce one. */
-    bool varies[SS_PARAM_COUNT] = {false};
-    for (size_t a = 0; a < ss_spec_axis_count(spec); a++) {
-        const ss_axis *ax = ss_spec_axis(spec, a);
-        for (size_t k = 0; k < ax->n_members; k++)
-            if (ax->members[k].param != SS_PARAM_COUNT)
-                varies[ax->members[k].param] = true;
-    }
-    for (size_t k = 0; k < ss_spec_derived_count(spec); k++)
-        varies[ss_spec_derived_param(spec, k)] = true;
+    bool varies[SS_PARAM_COUNT];
+    ss_spec_varies(spec, varies);
     const ss_params *fixed = ss_spec_fixed(spec);
     /* which attributes are parameters, and their units: "T: ms, dt: ms,
      * ..., input" (an attribute has no attributes of its own) */

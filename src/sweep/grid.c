@@ -26,15 +26,8 @@ struct ss_grid {
 static void key_prefix_init(const ss_spec *spec, ss_rng_point_hash *st)
 {
     const ss_model m = ss_spec_model(spec);
-    bool varies[SS_PARAM_COUNT] = {false};
-    for (size_t a = 0; a < ss_spec_axis_count(spec); a++) {
-        const ss_axis *ax = ss_spec_axis(spec, a);
-        for (size_t k = 0; k < ax->n_members; k++)
-            if (ax->members[k].param != SS_PARAM_COUNT)
-                varies[ax->members[k].param] = true;
-    }
-    for (size_t i = 0; i < ss_spec_derived_count(spec); i++)
-        varies[ss_spec_derived_param(spec, i)] = true;
+    bool varies[SS_PARAM_COUNT];
+    ss_spec_varies(spec, varies);
     double point[SS_PARAM_COUNT + 1];
     size_t n = ss_params_point(m, ss_spec_fixed(spec), point);
     size_t fixed = 1; /* the model */

@@ -557,6 +557,20 @@ ss_param_id ss_spec_derived_param(const ss_spec *spec, size_t i)
     return i < spec->n_derived ? spec->derived[i].param : SS_PARAM_COUNT;
 }
 
+void ss_spec_varies(const ss_spec *spec, bool varies[SS_PARAM_COUNT])
+{
+    for (size_t p = 0; p < SS_PARAM_COUNT; p++)
+        varies[p] = false;
+    for (size_t a = 0; a < spec->n_axes; a++) {
+        const ss_axis *ax = ss_spec_axis(spec, a);
+        for (size_t k = 0; k < ax->n_members; k++)
+            if (ax->members[k].param != SS_PARAM_COUNT)
+                varies[ax->members[k].param] = true;
+    }
+    for (size_t i = 0; i < spec->n_derived; i++)
+        varies[spec->derived[i].param] = true;
+}
+
 const char *ss_spec_derived_text(const ss_spec *spec, size_t i)
 {
     return i < spec->n_derived ? spec->derived[i].text : NULL;
