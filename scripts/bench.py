@@ -26,12 +26,13 @@ usage: bench.py SYNSWEEP [--quick] [--no-brian] [--repeats N]
 import argparse
 import json
 import os
-import platform
 import re
 import subprocess
 import sys
 import tempfile
 import time
+
+import machine  # scripts/machine.py
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -150,18 +151,6 @@ def interleaved(fs, repeats):
     return out
 
 
-def machine():
-    cpu = "?"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    flags = open("/proc/cpuinfo").read()
-    isa = "avx512" if " avx512dq" in flags else "avx2" if " avx2" in flags else "base"
-    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, lane kernels: {isa}"
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("synsweep")
@@ -212,7 +201,7 @@ def main():
                              multiple=(1e6 / fast1[0]) / floor_us if lif else None,
                              kmultiple=(1e6 / k[0]) / floor_kus if lif else None))
     fk = floor_k[1]
-    print(f"synsweep benchmark ({version}; {machine()})\n")
+    print(f"synsweep benchmark ({version}; {machine.describe()})\n")
     print(f"clock: {fk['clock_ghz']:.2f} GHz ({fk['clock']}: the rate of a chain "
           f"of dependent one-cycle additions, timed beside the kernels)\n")
     print(f"floor: {FLOOR[2]}: {floor_rate:,.0f} trials/s per core end to end "

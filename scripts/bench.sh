@@ -9,6 +9,5 @@ case " $* " in
 *" --no-brian "*) scripts/install-deps.sh ;;
 *) scripts/install-deps.sh python3-brian ;;
 esac
-cmake -S . -B build/bench -DCMAKE_BUILD_TYPE=Release -DSYNSWEEP_TESTS=OFF >/dev/null
-cmake --build build/bench -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
+scripts/build-release.sh build/bench
 exec /usr/bin/python3 scripts/bench.py build/bench/synsweep "$@"

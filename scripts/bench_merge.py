@@ -28,7 +28,6 @@ import argparse
 import datetime
 import glob
 import os
-import platform
 import re
 import statistics
 import subprocess
@@ -38,6 +37,8 @@ import threading
 import time
 
 import h5py
+
+import machine  # scripts/machine.py
 
 STP_SPEC = """name: bench_merge
 model: stp_train
@@ -152,16 +153,6 @@ def byte_equal(a, b):
     return names, differ
 
 
-def machine():
-    cpu = "?"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
-
-
 def med(xs):
     return statistics.median(xs)
 
@@ -261,7 +252,7 @@ def main():
         cost = cost_table(binary, args.repeat, scale, tmp)
     load_after = os.getloadavg()[0]
 
-    print(f"synsweep merge and run-cost benchmark ({version}; {machine()}; "
+    print(f"synsweep merge and run-cost benchmark ({version}; {machine.describe()}; "
           f"{datetime.date.today()})")
     print(f"Times are medians of {args.repeat} runs (merge, run cost) or of "
           f"the parts (part run); the machine may be shared, so they are "

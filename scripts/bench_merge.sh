@@ -9,6 +9,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-cmake -S . -B build/bench -DCMAKE_BUILD_TYPE=Release -DSYNSWEEP_TESTS=OFF >/dev/null
-cmake --build build/bench -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
+scripts/build-release.sh build/bench
 exec /usr/bin/python3 scripts/bench_merge.py build/bench/synsweep "$@"

@@ -13,9 +13,7 @@ trials=80000
 [ "${1:-}" = --quick ] && trials=8000
 
 scripts/install-deps.sh time   # /usr/bin/time: the processor time of every rank
-cmake -S . -B build/bench-mpi -DCMAKE_BUILD_TYPE=Release -DSYNSWEEP_TESTS=OFF \
-    -DSYNSWEEP_MPI=ON >/dev/null
-cmake --build build/bench-mpi -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
+scripts/build-release.sh build/bench-mpi -- -DSYNSWEEP_MPI=ON
 bin=$PWD/build/bench-mpi/synsweep
 cores=$(nproc)
 

@@ -14,8 +14,7 @@ cd "$(dirname "$0")/.."
 bin=${SYNSWEEP:-}
 if [[ -z $bin ]]; then
     scripts/install-deps.sh
-    cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DSYNSWEEP_TESTS=OFF >/dev/null
-    cmake --build build/release -j "$(nproc 2>/dev/null || echo 2)" --target synsweep >/dev/null
+    scripts/build-release.sh build/release
     bin=build/release/synsweep
 fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/synsweep-gallery.XXXXXX")
