@@ -9,12 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bin=${SYNSWEEP:-}
-if [[ -z $bin ]]; then
-    scripts/install-deps.sh
-    scripts/build-release.sh build/release
-    bin=build/release/synsweep
-fi
+bin=${SYNSWEEP:-build/release/synsweep}
+[[ -n ${SYNSWEEP:-} ]] || { scripts/install-deps.sh && scripts/build-release.sh build/release; }
 exec /usr/bin/python3 scripts/dt_convergence.py "$bin" \
     --spec sweeps/dt_convergence.yaml \
     --figure docs/figures/dt_convergence_study.png "$@"

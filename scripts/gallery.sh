@@ -11,12 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bin=${SYNSWEEP:-}
-if [[ -z $bin ]]; then
-    scripts/install-deps.sh
-    scripts/build-release.sh build/release
-    bin=build/release/synsweep
-fi
+bin=${SYNSWEEP:-build/release/synsweep}
+[[ -n ${SYNSWEEP:-} ]] || { scripts/install-deps.sh && scripts/build-release.sh build/release; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/synsweep-gallery.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 out=docs/figures
