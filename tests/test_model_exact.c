@@ -79,6 +79,47 @@ static void exact_dc_spikes_match_closed_form(void **state)
     ss__exact_free(&w);
 }
 
+/* A traced trial's spike times: the exact integrator's own (the closed
+ * form again, between grid points), Euler's the bins times dt. */
+static void traced_spike_times_are_the_kernels(void **state)
+{
+    (void)state;
+    ss_model_ws *ws = ss_model_ws_create();
+    assert_non_null(ws);
+    ss_rng_stream s;
+    ss_rng_stream_init(&s, 1, 0, 0);
+    for (int exact = 0; exact < 2; exact++) {
+        ss_params p;
+        lif_defaults(&p);
+        p.method = exact ? SS_METHOD_EXACT : SS_METHOD_EULER;
+        p.n_exc = p.n_inh = 0;
+        p.I_inj = 400.0;
+        ss_metrics m;
+        assert_int_equal(ss_model_run(SS_MODEL_LIF_COND, &p, &s, ws, &m, NULL),
+                         SS_OK);
+        size_t n, nb;
+        const double *t = ss_model_spike_times(ws, &n);
+        const size_t *bins = ss_model_spikes(ws, &nb);
+        assert_int_equal(n, nb);
+        assert_close((double)n, m.value[SS_MET_n_spikes], 0, 0);
+        assert_true(n > 10);
+        double v_inf = p.E_L + p.I_inj / p.g_L;
+        double want = p.tau_m * log((v_inf - p.V_init) / (v_inf - p.V_th));
+        double isi = p.tref + p.tau_m * log((v_inf - p.V_reset) /
+                                            (v_inf - p.V_th));
+        for (size_t k = 0; k < n; k++, want += isi) {
+            if (exact) { /* in the bin it falls in */
+                assert_close(t[k], want, 0, 1e-9);
+                assert_int_equal(bins[k], (size_t)(t[k] / p.dt));
+            } else { /* on the grid; the first within a few steps */
+                assert_true(t[k] == (double)bins[k] * p.dt);
+                assert_true(k > 0 || fabs(t[k] - want) < 0.5);
+            }
+        }
+    }
+    ss_model_ws_free(ws);
+}
+
 /* ---- an independent solution: RK4 with tiny steps --------------------- */
 
 typedef struct ref_run {
@@ -474,6 +515,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(exact_dc_spikes_match_closed_form),
+        cmocka_unit_test(traced_spike_times_are_the_kernels),
         cmocka_unit_test(exact_single_event_trace_matches_fine_rk4),
         cmocka_unit_test(events_depend_only_on_the_input),
         cmocka_unit_test(exact_counts_agree_across_dt),

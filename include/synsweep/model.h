@@ -129,5 +129,8 @@ const double *ss_model_trace(const ss_model_ws *ws, ss_trace t);
 /* Output spike bins of the last traced trial (spike time = bin * dt), *n
  * of them (0 for stp_train); owned by ws and valid as ss_model_trace. */
 const size_t *ss_model_spikes(const ss_model_ws *ws, size_t *n);
+/* The same spikes' times, ms: bin * dt for Euler, the crossing times the
+ * exact integrator found (between grid points) for `method: exact`. */
+const double *ss_model_spike_times(const ss_model_ws *ws, size_t *n);
 
 #endif

@@ -30,6 +30,7 @@ void ss_model_ws_free(ss_model_ws *ws)
     for (int k = 0; k < N_SCRATCH; k++)
         free(*scratch_slot(ws, k));
     free(ws->spikes);
+    free(ws->spike_t);
     ss__fast_free(ws->fast);
     ss__cont_free(ws->cont);
     free(ws);
@@ -54,6 +55,7 @@ static ss_status ws_reserve(ss_model_ws *ws, size_t Lt, ss_error *err)
         bad |= grow(&ws->trace[t], Lt);
     for (int k = 0; k < N_SCRATCH; k++)
         bad |= grow(scratch_slot(ws, k), Lt);
+    bad |= grow(&ws->spike_t, Lt);
     size_t *sp = realloc(ws->spikes, Lt * sizeof *sp);
     if (sp)
         ws->spikes = sp;
@@ -78,6 +80,12 @@ const size_t *ss_model_spikes(const ss_model_ws *ws, size_t *n)
 {
     *n = ws->n_spikes;
     return ws->spikes;
+}
+
+const double *ss_model_spike_times(const ss_model_ws *ws, size_t *n)
+{
+    *n = ws->n_spikes;
+    return ws->spike_t;
 }
 
 void ss_model_trial_stream(ss_model m, const ss_params *p, uint64_t seed,
@@ -261,6 +269,8 @@ static ss_status run_lif(ss_model m, const ss_params *p,
     membrane(p, gE, gI, I, Lt, false, v_fmp, NULL);
     size_t n = membrane(p, gE, gI, I, Lt, true, v, ws->spikes);
     ws->n_spikes = n;
+    for (size_t k = 0; k < n; k++)
+        ws->spike_t[k] = (double)ws->spikes[k] * p->dt;
     ws->made[SS_TRACE_V] = ws->made[SS_TRACE_FMP] = true;
     ws->made[SS_TRACE_GE] = ws->made[SS_TRACE_GI] = true;
     ws->made[SS_TRACE_I] = ws->made[SS_TRACE_TRAIN] = true;

@@ -249,6 +249,7 @@ static void exact_traces(const ss_params *p, const ss_events *ev,
         double b = xw->spike_t[i] / p->dt;
         ws->spikes[i < Lt ? i : Lt - 1] =
             b < (double)(Lt - 1) ? (size_t)b : Lt - 1;
+        ws->spike_t[i < Lt ? i : Lt - 1] = xw->spike_t[i];
     }
     if (ws->n_spikes > Lt)
         ws->n_spikes = Lt;

@@ -19,6 +19,7 @@ struct ss_model_ws {
     /* scratch: one synapse's train and state, the inhibitory counts */
     double *train, *syn_u, *syn_R, *syn_g, *counts_I;
     size_t *spikes;
+    double *spike_t; /* their times, ms */
     size_t n_spikes;
     struct ss_fast_scratch *fast; /* the fast kernels' own, made on use */
     struct ss_cont_scratch *cont; /* continuous events, exact: made on use */

@@ -63,7 +63,7 @@ ss_status ss_h5_write_trace(const char *path, bool force, const ss_grid *grid,
     ss_model m = ss_spec_model(spec);
     size_t Lt = ss_model_trace_length(ws);
     size_t n_spikes;
-    const size_t *bins = ss_model_spikes(ws, &n_spikes);
+    const double *spike_t = ss_model_spike_times(ws, &n_spikes);
     double *buf = malloc((Lt > n_spikes ? Lt : n_spikes + 1) * sizeof *buf);
     hid_t time = -1, spike = -1;
     int bad = buf == NULL;
@@ -97,11 +97,9 @@ ss_status ss_h5_write_trace(const char *path, bool force, const ss_grid *grid,
     }
     if (!bad && m != SS_MODEL_STP_TRAIN) {
         spike = ss__h5_index_dataset(file, "spike", n_spikes);
-        for (size_t k = 0; k < n_spikes; k++)
-            buf[k] = (double)bins[k] * p->dt;
         hid_t d = spike >= 0
                       ? ss__h5_dataset_1d(file, "spike_time", H5T_IEEE_F64LE,
-                                          H5T_NATIVE_DOUBLE, n_spikes, buf)
+                                          H5T_NATIVE_DOUBLE, n_spikes, spike_t)
                       : -1;
         bad = d < 0 || H5DSset_scale(spike, "spike") < 0 ||
               H5DSattach_scale(d, spike, 0) < 0 ||

@@ -176,7 +176,7 @@ class DtConvergence(unittest.TestCase):
             self.assertGreaterEqual(same, 0.98, f"inh_rate index {i}")
             self.assertGreater(n[i].mean(), 1.0)  # spikes to compare
 
-    def test_trace_holds_the_trial_and_exact_times_keep_their_bins(self):
+    def test_trace_holds_the_trial_and_exact_times_do_not_depend_on_dt(self):
         with h5py.File(self.small, "r") as f:
             small = f["n_spikes"][...]  # inh_rate, method, dt, repeat
             methods, sdts = words(f, "method"), list(f["dt"][...])
@@ -197,7 +197,7 @@ class DtConvergence(unittest.TestCase):
             dts = list(f["dt"][...])
             eis = list(f["inh_rate"][...])
         for r in (0, 7):
-            bins = {}
+            times = {}
             for j, dt in enumerate(dts):
                 subprocess.run([BIN, "trace", self.exact_spec, "--at",
                                 f"inh_rate={eis[0]}", "--at", f"dt={dt}",
@@ -206,15 +206,19 @@ class DtConvergence(unittest.TestCase):
                 with h5py.File(out, "r") as f:
                     t = f["spike_time"][...]
                 self.assertEqual(len(t), counts[0, 0, j, r], (dt, r))
-                bins[dt] = np.round(t / dt).astype(np.int64)
+                times[dt] = t
+                # the crossings themselves, not their bins: off the grid
+                self.assertTrue(np.all(np.abs(t / dt - np.round(t / dt))
+                                       > 1e-9), (dt, r))
             fine = min(dts)
             for dt in dts:
-                if len(bins[dt]) != len(bins[fine]):
+                if len(times[dt]) != len(times[fine]):
                     continue  # the rare trial whose count differs
-                k = int(round(dt / fine))
-                np.testing.assert_array_equal(bins[dt], bins[fine] // k,
-                                              err_msg=f"dt {dt}, repeat {r}")
-
+                # the same inputs, the same continuous solution: the same
+                # times whatever the grid
+                np.testing.assert_allclose(times[dt], times[fine], rtol=0,
+                                           atol=1e-6,
+                                           err_msg=f"dt {dt}, repeat {r}")
 
 if __name__ == "__main__":
     BIN = os.path.abspath(sys.argv.pop(1))
