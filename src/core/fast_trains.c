@@ -139,21 +139,9 @@ ss_status ss__pop_law_set(pop_law *w, unsigned n, double p, ss_error *err)
     return SS_OK;
 }
 
-/* The count of a non-empty bin from frac X: the smallest k with
- * frac >= t_k (t decreasing, t_K = 0). */
 static inline unsigned pop_count(const pop_law *w, double frac)
 {
-    if (frac >= w->t[1])
-        return 1;
-    size_t lo = 2, hi = w->K; /* the answer is in [lo, hi] */
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (frac >= w->t[mid])
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return (unsigned)lo;
+    return ss__pop_count(w->t, w->K, frac);
 }
 
 void ss__pop_gaps_init(pop_gaps *g, const pop_law *law,
@@ -171,6 +159,18 @@ void ss__pop_gaps_init(pop_gaps *g, const pop_law *law,
     g->next = POP_WORDS;
 }
 
+/* Vectors to draw for the bins left: the mean count of non-empty bins
+ * left and a standard deviation more, up to POP_VECS (when short, the
+ * next call draws the rest: the words come in the same order whatever
+ * the split, vector after vector). */
+static size_t pop_vectors(const pop_gaps *g)
+{
+    double need = (double)(g->Lt - g->bin) * g->law->busy;
+    need += sqrt(need) + 1.0;
+    return need < (double)(POP_VECS * 4 * L) ? (size_t)(need / (4 * L)) + 1
+                                              : POP_VECS;
+}
+
 size_t ss__pop_gaps_batch(pop_gaps *g, uint32_t *bin, uint32_t *count)
 {
     const pop_law *w = g->law;
@@ -185,16 +185,9 @@ size_t ss__pop_gaps_batch(pop_gaps *g, uint32_t *bin, uint32_t *count)
         }
         return n;
     }
-    /* blocks block .. block + POP_VECS L - 1; their words in the order
-     * the lanes give them (each an independent uniform all the same) */
-    /* as many vectors as the bins left are likely to need (3 standard
-     * deviations more), up to POP_VECS: the words come in the same order
-     * whatever the split, vector after vector */
-    double need = (double)(Lt - g->bin) * w->busy;
-    need += 3.0 * sqrt(need) + 1.0;
-    size_t nvec = need < (double)(POP_VECS * 4 * L)
-                      ? (size_t)(need / (4 * L)) + 1
-                      : POP_VECS;
+    /* blocks block .. block + nvec L - 1; their words in the order the
+     * lanes give them (each an independent uniform all the same) */
+    size_t nvec = pop_vectors(g);
     uint64_t words[POP_WORDS];
     g->k->philox(g->s->key, g->s->repeat, g->subs, g->block, L, 1, nvec,
                  words);
@@ -221,6 +214,33 @@ size_t ss__pop_gaps_batch(pop_gaps *g, uint32_t *bin, uint32_t *count)
     }
     g->bin = b;
     return n;
+}
+
+void ss__pop_gaps_fill(pop_gaps *g, double *in)
+{
+    const pop_law *w = g->law;
+    if (w->never)
+        return;
+    if (w->every) {
+        for (int64_t b = 0; b < g->Lt; b++)
+            in[(size_t)b * L] = (double)w->n;
+        g->bin = g->Lt;
+        return;
+    }
+    ss__pop_lanes a = {.x = g->x, .bin = g->bin, .Lt = g->Lt, .t = w->t,
+                       .K = w->K, .in = in};
+    uint64_t words[POP_WORDS];
+    while (a.bin < a.Lt) {
+        g->bin = a.bin;
+        size_t nvec = pop_vectors(g);
+        g->k->philox(g->s->key, g->s->repeat, g->subs, g->block, L, 1, nvec,
+                     words);
+        g->k->gaps(words, nvec * 4 * L, w->scale, g->x);
+        g->block += nvec * L;
+        a.n = nvec * 4 * L;
+        g->k->pop(&a);
+    }
+    g->bin = a.bin;
 }
 
 /* ---- STP trains: their first draws in lanes ----------------------------- */

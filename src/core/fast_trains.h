@@ -160,6 +160,11 @@ void ss__pop_gaps_init(pop_gaps *g, const pop_law *law,
  * no more) into bin[] and their counts into count[]; returns how many. */
 size_t ss__pop_gaps_batch(pop_gaps *g, uint32_t *bin, uint32_t *count);
 
+/* All the non-empty bins of g at once, bin b's count stored into
+ * in[b L] (in a lane of the per-bin inputs, zero where no bin is): the
+ * bins and counts of ss__pop_gaps_batch, with the lanes' pop kernel. */
+void ss__pop_gaps_fill(pop_gaps *g, double *in);
+
 /* ---- STP trains: their first draws in lanes ----------------------------- */
 
 #define STP_MAX_BLOCKS MAX_VECS

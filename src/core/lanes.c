@@ -469,3 +469,45 @@ void SS_CAT(ss__stp_lanes_, SS_VARIANT)(const ss__stp_lanes *a)
         last = (b & active) | (last & ~active);
     }
 }
+
+void SS_CAT(ss__pop_lanes_, SS_VARIANT)(ss__pop_lanes *a)
+{
+    _Static_assert(L == 8, "the prefix sum below is written for 8 lanes");
+    const vd end = vsplat((double)a->Lt), t1 = vsplat(a->t[1]);
+    const vl zero = {0}, Lt = zero + a->Lt;
+    const double *t = a->t;
+    const size_t K = a->K;
+    double *in = a->in;
+    int64_t b = a->bin;
+    for (size_t i = 0; i < a->n; i += L) {
+        vd x = vload(a->x + i);
+        /* X >= Lt is past the end from any bin >= -1: Lt is as good, and
+         * converts */
+        x = vselect(x < end, x, end);
+        vl whole = __builtin_convertvector(x, vl); /* x >= 0: floor */
+        vl s = whole + 1;
+        s += __builtin_shuffle(s, zero, (vl){8, 0, 1, 2, 3, 4, 5, 6});
+        s += __builtin_shuffle(s, zero, (vl){8, 8, 0, 1, 2, 3, 4, 5});
+        s += __builtin_shuffle(s, zero, (vl){8, 8, 8, 8, 0, 1, 2, 3});
+        vl bins = s + b;
+        vd frac = x - __builtin_convertvector(whole, vd);
+        unsigned valid = mask_bits(bins < Lt); /* a prefix of the lanes */
+        unsigned ones = mask_bits(frac >= t1);
+        long long bb[L];
+        double ff[L];
+        memcpy(bb, &bins, sizeof bb);
+        memcpy(ff, &frac, sizeof ff);
+        for (unsigned v = valid; v; v &= v - 1) {
+            unsigned l = (unsigned)__builtin_ctz(v);
+            in[(size_t)bb[l] * L] = (ones >> l & 1)
+                                        ? 1.0
+                                        : (double)ss__pop_count(t, K, ff[l]);
+        }
+        if (valid != (1u << L) - 1) {
+            b = a->Lt;
+            break;
+        }
+        b = bb[L - 1];
+    }
+    a->bin = b;
+}

@@ -90,6 +90,7 @@ SS_LANE_VARIANT(avx512)
 
 /* The input generators of lanes.c (declared at the end of this file). */
 struct ss__stp_lanes;
+struct ss__pop_lanes;
 #define SS_PHILOX_ARGS                                                      \
     const uint64_t key[2], uint64_t repeat, const uint64_t *sub,             \
         uint64_t b0, uint64_t dv, uint64_t di, size_t nvec, uint64_t *out
@@ -102,6 +103,7 @@ typedef struct ss__lane_set {
     void (*philox)(SS_PHILOX_ARGS);
     void (*gaps)(SS_GAPS_ARGS);
     void (*stp)(const struct ss__stp_lanes *a);
+    void (*pop)(struct ss__pop_lanes *a);
 } ss__lane_set;
 
 /* The widest set the processor runs. */
@@ -158,5 +160,45 @@ typedef struct ss__stp_lanes {
 void ss__stp_lanes_base(const ss__stp_lanes *a);
 void ss__stp_lanes_avx2(const ss__stp_lanes *a);
 void ss__stp_lanes_avx512(const ss__stp_lanes *a);
+
+/* The count of a static population's non-empty bin from frac X (see
+ * pop_law in fast_trains.h): the smallest k >= 1 with frac >= t[k], t
+ * decreasing, t[K] = 0. */
+static inline unsigned ss__pop_count(const double *t, size_t K, double frac)
+{
+    if (frac >= t[1])
+        return 1;
+    size_t lo = 2, hi = K; /* the answer is in [lo, hi] */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (frac >= t[mid])
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return (unsigned)lo;
+}
+
+/* A static population's non-empty bins from its scaled draws X (x[0..n),
+ * n a multiple of L, in the order of its sequence), as pop_gaps reads
+ * them: from bin on, each draw's bin is bin + 1 + floor(X) and its count
+ * ss__pop_count(frac X), stored into in[b L] (a lane of the per-bin
+ * inputs); bin is left at the last bin stored, or at Lt once a bin
+ * reaches Lt (the draws after that are not read). The bins of L draws are
+ * found at once (a prefix sum across the lanes); only the integers and
+ * exact differences of the scalar steps are computed, so every variant
+ * gives the scalar steps' bins and counts. */
+typedef struct ss__pop_lanes {
+    const double *x;
+    size_t n;
+    int64_t bin, Lt;
+    const double *t; /* the law's t[1..K] */
+    size_t K;
+    double *in;
+} ss__pop_lanes;
+
+void ss__pop_lanes_base(ss__pop_lanes *a);
+void ss__pop_lanes_avx2(ss__pop_lanes *a);
+void ss__pop_lanes_avx512(ss__pop_lanes *a);
 
 #endif

@@ -148,10 +148,7 @@ static void static_superposed(double *in, size_t lane, size_t Lt,
 {
     pop_gaps g;
     ss__pop_gaps_init(&g, law, s, sub, Lt, k);
-    uint32_t bin[POP_WORDS], count[POP_WORDS];
-    for (size_t n; (n = ss__pop_gaps_batch(&g, bin, count)) > 0;)
-        for (size_t i = 0; i < n; i++)
-            in[(size_t)bin[i] * L + lane] = (double)count[i];
+    ss__pop_gaps_fill(&g, in + lane);
 }
 
 /* Frees the 2 L laws of a workspace (NULL is fine). */
@@ -310,7 +307,7 @@ const ss__lane_set *ss__lane_kernels(void)
 {
 #define SS_LANE_SET(v)                                                       \
     {ss__membrane_##v, ss__log_lanes_##v, ss__philox_lanes_##v,              \
-     ss__gaps_lanes_##v, ss__stp_lanes_##v}
+     ss__gaps_lanes_##v, ss__stp_lanes_##v, ss__pop_lanes_##v}
     static const ss__lane_set base = SS_LANE_SET(base);
 #if defined(__x86_64__) && defined(__GNUC__)
     static const ss__lane_set avx2 = SS_LANE_SET(avx2),
