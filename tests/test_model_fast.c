@@ -377,7 +377,8 @@ static void fast_runs_leave_the_reference_traces_alone(void **state)
     (ss__lane_set)                                                           \
     {                                                                        \
         ss__membrane_##v, ss__log_lanes_##v, ss__philox_lanes_##v,           \
-            ss__gaps_lanes_##v, ss__stp_lanes_##v, ss__pop_lanes_##v         \
+            ss__gaps_lanes_##v, ss__stp_lanes_##v, ss__pop_lanes_##v,        \
+            ss__train_lanes_##v                                              \
     }
 
 /* The lane kernel variants this processor runs, into sets[0..3). */

@@ -511,3 +511,30 @@ void SS_CAT(ss__pop_lanes_, SS_VARIANT)(ss__pop_lanes *a)
     }
     a->bin = b;
 }
+
+void SS_CAT(ss__train_lanes_, SS_VARIANT)(ss__train_lanes *a)
+{
+    const vd end = vsplat((double)a->Lt);
+    const vl Lt = (vl){0} + a->Lt;
+    vl b = (vl){0} - 1, n = {0}, done = {0};
+    a->zero = 0;
+    for (size_t m = 0; m < a->nw; m++) {
+        vd x = vload(a->x + m * L);
+        /* X >= Lt is past the end from any bin >= -1: Lt is as good, and
+         * converts */
+        x = vselect(x < end, x, end);
+        vl nb = b + 1 + __builtin_convertvector(x, vl); /* x >= 0: floor */
+        if (m == 0 && mask_bits(nb == 0)) {
+            a->zero = 1;
+            return;
+        }
+        done |= nb >= Lt; /* an ended train stays so */
+        b = (vl)vselect(done, (vd)Lt, (vd)nb);
+        n -= ~done; /* + 1 where not done */
+        memcpy(a->bins + m * L, &b, sizeof b);
+        if (mask_bits(done) == (1u << L) - 1)
+            break;
+    }
+    memcpy(a->n, &n, sizeof n);
+    memcpy(a->last, &b, sizeof b);
+}

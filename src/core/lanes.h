@@ -91,6 +91,7 @@ SS_LANE_VARIANT(avx512)
 /* The input generators of lanes.c (declared at the end of this file). */
 struct ss__stp_lanes;
 struct ss__pop_lanes;
+struct ss__train_lanes;
 #define SS_PHILOX_ARGS                                                      \
     const uint64_t key[2], uint64_t repeat, const uint64_t *sub,             \
         uint64_t b0, uint64_t dv, uint64_t di, size_t nvec, uint64_t *out
@@ -104,6 +105,7 @@ typedef struct ss__lane_set {
     void (*gaps)(SS_GAPS_ARGS);
     void (*stp)(const struct ss__stp_lanes *a);
     void (*pop)(struct ss__pop_lanes *a);
+    void (*trains)(struct ss__train_lanes *a);
 } ss__lane_set;
 
 /* The widest set the processor runs. */
@@ -198,7 +200,29 @@ typedef struct ss__pop_lanes {
 } ss__pop_lanes;
 
 void ss__pop_lanes_base(ss__pop_lanes *a);
+void ss__train_lanes_base(struct ss__train_lanes *a);
+void ss__train_lanes_avx2(struct ss__train_lanes *a);
+void ss__train_lanes_avx512(struct ss__train_lanes *a);
 void ss__pop_lanes_avx2(ss__pop_lanes *a);
 void ss__pop_lanes_avx512(ss__pop_lanes *a);
+
+/* The spike bins of L trains side by side from their first draws: lane
+ * i's scaled draw m (log U / log(1 - p), as the gaps read it) at x[m L +
+ * i], m < nw; its spikes bin + 1 + floor(X) from bin = -1 on, the gaps'
+ * steps (fast_trains.h: gaps_next), spike k at bins[k L + i] while below
+ * Lt. Out: n[i] spikes; last[i] the last bin, or Lt when lane i's train
+ * has ended (then the draws after the one that ended it are not read),
+ * its draws all read otherwise. zero is set, and nothing else, when a
+ * lane's first spike is at bin 0 (which the kernels skip: the caller then
+ * reads those trains one at a time). Integer steps and exact conversions
+ * only: every variant gives the scalar steps' bins. */
+typedef struct ss__train_lanes {
+    const double *x;
+    size_t nw;
+    int64_t Lt;
+    int64_t *bins;
+    int64_t n[L], last[L];
+    int zero;
+} ss__train_lanes;
 
 #endif

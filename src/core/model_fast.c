@@ -222,7 +222,8 @@ static ss_status stp_room(struct ss_fast_scratch *f, size_t k,
  * registers (gaps_next's steps), the rest through source_next. */
 static ss_status stp_gather(struct ss_fast_scratch *f, stp_group *g,
                             train_source *t, size_t Lt, const double *in,
-                            size_t lane, ss_error *err)
+                            size_t lane, const ss__train_lanes *pre,
+                            ss_error *err)
 {
     const size_t i = g->m;
     size_t k = 0;
@@ -230,7 +231,13 @@ static ss_status stp_gather(struct ss_fast_scratch *f, stp_group *g,
     if (st != SS_OK)
         return st;
     int64_t *bins = f->grp_bins;
-    if (t->from == FROM_GAPS && !t->g.never && t->g.xs != t->g.x) {
+    if (pre && t->from == FROM_GAPS && !t->g.never) {
+        /* the preloaded draws' spikes are in lane i already */
+        gaps *q = &t->g;
+        k = (size_t)pre->n[i];
+        q->bin = pre->last[i];
+        q->next = q->avail;
+    } else if (t->from == FROM_GAPS && !t->g.never && t->g.xs != t->g.x) {
         gaps *q = &t->g;
         const int64_t end = q->Lt;
         const double last = (double)end;
@@ -307,7 +314,8 @@ const ss__lane_set *ss__lane_kernels(void)
 {
 #define SS_LANE_SET(v)                                                       \
     {ss__membrane_##v, ss__log_lanes_##v, ss__philox_lanes_##v,              \
-     ss__gaps_lanes_##v, ss__stp_lanes_##v, ss__pop_lanes_##v}
+     ss__gaps_lanes_##v, ss__stp_lanes_##v, ss__pop_lanes_##v, \
+     ss__train_lanes_##v}
     static const ss__lane_set base = SS_LANE_SET(base);
 #if defined(__x86_64__) && defined(__GNUC__)
     static const ss__lane_set avx2 = SS_LANE_SET(avx2),
@@ -441,6 +449,8 @@ static ss_status run_lif(ss_model m, size_t n, const ss_params *p,
         uint64_t words[L * 4 * STP_MAX_BLOCKS];
         double x_ahead[L * 4 * STP_MAX_BLOCKS];
         stp_group group = {0};
+        ss__train_lanes ahead_trains;
+        const ss__train_lanes *pre = NULL;
         for (size_t j = 0; j < trains && !counts; j++) {
             const bool exc = j < (size_t)q->n_exc;
             const size_t jj = exc ? j : j - (size_t)q->n_exc;
@@ -454,6 +464,19 @@ static ss_status run_lif(ss_model m, size_t n, const ss_params *p,
                 }
                 ss__stp_draw_ahead(f->lanes, &s[l], sub, B,
                                    exc ? scale_E : scale_I, words, x_ahead);
+                /* their spikes, the group's lanes at once (into the
+                 * group's rows: the group is empty here) */
+                pre = NULL;
+                if ((exc ? q->exc_rate : q->inh_rate) > 0) {
+                    if ((st = stp_room(f, 4 * B, err)) != SS_OK)
+                        return st;
+                    ahead_trains.x = x_ahead;
+                    ahead_trains.nw = 4 * B;
+                    ahead_trains.Lt = (int64_t)Lt;
+                    ahead_trains.bins = f->grp_bins;
+                    f->lanes->trains(&ahead_trains);
+                    pre = ahead_trains.zero ? NULL : &ahead_trains;
+                }
             }
             train_source t;
             if (given)
@@ -471,7 +494,8 @@ static ss_status run_lif(ss_model m, size_t n, const ss_params *p,
                 static_population(in, l, Lt, &t);
                 continue;
             }
-            st = stp_gather(f, &group, &t, Lt, in, l, err);
+            st = stp_gather(f, &group, &t, Lt, in, l, ahead ? pre : NULL,
+                            err);
             if (st != SS_OK)
                 return st;
             if (group.m < L && jj + 1 < n_pop)
