@@ -5,8 +5,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <Random123/philox.h>
+
 #include "rng_internal.h"
 #include "synsweep/input.h"
+
+/* ---- the fast kernels' draws ------------------------------------------ */
+
+uint64_t ss__fast_key(const ss_rng_stream *s)
+{
+    const uint64_t ctr[4] = {0, 0, s->repeat, SS__FAST_KEY_TAG};
+    uint64_t out[4];
+    ss__rng_philox4x64(ctr, s->key, out);
+    return out[0];
+}
+
+void ss__fast_block(uint64_t key, uint64_t sub, uint64_t b, uint64_t out[4])
+{
+    philox4x32_key_t k = {{(uint32_t)key, (uint32_t)(key >> 32)}};
+    for (uint64_t h = 0; h < 2; h++) {
+        uint64_t c = 2 * b + h;
+        philox4x32_ctr_t x = {{(uint32_t)c, (uint32_t)(c >> 32),
+                               (uint32_t)sub, (uint32_t)(sub >> 32)}};
+        philox4x32_ctr_t r = philox4x32(x, k);
+        out[2 * h] = (uint64_t)r.v[0] | (uint64_t)r.v[1] << 32;
+        out[2 * h + 1] = (uint64_t)r.v[2] | (uint64_t)r.v[3] << 32;
+    }
+}
 
 /* ---- one train as gaps ------------------------------------------------ */
 
@@ -25,12 +50,17 @@ double ss__gap_scale(double p)
     return p >= 1.0 ? 0.0 : p > 0 ? 1.0 / log1m(p) : 0.0;
 }
 
-static void gaps_init(gaps *g, const ss_rng_stream *s, uint64_t substream,
-                      double p, double scale, size_t Lt,
+static void gaps_init(gaps *g, const ss_rng_stream *s,
+                      const uint64_t *fast_key, uint64_t substream, double p,
+                      double scale, size_t Lt,
                       void (*log_lanes)(const double *x, double *out))
 {
     g->log_lanes = log_lanes;
-    ss_rng_seq_init(&g->q, s, substream);
+    g->fast = fast_key != NULL;
+    if (g->fast)
+        g->f = (fast_seq){.key = *fast_key, .sub = substream};
+    else
+        ss_rng_seq_init(&g->q, s, substream);
     g->never = !(p > 0);
     g->inv_log_q = scale;
     g->bin = -1;
@@ -43,8 +73,9 @@ static void gaps_init(gaps *g, const ss_rng_stream *s, uint64_t substream,
 void ss__gaps_refill(gaps *g)
 {
     double u[L];
-    for (size_t l = 0; l < L; l++)
-        u[l] = 1.0 - ss_rng_uniform(&g->q); /* (0, 1] */
+    for (size_t l = 0; l < L; l++) /* (0, 1] */
+        u[l] = 1.0 - (g->fast ? ss__rng_u01(fast_seq_next(&g->f))
+                              : ss_rng_uniform(&g->q));
     g->log_lanes(u, g->x);
     for (size_t l = 0; l < L; l++)
         g->x[l] *= g->inv_log_q; /* >= 0 */
@@ -55,8 +86,9 @@ void ss__gaps_refill(gaps *g)
 }
 
 void ss__source_init(train_source *t, const ss_rng_stream *s,
-                     uint64_t substream, int kind, double rate, double dt,
-                     double scale, size_t Lt, const ss__lane_set *kernels)
+                     const uint64_t *fast_key, uint64_t substream, int kind,
+                     double rate, double dt, double scale, size_t Lt,
+                     const ss__lane_set *kernels)
 {
     t->Lt = (int64_t)Lt;
     if (kind == SS_INPUT_REGULAR) {
@@ -65,8 +97,8 @@ void ss__source_init(train_source *t, const ss_rng_stream *s,
         t->bin = -t->period;
     } else {
         t->from = FROM_GAPS;
-        gaps_init(&t->g, s, substream, rate * (dt / 1000.), scale, Lt,
-                  kernels->log);
+        gaps_init(&t->g, s, fast_key, substream, rate * (dt / 1000.), scale,
+                  Lt, kernels->log);
     }
 }
 
@@ -144,12 +176,11 @@ static inline unsigned pop_count(const pop_law *w, double frac)
     return ss__pop_count(w->t, w->K, frac);
 }
 
-void ss__pop_gaps_init(pop_gaps *g, const pop_law *law,
-                       const ss_rng_stream *s, uint64_t sub, size_t Lt,
-                       const ss__lane_set *k)
+void ss__pop_gaps_init(pop_gaps *g, const pop_law *law, uint64_t key,
+                       uint64_t sub, size_t Lt, const ss__lane_set *k)
 {
     g->law = law;
-    g->s = s;
+    g->key = key;
     g->k = k;
     for (size_t i = 0; i < L; i++)
         g->subs[i] = sub;
@@ -189,7 +220,7 @@ size_t ss__pop_gaps_batch(pop_gaps *g, uint32_t *bin, uint32_t *count)
      * lanes give them (each an independent uniform all the same) */
     size_t nvec = pop_vectors(g);
     uint64_t words[POP_WORDS];
-    g->k->philox(g->s->key, g->s->repeat, g->subs, g->block, L, 1, nvec,
+    g->k->philox(g->key, g->subs, g->block, L, 1, nvec,
                  words);
     g->k->gaps(words, nvec * 4 * L, w->scale, g->x);
     g->block += nvec * L;
@@ -233,7 +264,7 @@ void ss__pop_gaps_fill(pop_gaps *g, double *in)
     while (a.bin < a.Lt) {
         g->bin = a.bin;
         size_t nvec = pop_vectors(g);
-        g->k->philox(g->s->key, g->s->repeat, g->subs, g->block, L, 1, nvec,
+        g->k->philox(g->key, g->subs, g->block, L, 1, nvec,
                      words);
         g->k->gaps(words, nvec * 4 * L, w->scale, g->x);
         g->block += nvec * L;
@@ -261,11 +292,11 @@ size_t ss__stp_blocks(double p, size_t Lt)
 /* The first 4 B words of the trains of substreams sub[0..L), scaled
  * logs: train i's word m at x[m L + i]. One call of the lanes' Philox
  * instead of B L of the scalar one. */
-void ss__stp_draw_ahead(const ss__lane_set *k, const ss_rng_stream *s,
+void ss__stp_draw_ahead(const ss__lane_set *k, uint64_t key,
                         const uint64_t sub[L], size_t B, double scale,
                         uint64_t *words, double *x)
 {
-    k->philox(s->key, s->repeat, sub, 0, 1, 0, B, words);
+    k->philox(key, sub, 0, 1, 0, B, words);
     k->gaps(words, L * 4 * B, scale, x);
 }
 
@@ -334,7 +365,8 @@ static ss_status draw_population(ss__train_buf *buf, size_t first, size_t n,
         ss_rng_seq pick;
         ss_rng_seq_init(&pick, s, pick_sub);
         pop_gaps g;
-        ss__pop_gaps_init(&g, &law, s, sub, Lt, ss__lane_kernels());
+        ss__pop_gaps_init(&g, &law, ss__fast_key(s), sub, Lt,
+                          ss__lane_kernels());
         uint32_t bins[POP_WORDS], counts[POP_WORDS];
         size_t nb;
         while (st == SS_OK && (nb = ss__pop_gaps_batch(&g, bins, counts)) > 0) {
@@ -418,12 +450,14 @@ ss_status ss__draw_trains(ss_model m, const ss_params *p,
         buf->offset[trains] = n;
         return st;
     }
+    /* lif_cond_stp's trains are the fast draws, stp_train's the stream's */
+    const uint64_t key = ss__fast_key(s);
     for (size_t j = 0; j < trains; j++) {
         bool exc = j < buf->n_exc;
         size_t jj = exc ? j : j - buf->n_exc;
         double rate = one ? p->rate : exc ? p->exc_rate : p->inh_rate;
         train_source t;
-        ss__source_init(&t, s,
+        ss__source_init(&t, s, one ? NULL : &key,
                         exc ? SS_SUBSTREAM_EXC(jj) : SS_SUBSTREAM_INH(jj),
                         (int)p->input, rate, p->dt,
                         ss__gap_scale(rate * (p->dt / 1000.)), Lt,

@@ -336,49 +336,57 @@ mulhilo(vu a, uint64_t b, vu *hi, vu *lo)
     *lo = (u << 32) | (ll & m);
 }
 
-/* Random123's philox4x64 (10 rounds) in the lanes: its round is
- * (hi1 ^ c1 ^ k0, lo1, hi0 ^ c3 ^ k1, lo0) with (hi0, lo0) = M0 c0 and
- * (hi1, lo1) = M1 c2, the key bumped by the Weyl constants between
- * rounds. NV vectors at once: one vector's rounds are a chain of
- * multiply latencies, so several interleave to keep the multiplier busy. */
+/* Random123's philox4x32 (10 rounds) in the lanes, a 32-bit word in each
+ * 64-bit lane: its round is (hi1 ^ c1 ^ k0, lo1, hi0 ^ c3 ^ k1, lo0) with
+ * (hi0, lo0) = M0 c0 and (hi1, lo1) = M1 c2, the key bumped by the Weyl
+ * constants between rounds. Only the low 32 bits of a lane are the word:
+ * the multiply reads nothing else, and the xors and the products' high
+ * halves carry nothing from above, so the high bits are left as they fall
+ * and cleared once at the end. Lane i of vector v is the pair of blocks
+ * 2 c, 2 c + 1 for c = block + v dv (fast_trains.h: ss__fast_block). NV
+ * vectors at once: one vector's rounds are a chain of multiply latencies,
+ * so several interleave to keep the multiplier busy. */
 static inline __attribute__((always_inline)) void
-philox_vectors(const uint64_t key[2], uint64_t repeat, vu sub, vu block,
-               uint64_t dv, uint64_t *out, const int NV)
+philox_vectors(uint32_t rk[10][2], vu sub, vu block, uint64_t dv,
+               uint64_t *out, const int NV)
 {
-    vu c0[4], c1[4], c2[4], c3[4], k0[4], k1[4];
-    for (int v = 0; v < NV; v++) {
-        c0[v] = block + (uint64_t)v * dv;
-        c1[v] = sub;
-        c2[v] = (vu){0} + repeat;
-        c3[v] = (vu){0};
-        k0[v] = (vu){0} + key[0];
-        k1[v] = (vu){0} + key[1];
+    const vu m = (vu){0} + 0xffffffffULL;
+    const vu M0 = (vu){0} + 0xD2511F53ULL, M1 = (vu){0} + 0xCD9E8D57ULL;
+    vu c0[8], c1[8], c2[8], c3[8];
+    for (int v = 0; v < 2 * NV; v++) {
+        vu c = 2 * (block + (uint64_t)(v >> 1) * dv) + (uint64_t)(v & 1);
+        c0[v] = c;
+        c1[v] = c >> 32;
+        c2[v] = sub;
+        c3[v] = sub >> 32;
     }
     for (int r = 0; r < 10; r++) {
-        for (int v = 0; v < NV; v++) {
-            if (r > 0) {
-                k0[v] += 0x9E3779B97F4A7C15ULL;
-                k1[v] += 0xBB67AE8584CAA73BULL;
-            }
-            vu hi0, lo0, hi1, lo1;
-            mulhilo(c0[v], 0xD2E7470EE14C6C93ULL, &hi0, &lo0);
-            mulhilo(c2[v], 0xCA5A826395121157ULL, &hi1, &lo1);
-            c0[v] = hi1 ^ c1[v] ^ k0[v];
-            c1[v] = lo1;
-            c2[v] = hi0 ^ c3[v] ^ k1[v];
-            c3[v] = lo0;
+        const vu k0 = (vu){0} + rk[r][0], k1 = (vu){0} + rk[r][1];
+        for (int v = 0; v < 2 * NV; v++) {
+            vu p0 = mul32(c0[v], M0), p1 = mul32(c2[v], M1);
+            c0[v] = (p1 >> 32) ^ c1[v] ^ k0;
+            c1[v] = p1;
+            c2[v] = (p0 >> 32) ^ c3[v] ^ k1;
+            c3[v] = p0;
         }
     }
-    for (int v = 0; v < NV; v++) {
-        memcpy(out + (4 * v + 0) * L, &c0[v], sizeof c0[v]);
-        memcpy(out + (4 * v + 1) * L, &c1[v], sizeof c1[v]);
-        memcpy(out + (4 * v + 2) * L, &c2[v], sizeof c2[v]);
-        memcpy(out + (4 * v + 3) * L, &c3[v], sizeof c3[v]);
+    for (int v = 0; v < 2 * NV; v++) {
+        vu w0 = (c0[v] & m) | (c1[v] << 32), w1 = (c2[v] & m) | (c3[v] << 32);
+        memcpy(out + (2 * v + 0) * L, &w0, sizeof w0);
+        memcpy(out + (2 * v + 1) * L, &w1, sizeof w1);
     }
 }
 
 void SS_CAT(ss__philox_lanes_, SS_VARIANT)(SS_PHILOX_ARGS)
 {
+    uint32_t rk[10][2];
+    uint32_t k0 = (uint32_t)key, k1 = (uint32_t)(key >> 32);
+    for (int r = 0; r < 10; r++) {
+        rk[r][0] = k0;
+        rk[r][1] = k1;
+        k0 += 0x9E3779B9U;
+        k1 += 0xBB67AE85U;
+    }
     vu lane = {0};
     for (unsigned i = 0; i < L; i++)
         lane[i] = i;
@@ -386,9 +394,9 @@ void SS_CAT(ss__philox_lanes_, SS_VARIANT)(SS_PHILOX_ARGS)
     vu block = (vu){0} + b0 + lane * di;
     size_t v = 0;
     for (; v + 4 <= nvec; v += 4, block += 4 * dv)
-        philox_vectors(key, repeat, subs, block, dv, out + 4 * L * v, 4);
+        philox_vectors(rk, subs, block, dv, out + 4 * L * v, 4);
     for (; v < nvec; v++, block += dv)
-        philox_vectors(key, repeat, subs, block, dv, out + 4 * L * v, 1);
+        philox_vectors(rk, subs, block, dv, out + 4 * L * v, 1);
 }
 
 /* 1 - u01(w) is exact ((2^53 - (w >> 11)) 2^-53), and so is the

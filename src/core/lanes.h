@@ -93,8 +93,8 @@ struct ss__stp_lanes;
 struct ss__pop_lanes;
 struct ss__train_lanes;
 #define SS_PHILOX_ARGS                                                      \
-    const uint64_t key[2], uint64_t repeat, const uint64_t *sub,             \
-        uint64_t b0, uint64_t dv, uint64_t di, size_t nvec, uint64_t *out
+    uint64_t key, const uint64_t *sub, uint64_t b0, uint64_t dv,             \
+        uint64_t di, size_t nvec, uint64_t *out
 #define SS_GAPS_ARGS                                                        \
     const uint64_t *words, size_t n, double scale, double *out
 
@@ -113,11 +113,10 @@ const ss__lane_set *ss__lane_kernels(void);
 
 /* ---- input generation in lanes --------------------------------------- */
 
-/* Philox4x64-10 blocks of one stream (key, repeat), nvec vectors of L:
- * lane i of vector v is block b0 + v dv + i di of substream sub[i]
- * (ss_rng_seq's counter: block, substream, repeat, 0), its words at
- * out[(4 v + w) L + i], w = 0..3: ss__rng_philox4x64's bits in every
- * lane.
+/* Blocks of the fast kernels' draws under key (fast_trains.h: two
+ * Philox4x32-10 blocks make one of 4 words), nvec vectors of L: lane i of
+ * vector v is block b0 + v dv + i di of substream sub[i], its words at
+ * out[(4 v + w) L + i], w = 0..3: ss__fast_block's bits in every lane.
  * ss__gaps_lanes: out[i] = log(1 - u01(words[i])) * scale for i < n (n a
  * multiple of L), the gaps' arithmetic of the fast kernels, ss__rng_log's
  * bits in every entry. */

@@ -143,11 +143,11 @@ static void powers_init(powers *pw, double x)
  * lane]: stores, not additions, as in[] is zero there (the time loop
  * leaves it so) and the population is its only writer. */
 static void static_superposed(double *in, size_t lane, size_t Lt,
-                              const pop_law *law, const ss_rng_stream *s,
-                              uint64_t sub, const ss__lane_set *k)
+                              const pop_law *law, uint64_t key, uint64_t sub,
+                              const ss__lane_set *k)
 {
     pop_gaps g;
-    ss__pop_gaps_init(&g, law, s, sub, Lt, k);
+    ss__pop_gaps_init(&g, law, key, sub, Lt, k);
     ss__pop_gaps_fill(&g, in + lane);
 }
 
@@ -366,9 +366,10 @@ static ss_status superposed_inputs(struct ss_fast_scratch *f, size_t l,
                              q->inh_rate * (q->dt / 1000.), err);
     if (st != SS_OK)
         return st;
-    static_superposed(f->in_E, l, Lt, &f->laws[l], s, SS__SUBSTREAM_POP_EXC,
-                      f->lanes);
-    static_superposed(f->in_I, l, Lt, &f->laws[L + l], s,
+    const uint64_t key = ss__fast_key(s);
+    static_superposed(f->in_E, l, Lt, &f->laws[l], key,
+                      SS__SUBSTREAM_POP_EXC, f->lanes);
+    static_superposed(f->in_I, l, Lt, &f->laws[L + l], key,
                       SS__SUBSTREAM_POP_INH, f->lanes);
     return SS_OK;
 }
@@ -449,6 +450,7 @@ static ss_status run_lif(ss_model m, size_t n, const ss_params *p,
         uint64_t words[L * 4 * STP_MAX_BLOCKS];
         double x_ahead[L * 4 * STP_MAX_BLOCKS];
         stp_group group = {0};
+        const uint64_t key = ss__fast_key(&s[l]);
         ss__train_lanes ahead_trains;
         const ss__train_lanes *pre = NULL;
         for (size_t j = 0; j < trains && !counts; j++) {
@@ -462,7 +464,7 @@ static ss_status run_lif(ss_model m, size_t n, const ss_params *p,
                     size_t ji = jj + i < n_pop ? jj + i : jj; /* spare */
                     sub[i] = exc ? SS_SUBSTREAM_EXC(ji) : SS_SUBSTREAM_INH(ji);
                 }
-                ss__stp_draw_ahead(f->lanes, &s[l], sub, B,
+                ss__stp_draw_ahead(f->lanes, key, sub, B,
                                    exc ? scale_E : scale_I, words, x_ahead);
                 /* their spikes, the group's lanes at once (into the
                  * group's rows: the group is empty here) */
@@ -482,7 +484,7 @@ static ss_status run_lif(ss_model m, size_t n, const ss_params *p,
             if (given)
                 ss__source_given(&t, &given[l], j, Lt);
             else
-                ss__source_init(&t, &s[l],
+                ss__source_init(&t, &s[l], &key,
                                 exc ? SS_SUBSTREAM_EXC(jj)
                                     : SS_SUBSTREAM_INH(jj),
                                 kind, exc ? q->exc_rate : q->inh_rate, q->dt,
@@ -566,7 +568,8 @@ static ss_status run_stp_train(const ss_params *p, const ss_rng_stream *s,
     if (given)
         ss__source_given(&t, given, 0, Lt);
     else
-        ss__source_init(&t, s, SS_SUBSTREAM_EXC(0), (int)p->input, p->rate,
+        ss__source_init(&t, s, NULL, SS_SUBSTREAM_EXC(0), (int)p->input,
+                        p->rate,
                         p->dt, ss__gap_scale(p->rate * (p->dt / 1000.)), Lt,
                         kernels);
     const int64_t read_at[2] = {(int64_t)isi, (int64_t)(9 * isi)};
