@@ -503,9 +503,24 @@ void SS_CAT(ss__pop_lanes_, SS_VARIANT)(ss__pop_lanes *a)
         unsigned ones = mask_bits(frac >= t1);
         long long bb[L];
         double ff[L];
+#if defined(__AVX512F__) && L == 8
+        /* the bins of count 1 (nearly all) in one scatter: the lanes
+         * read back one by one from memory would wait for the vector's
+         * store to reach them */
+        {
+            __m512i at;
+            vl bytes = bins * (long long)(L * sizeof(double));
+            memcpy(&at, &bytes, sizeof at);
+            _mm512_mask_i64scatter_pd(in, (__mmask8)(valid & ones), at,
+                                      _mm512_set1_pd(1.0), 1);
+        }
+        unsigned rest = valid & ~ones;
+#else
+        unsigned rest = valid;
+#endif
         memcpy(bb, &bins, sizeof bb);
         memcpy(ff, &frac, sizeof ff);
-        for (unsigned v = valid; v; v &= v - 1) {
+        for (unsigned v = rest; v; v &= v - 1) {
             unsigned l = (unsigned)__builtin_ctz(v);
             in[(size_t)bb[l] * L] = (ones >> l & 1)
                                         ? 1.0
