@@ -7,9 +7,11 @@
  *    count per bin: it is drawn as one train of Binomial(n, p) counts
  *    (see pop_law), one draw per non-empty bin instead of one per spike
  *    plus one per train.
- *  - The draws themselves (Philox4x64 and the gaps' logs) are made in SIMD
- *    lanes, many at once; lif_cond_stp's synapses advance 8 at a time in
- *    lanes, with the same numbers as one at a time.
+ *  - The draws themselves (Philox4x32, see fast_trains.h, and the gaps'
+ *    logs) are made in SIMD lanes, many at once, and so are the bins they
+ *    give (8 draws of a population, or the first draws of 8 trains, at
+ *    once); lif_cond_stp's synapses advance 8 at a time in lanes, with the
+ *    same numbers as one at a time.
  *  - A synapse's state (u, R) is advanced only at its train's spikes, by the
  *    per-bin Euler factor raised to the number of bins elapsed; the
  *    conductances of a population share tau_syn, so their sum is one state,
