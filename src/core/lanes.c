@@ -478,16 +478,40 @@ void SS_CAT(ss__stp_lanes_, SS_VARIANT)(const ss__stp_lanes *a)
     }
 }
 
+/* The bins of pop_lanes' vectors with a count other than 1 (or, without
+ * AVX-512's scatter, every bin), stored by the vector loop and read back
+ * after it: read at once, each would wait for its vector's store. */
+#define POP_CHUNK 16 /* vectors */
+
+static void pop_rest(const ss__pop_lanes *a, const long long *bb,
+                     const double *ff, const unsigned *rest,
+                     const unsigned *ones, size_t nv)
+{
+    for (size_t v = 0; v < nv; v++)
+        for (unsigned r = rest[v]; r; r &= r - 1) {
+            unsigned l = (unsigned)__builtin_ctz(r);
+            a->in[(size_t)bb[v * L + l] * L] =
+                (ones[v] >> l & 1)
+                    ? 1.0
+                    : (double)ss__pop_count(a->t, a->K, ff[v * L + l]);
+        }
+}
+
 void SS_CAT(ss__pop_lanes_, SS_VARIANT)(ss__pop_lanes *a)
 {
     _Static_assert(L == 8, "the prefix sum below is written for 8 lanes");
     const vd end = vsplat((double)a->Lt), t1 = vsplat(a->t[1]);
     const vl zero = {0}, Lt = zero + a->Lt;
-    const double *t = a->t;
-    const size_t K = a->K;
-    double *in = a->in;
-    int64_t b = a->bin;
-    for (size_t i = 0; i < a->n; i += L) {
+    /* the last bin in every lane: the next vector's start, kept in a
+     * register (read back from memory, each vector would wait for the
+     * previous one's store) */
+    vl b = zero + a->bin;
+    int ended = 0;
+    long long bb[POP_CHUNK * L];
+    double ff[POP_CHUNK * L];
+    unsigned rest[POP_CHUNK], ones_of[POP_CHUNK];
+    size_t nv = 0;
+    for (size_t i = 0; i < a->n && !ended; i += L) {
         vd x = vload(a->x + i);
         /* X >= Lt is past the end from any bin >= -1: Lt is as good, and
          * converts */
@@ -501,38 +525,34 @@ void SS_CAT(ss__pop_lanes_, SS_VARIANT)(ss__pop_lanes *a)
         vd frac = x - __builtin_convertvector(whole, vd);
         unsigned valid = mask_bits(bins < Lt); /* a prefix of the lanes */
         unsigned ones = mask_bits(frac >= t1);
-        long long bb[L];
-        double ff[L];
 #if defined(__AVX512F__) && L == 8
-        /* the bins of count 1 (nearly all) in one scatter: the lanes
-         * read back one by one from memory would wait for the vector's
-         * store to reach them */
+        /* the bins of count 1 (nearly all) in one scatter */
         {
             __m512i at;
             vl bytes = bins * (long long)(L * sizeof(double));
             memcpy(&at, &bytes, sizeof at);
-            _mm512_mask_i64scatter_pd(in, (__mmask8)(valid & ones), at,
+            _mm512_mask_i64scatter_pd(a->in, (__mmask8)(valid & ones), at,
                                       _mm512_set1_pd(1.0), 1);
         }
-        unsigned rest = valid & ~ones;
+        unsigned r = valid & ~ones;
 #else
-        unsigned rest = valid;
+        unsigned r = valid;
 #endif
-        memcpy(bb, &bins, sizeof bb);
-        memcpy(ff, &frac, sizeof ff);
-        for (unsigned v = rest; v; v &= v - 1) {
-            unsigned l = (unsigned)__builtin_ctz(v);
-            in[(size_t)bb[l] * L] = (ones >> l & 1)
-                                        ? 1.0
-                                        : (double)ss__pop_count(t, K, ff[l]);
+        if (r) {
+            memcpy(bb + nv * L, &bins, sizeof bins);
+            memcpy(ff + nv * L, &frac, sizeof frac);
+            rest[nv] = r;
+            ones_of[nv++] = ones;
+            if (nv == POP_CHUNK) {
+                pop_rest(a, bb, ff, rest, ones_of, nv);
+                nv = 0;
+            }
         }
-        if (valid != (1u << L) - 1) {
-            b = a->Lt;
-            break;
-        }
-        b = bb[L - 1];
+        ended = valid != (1u << L) - 1;
+        b = __builtin_shuffle(bins, (vl){7, 7, 7, 7, 7, 7, 7, 7});
     }
-    a->bin = b;
+    pop_rest(a, bb, ff, rest, ones_of, nv);
+    a->bin = ended ? a->Lt : b[0];
 }
 
 void SS_CAT(ss__train_lanes_, SS_VARIANT)(ss__train_lanes *a)
