@@ -75,6 +75,42 @@ static inline __attribute__((always_inline)) vd vlog(vd x)
            (k * vsplat(0x1.ef35793c76730p-45) + log_m);
 }
 
+/* log x for x in (0, 1] normal, the fast draws' log (the gaps of the
+ * fast lif_cond and lif_cond_stp): x = 2^k m, m in [1, 2); with c the
+ * centre of m's 128th of [1, 2) (from m's top 7 bits) and r = m / c - 1
+ * (|r| <= 1/256: m times the table's 1 / c, less 1), log x = k log 2 +
+ * log c + log(1 + r), the last by its Taylor series to r^6 (the rest is
+ * below 2^-58). No division: a multiply, two table reads and a short
+ * polynomial. Its absolute error is a few 2^-54 (the table's entries and
+ * the rounding of m / c), below the resolution of the uniforms it is taken
+ * of (2^-53), and it is never positive (rounding near x = 1 is clamped
+ * to 0). The lanes (lanes.c: vlog_fast) do these operations in this
+ * order, so they give this function's bits. */
+extern const double ss__fast_log_tab[256];
+
+#define SS_LN2_HI 0x1.62e42fefa3800p-1
+#define SS_LN2_LO 0x1.ef35793c76730p-45
+
+static inline double ss__fast_log(double x)
+{
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    int64_t k = (int64_t)(bits >> 52) - 1023;
+    uint64_t i = (bits >> 45) & 127;
+    uint64_t mb = (bits & UINT64_C(0x000fffffffffffff)) |
+                  UINT64_C(0x3ff0000000000000);
+    double m;
+    memcpy(&m, &mb, sizeof m);
+    double invc = ss__fast_log_tab[2 * i], logc = ss__fast_log_tab[2 * i + 1];
+    double r = m * invc - 1.0;
+    double r2 = r * r;
+    double p = r + r2 * ((-0.5 + r * (1.0 / 3)) +
+                         r2 * ((-0.25 + r * 0.2) + r2 * (-1.0 / 6)));
+    double kd = (double)k;
+    double y = kd * SS_LN2_HI + (logc + (kd * SS_LN2_LO + p));
+    return y > 0 ? 0.0 : y;
+}
+
 /* The kernels of lanes.c, one definition per instruction set: the time
  * loop of L trials (it reads in_E and in_I and leaves them zero), and the
  * logs of L values (ss__rng_log's bits in each lane). */
@@ -83,7 +119,8 @@ static inline __attribute__((always_inline)) vd vlog(vd x)
         size_t *spikes, lane_sums *out
 #define SS_LANE_VARIANT(v)                                                   \
     void ss__membrane_##v(SS_MEMBRANE_ARGS);                                 \
-    void ss__log_lanes_##v(const double *x, double *out);
+    void ss__log_lanes_##v(const double *x, double *out);                    \
+    void ss__fast_log_lanes_##v(const double *x, double *out);
 SS_LANE_VARIANT(base)
 SS_LANE_VARIANT(avx2)
 SS_LANE_VARIANT(avx512)
@@ -106,6 +143,7 @@ typedef struct ss__lane_set {
     void (*stp)(const struct ss__stp_lanes *a);
     void (*pop)(struct ss__pop_lanes *a);
     void (*trains)(struct ss__train_lanes *a);
+    void (*fast_log)(const double *x, double *out);
 } ss__lane_set;
 
 /* The widest set the processor runs. */
@@ -118,7 +156,7 @@ const ss__lane_set *ss__lane_kernels(void);
  * vector v is block b0 + v dv + i di of substream sub[i], its words at
  * out[(4 v + w) L + i], w = 0..3: ss__fast_block's bits in every lane.
  * ss__gaps_lanes: out[i] = log(1 - u01(words[i])) * scale for i < n (n a
- * multiple of L), the gaps' arithmetic of the fast kernels, ss__rng_log's
+ * multiple of L), the gaps' arithmetic of the fast kernels, ss__fast_log's
  * bits in every entry. */
 #define SS_INPUT_VARIANT(v)                                                  \
     void ss__philox_lanes_##v(SS_PHILOX_ARGS);                               \

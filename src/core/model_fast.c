@@ -317,7 +317,7 @@ const ss__lane_set *ss__lane_kernels(void)
 #define SS_LANE_SET(v)                                                       \
     {ss__membrane_##v, ss__log_lanes_##v, ss__philox_lanes_##v,              \
      ss__gaps_lanes_##v, ss__stp_lanes_##v, ss__pop_lanes_##v, \
-     ss__train_lanes_##v}
+     ss__train_lanes_##v, ss__fast_log_lanes_##v}
     static const ss__lane_set base = SS_LANE_SET(base);
 #if defined(__x86_64__) && defined(__GNUC__)
     static const ss__lane_set avx2 = SS_LANE_SET(avx2),
