@@ -166,7 +166,12 @@ static inline int64_t source_next(train_source *t)
  *     c = the smallest k with frac X >= t_k has the truncated law.
  * So one uniform and one log per non-empty bin (about one per spike when
  * n p is small) give exactly the counts of the tutorial's n trains (up to
- * rounding), where drawing the trains takes one per spike plus n. */
+ * rounding), where drawing the trains takes one per spike plus n.
+ * "Up to rounding": U = 1 - u01 takes the values k 2^-53, k = 1 .. 2^53,
+ * each with probability 2^-53, and log U is ss__fast_log's (lanes.h),
+ * within 2^-52 max(1, |log U|) of the true log: no more than the spacing
+ * of log U's own values near U = 1 (2^-53 / U), so the error moves a
+ * threshold of X by at most about one step of U's grid. */
 typedef struct pop_law {
     unsigned n;   /* trains */
     double p;     /* per bin; n and p are what the rest was made from */

@@ -514,9 +514,8 @@ void SS_CAT(ss__stp_lanes_, SS_VARIANT)(const ss__stp_lanes *a)
  * after it: read at once, each would wait for its vector's store. */
 #define POP_CHUNK 16 /* vectors */
 
-static void pop_rest(const ss__pop_lanes *a, const long long *bb,
-                     const double *ff, const unsigned *rest,
-                     const unsigned *ones, size_t nv)
+static void pop_rest(const ss__pop_lanes *a, long long *bb, double *ff,
+                     unsigned *rest, unsigned *ones, size_t nv)
 {
     for (size_t v = 0; v < nv; v++)
         for (unsigned r = rest[v]; r; r &= r - 1) {
@@ -582,7 +581,8 @@ void SS_CAT(ss__pop_lanes_, SS_VARIANT)(ss__pop_lanes *a)
         ended = valid != (1u << L) - 1;
         b = __builtin_shuffle(bins, (vl){7, 7, 7, 7, 7, 7, 7, 7});
     }
-    pop_rest(a, bb, ff, rest, ones_of, nv);
+    if (nv)
+        pop_rest(a, bb, ff, rest, ones_of, nv);
     a->bin = ended ? a->Lt : b[0];
 }
 
