@@ -169,9 +169,10 @@ static inline int64_t source_next(train_source *t)
  * rounding), where drawing the trains takes one per spike plus n.
  * "Up to rounding": U = 1 - u01 takes the values k 2^-53, k = 1 .. 2^53,
  * each with probability 2^-53, and log U is ss__fast_log's (lanes.h),
- * within 2^-52 max(1, |log U|) of the true log: no more than the spacing
- * of log U's own values near U = 1 (2^-53 / U), so the error moves a
- * threshold of X by at most about one step of U's grid. */
+ * within 2^-52 max(1, |log U|) of the true log: at most twice the spacing
+ * of log U's own values (2^-53 / U, at least 2^-53, and far more than
+ * 2^-52 |log U| for small U), so the error moves a threshold of X by at
+ * most about two steps of U's grid. */
 typedef struct pop_law {
     unsigned n;   /* trains */
     double p;     /* per bin; n and p are what the rest was made from */
