@@ -347,26 +347,6 @@ static inline __attribute__((always_inline)) vu mul32(vu a, vu b)
 #endif
 }
 
-/* a * b = hi 2^64 + lo for a constant b, from four 32 x 32 products
- * (a = ah 2^32 + al, b = bh 2^32 + bl): t = al bl / 2^32 + ah bl and
- * u = t mod 2^32 + al bh are each below 2^64 ((2^32 - 1)^2 + 2^32 - 1),
- * and a b = ah bh 2^64 + (t / 2^32 + u / 2^32) 2^64 + (u mod 2^32) 2^32
- * + al bl mod 2^32. Fifteen operations where the three-way middle sum
- * took eighteen; the same two words. */
-static inline __attribute__((always_inline)) void
-mulhilo(vu a, uint64_t b, vu *hi, vu *lo)
-{
-    const vu m = (vu){0} + 0xffffffffULL;
-    const vu b_lo = (vu){0} + (b & 0xffffffffULL), b_hi = (vu){0} + (b >> 32);
-    vu a_hi = a >> 32;
-    vu ll = mul32(a, b_lo), lh = mul32(a, b_hi), hl = mul32(a_hi, b_lo),
-       hh = mul32(a_hi, b_hi);
-    vu t = hl + (ll >> 32);
-    vu u = lh + (t & m);
-    *hi = hh + (t >> 32) + (u >> 32);
-    *lo = (u << 32) | (ll & m);
-}
-
 /* Random123's philox4x32 (10 rounds) in the lanes, a 32-bit word in each
  * 64-bit lane: its round is (hi1 ^ c1 ^ k0, lo1, hi0 ^ c3 ^ k1, lo0) with
  * (hi0, lo0) = M0 c0 and (hi1, lo1) = M1 c2, the key bumped by the Weyl
