@@ -8,6 +8,7 @@
 
 #include "fixture_params.h"
 #include "fixtures/seed_poisson_stats.h"
+#include "fast_trains.h"
 #include "lanes.h"
 #include "model_internal.h"
 #include "rng_internal.h"
@@ -377,7 +378,8 @@ static void fast_runs_leave_the_reference_traces_alone(void **state)
     (ss__lane_set)                                                           \
     {                                                                        \
         ss__membrane_##v, ss__log_lanes_##v, ss__philox_lanes_##v,           \
-            ss__gaps_lanes_##v, ss__stp_lanes_##v                            \
+            ss__gaps_lanes_##v, ss__stp_lanes_##v, ss__pop_lanes_##v,        \
+            ss__train_lanes_##v, ss__fast_log_lanes_##v                      \
     }
 
 /* The lane kernel variants this processor runs, into sets[0..3). */
@@ -395,13 +397,35 @@ static size_t lane_sets(ss__lane_set *sets)
     return n;
 }
 
-/* Philox in the lanes is Random123's philox4x64 in every lane (the scalar
- * ss__rng_philox4x64, checked against Random123's known answers in
- * test_rng), for counters and keys of every bit pattern; and the gaps'
- * logs are the scalar path's bits: log(1 - u01(word)) times the scale. */
+/* The fast draws' blocks are Random123's philox4x32-10 (its published
+ * known answers), two to a block of 4 words; Philox in the lanes is
+ * ss__fast_block in every lane, for counters and keys of every bit
+ * pattern; and the gaps' logs are the scalar path's bits: log(1 -
+ * u01(word)) times the scale. */
 static void fast_lane_philox_and_gaps_equal_the_scalar_ones(void **state)
 {
     (void)state;
+    /* Random123's kat_vectors for philox4x32_10: counter (c, sub) as
+     * {lo c, hi c, lo sub, hi sub}, c = 2 b + h */
+    static const struct {
+        uint64_t key, sub, c;
+        uint32_t x[4];
+    } kat[3] = {
+        {0, 0, 0, {0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8}},
+        {UINT64_MAX, UINT64_MAX, UINT64_MAX,
+         {0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd}},
+        {0x299f31d0a4093822, 0x0370734413198a2e, 0x85a308d3243f6a88,
+         {0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1}},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        uint64_t o[4];
+        ss__fast_block(kat[i].key, kat[i].sub, kat[i].c / 2, o);
+        size_t h = (size_t)(kat[i].c % 2);
+        assert_true(o[2 * h] ==
+                    ((uint64_t)kat[i].x[0] | (uint64_t)kat[i].x[1] << 32));
+        assert_true(o[2 * h + 1] ==
+                    ((uint64_t)kat[i].x[2] | (uint64_t)kat[i].x[3] << 32));
+    }
     ss__lane_set sets[3];
     size_t n_sets = lane_sets(sets);
     ss_rng_stream st;
@@ -413,21 +437,18 @@ static void fast_lane_philox_and_gaps_equal_the_scalar_ones(void **state)
      * same blocks of L substreams */
     enum { NV = 5, NL = SS_MODEL_LANES };
     for (int round = 0; round < 100; round++) {
-        uint64_t key[2], sub[NL], repeat = ss_rng_next_u64(&q);
+        uint64_t sub[NL], key = ss_rng_next_u64(&q);
         uint64_t b0 = round == 0 ? UINT64_MAX - 9 : ss_rng_next_u64(&q);
-        key[0] = ss_rng_next_u64(&q);
-        key[1] = ss_rng_next_u64(&q);
         for (size_t i = 0; i < NL; i++)
             sub[i] = round % 2 ? ss_rng_next_u64(&q) : (uint64_t)round;
         const uint64_t dv = round % 2 ? 1 : NL, di = round % 2 ? 0 : 1;
         for (size_t k = 0; k < n_sets; k++) {
             uint64_t out[4 * NL * NV];
-            sets[k].philox(key, repeat, sub, b0, dv, di, NV, out);
+            sets[k].philox(key, sub, b0, dv, di, NV, out);
             for (size_t v = 0; v < NV; v++)
                 for (size_t l = 0; l < NL; l++) {
-                    uint64_t c[4] = {b0 + v * dv + l * di, sub[l], repeat, 0};
                     uint64_t o[4];
-                    ss__rng_philox4x64(c, key, o);
+                    ss__fast_block(key, sub[l], b0 + v * dv + l * di, o);
                     for (size_t w = 0; w < 4; w++)
                         assert_true(out[(4 * v + w) * NL + l] == o[w]);
                 }
@@ -439,7 +460,7 @@ static void fast_lane_philox_and_gaps_equal_the_scalar_ones(void **state)
             sets[k].gaps(out, 4 * NL * NV, scale, x);
             for (size_t i = 0; i < 4 * NL * NV; i++)
                 assert_true(x[i] ==
-                            ss__rng_log(1.0 - ss__rng_u01(out[i])) * scale);
+                            ss__fast_log(1.0 - ss__rng_u01(out[i])) * scale);
         }
     }
     /* the STP synapses in lanes: against the tutorial's steps one synapse
@@ -716,6 +737,45 @@ static void fast_time_loop_matches_the_step_lane_by_lane(void **state)
     free(spikes);
 }
 
+/* The fast draws' log is the log to 2^-51 of max(1, |log x|) (against the
+ * C library's, itself within an ulp), never positive, 0 at 1, over (0, 1]
+ * (uniforms near 1, and x = u 2^-e down to 2^-113), and every lane
+ * variant gives its bits. */
+static void fast_log_is_the_log(void **state)
+{
+    (void)state;
+    ss__lane_set sets[3];
+    size_t n_sets = lane_sets(sets);
+    ss_rng_stream st;
+    ss_rng_stream_init(&st, 0x1092, 0x5eed, 3);
+    ss_rng_seq q;
+    ss_rng_seq_init(&q, &st, 4);
+    enum { NL = SS_MODEL_LANES };
+    double worst = 0;
+    assert_true(ss__fast_log(1.0) == 0.0);
+    for (int n = 0; n < 200000; n++) {
+        double x[NL], y[NL];
+        for (size_t l = 0; l < NL; l++) {
+            double u = ss__rng_u01(ss_rng_next_u64(&q));
+            x[l] = l % 2 ? 1.0 - u
+                         : ldexp(1.0 - u, -(int)(ss_rng_next_u64(&q) % 61));
+        }
+        for (size_t l = 0; l < NL; l++) {
+            double a = ss__fast_log(x[l]), b = log(x[l]);
+            double e = fabs(a - b) / (fabs(b) > 1 ? fabs(b) : 1);
+            worst = e > worst ? e : worst;
+            assert_true(e <= 0x1p-51);
+            assert_true(a <= 0);
+        }
+        for (size_t k = 0; k < n_sets; k++) {
+            sets[k].fast_log(x, y);
+            for (size_t l = 0; l < NL; l++)
+                assert_true(y[l] == ss__fast_log(x[l]));
+        }
+    }
+    print_message("fast log: worst error %.3g of max(1, |log x|)\n", worst);
+}
+
 /* The gaps drawn by the fast kernels have the distribution of the
  * tutorial's per-bin Bernoulli(p) process: each train's spike count is
  * Binomial(Lt, p), the spikes fall uniformly over the bins, and the gaps are
@@ -725,9 +785,15 @@ static void fast_gaps_follow_the_bernoulli_process(void **state)
 {
     (void)state;
     static const double rates[] = {2.385, 10, 37.3, 400};
+    /* lif_cond's trains (its counts per bin shared out) and lif_cond_stp's
+     * (each train's own gaps) */
+    static const ss_model models[] = {SS_MODEL_LIF_COND,
+                                      SS_MODEL_LIF_COND_STP};
+    for (size_t mi = 0; mi < 2; mi++)
     for (size_t r = 0; r < sizeof rates / sizeof rates[0]; r++) {
+        const ss_model model = models[mi];
         ss_params p;
-        ss_params_defaults(SS_MODEL_LIF_COND, &p);
+        ss_params_defaults(model, &p);
         p.T = 1000;
         p.n_exc = 1000;
         p.n_inh = 0;
@@ -735,9 +801,9 @@ static void fast_gaps_follow_the_bernoulli_process(void **state)
         const size_t Lt = 10000;
         const double prob = p.exc_rate * (p.dt / 1000.);
         ss_rng_stream s;
-        ss_model_trial_stream(SS_MODEL_LIF_COND, &p, 12, r, false, &s);
+        ss_model_trial_stream(model, &p, 12, r, false, &s);
         ss__train_buf buf = {0};
-        assert_int_equal(ss__draw_trains(SS_MODEL_LIF_COND, &p, &s, &buf,
+        assert_int_equal(ss__draw_trains(model, &p, &s, &buf,
                                          NULL),
                          SS_OK);
         /* 1. counts per train: chi-square over 8 equiprobable-ish classes
@@ -779,7 +845,8 @@ static void fast_gaps_follow_the_bernoulli_process(void **state)
             if (expect[k] > 0)
                 chi2 += (observed[k] - expect[k]) * (observed[k] - expect[k]) /
                         expect[k];
-        print_message("rate %g: counts chi2 %.2f", rates[r], chi2);
+        print_message("%s rate %g: counts chi2 %.2f", ss_model_name(model),
+                      rates[r], chi2);
         assert_true(chi2 < 24.32);
         /* 2. spikes over 100 groups of 100 bins: uniform (99 dof: 148.2) */
         double total = (double)buf.offset[1000], chi2_bins = 0;
@@ -796,27 +863,27 @@ static void fast_gaps_follow_the_bernoulli_process(void **state)
         ss__train_buf_free(&buf);
         p.T = 999999;
         p.n_exc = 20;
-        assert_int_equal(ss__draw_trains(SS_MODEL_LIF_COND, &p, &s, &buf,
+        assert_int_equal(ss__draw_trains(model, &p, &s, &buf,
                                          NULL),
                          SS_OK);
         size_t w = (size_t)(0.25 / prob) + 1;
-        size_t gap_hist[12] = {0}, gaps = 0;
+        size_t gap_hist[12] = {0}, n_gaps = 0;
         for (size_t j = 0; j < 20; j++) {
             for (size_t i = buf.offset[j] + 1; i < buf.offset[j + 1]; i++) {
                 size_t cls = (buf.bins[i] - buf.bins[i - 1] - 1) / w;
                 gap_hist[cls < 11 ? cls : 11]++;
-                gaps++;
+                n_gaps++;
             }
         }
         double chi2_gaps = 0;
         for (int c = 0; c < 12; c++) {
             double lo = pow(1 - prob, (double)(c * w)),
                    hi = c < 11 ? pow(1 - prob, (double)((c + 1) * w)) : 0.0;
-            double e = (double)gaps * (lo - hi);
+            double e = (double)n_gaps * (lo - hi);
             chi2_gaps += ((double)gap_hist[c] - e) *
                          ((double)gap_hist[c] - e) / e;
         }
-        print_message(", gaps chi2 %.2f (%zu gaps)\n", chi2_gaps, gaps);
+        print_message(", gaps chi2 %.2f (%zu gaps)\n", chi2_gaps, n_gaps);
         assert_true(chi2_gaps < 31.26);
         free(per_bin);
         ss__train_buf_free(&buf);
@@ -879,14 +946,14 @@ static void fast_population_counts_follow_the_binomial_law(void **state)
          * c) = q^(cw) - q^((c+1)w), the last class open (11 dof: 31.26) */
         const double q = pow(1 - prob, n);
         size_t w = (size_t)(0.25 / (1 - q)) + 1;
-        size_t hist[12] = {0}, gaps = 0;
+        size_t hist[12] = {0}, n_gaps = 0;
         for (size_t b = 0, last = SIZE_MAX; b < Lt; b++) {
             if (!count[b])
                 continue;
             if (last != SIZE_MAX) {
                 size_t cls = (b - last - 1) / w;
                 hist[cls < 11 ? cls : 11]++;
-                gaps++;
+                n_gaps++;
             }
             last = b;
         }
@@ -894,13 +961,13 @@ static void fast_population_counts_follow_the_binomial_law(void **state)
         for (int c = 0; c < 12; c++) {
             double lo = pow(q, (double)(c * w)),
                    hi = c < 11 ? pow(q, (double)((c + 1) * w)) : 0.0;
-            double e = (double)gaps * (lo - hi);
+            double e = (double)n_gaps * (lo - hi);
             if (e > 0)
                 chi2_gaps += ((double)hist[c] - e) * ((double)hist[c] - e) / e;
         }
         print_message("n %d p %g: counts chi2 %.2f (Poisson law: %.0f), "
                       "gaps chi2 %.2f (%zu gaps)\n",
-                      n, prob, chi2, chi2_wrong, chi2_gaps, gaps);
+                      n, prob, chi2, chi2_wrong, chi2_gaps, n_gaps);
         assert_true(chi2 < 16.27);
         assert_true(chi2_gaps < 31.26);
         if (ci == 0)
@@ -910,43 +977,50 @@ static void fast_population_counts_follow_the_binomial_law(void **state)
     }
 }
 
-/* What `trace` shows of a fast lif_cond trial is that trial: the trains
- * ss__draw_trains shares out sum, bin by bin, to the counts the fast
- * kernel drew, so the reference dynamics on them give the fast kernel's
+/* What `trace` shows of a fast lif_cond or lif_cond_stp trial is that
+ * trial: the trains ss__draw_trains shares out sum, bin by bin, to the
+ * counts the fast lif_cond drew, and are the trains the fast lif_cond_stp
+ * drew (up to 400 Hz: trains past their draws ahead, and first spikes at
+ * bin 0), so the reference dynamics on them give the fast kernel's
  * metrics (to 1e-9), lane by lane, for points of every lane. */
-static void fast_lif_cond_traced_trains_are_the_run_trains(void **state)
+static void fast_traced_trains_are_the_run_trains(void **state)
 {
     (void)state;
     ss_rng_stream st;
     ss_rng_stream_init(&st, 77, 77, 0);
     ss_rng_seq q;
     ss_rng_seq_init(&q, &st, 3);
-    for (int round = 0; round < 6; round++) {
+    for (int round = 0; round < 12; round++) {
+        /* lif_cond (counts per bin shared out to trains), lif_cond_stp
+         * (its trains' first spikes found 8 trains at a time in a run,
+         * one train at a time when traced) */
+        const ss_model m =
+            round % 2 ? SS_MODEL_LIF_COND_STP : SS_MODEL_LIF_COND;
         ss_params ps[SS_MODEL_LANES];
         ss_rng_stream s[SS_MODEL_LANES];
         ss_metrics fast[SS_MODEL_LANES];
         for (size_t l = 0; l < SS_MODEL_LANES; l++) {
-            ss_params_defaults(SS_MODEL_LIF_COND, &ps[l]);
+            ss_params_defaults(m, &ps[l]);
             ps[l].T = 400;
             ps[l].n_exc = (double)(int)pick(&q, 1, 200);
             ps[l].n_inh = (double)(int)pick(&q, 0, 60);
-            ps[l].exc_rate = pick(&q, 0.5, 60);
+            ps[l].exc_rate = pick(&q, 0.5, round % 4 == 3 ? 400 : 60);
             ps[l].inh_rate = pick(&q, 0.5, 60);
             ps[l].gE_bar = pick(&q, 0.5, 4.5);
-            ss_model_trial_stream(SS_MODEL_LIF_COND, &ps[l], 19,
+            ss_model_trial_stream(m, &ps[l], 19,
                                   (uint64_t)(round * 8 + (int)l), false,
                                   &s[l]);
         }
-        assert_int_equal(ss_model_run_fast(SS_MODEL_LIF_COND, SS_MODEL_LANES,
+        assert_int_equal(ss_model_run_fast(m, SS_MODEL_LANES,
                                            ps, s, ws_fast, fast, NULL),
                          SS_OK);
         for (size_t l = 0; l < SS_MODEL_LANES; l++) {
             ss_metrics traced;
             assert_int_equal(ss_model_run_traced(SS_KERNEL_FAST,
-                                                 SS_MODEL_LIF_COND, &ps[l],
+                                                 m, &ps[l],
                                                  &s[l], ws_ref, &traced, NULL),
                              SS_OK);
-            check_same_metrics(SS_MODEL_LIF_COND, &traced, &fast[l]);
+            check_same_metrics(m, &traced, &fast[l]);
         }
     }
 }
@@ -1012,7 +1086,8 @@ int main(void)
         cmocka_unit_test(fast_time_loop_matches_the_step_lane_by_lane),
         cmocka_unit_test(fast_lane_philox_and_gaps_equal_the_scalar_ones),
         cmocka_unit_test(fast_population_counts_follow_the_binomial_law),
-        cmocka_unit_test(fast_lif_cond_traced_trains_are_the_run_trains),
+        cmocka_unit_test(fast_traced_trains_are_the_run_trains),
+        cmocka_unit_test(fast_log_is_the_log),
         cmocka_unit_test(fast_gaps_follow_the_bernoulli_process),
         cmocka_unit_test(fast_poisson_statistics_agree_with_tutorial),
     };

@@ -59,9 +59,11 @@ typedef enum ss_kernel {
 const char *ss_kernel_name(ss_kernel k);
 /* The version of the fast kernels' random numbers: it changes when they
  * draw other numbers for the same trial (2: lif_cond draws its static
- * populations as counts per bin). Results files of the fast kernels record
- * it, so that a file is never resumed or merged with other numbers. */
-#define SS_FAST_KERNEL_VERSION 2
+ * populations as counts per bin; 3: lif_cond's and lif_cond_stp's Poisson
+ * inputs read Philox4x32-10 under a key from the trial's stream). Results
+ * files of the fast kernels record it, so that a file is never resumed or
+ * merged with other numbers. */
+#define SS_FAST_KERNEL_VERSION 3
 /* Returns SS_KERNEL_COUNT when name is no kernel. */
 ss_kernel ss_kernel_from_name(const char *name);
 

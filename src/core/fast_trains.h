@@ -14,13 +14,54 @@
 
 #define MAX_VECS 16 /* vectors of the lanes' Philox at once */
 
+/* ---- the fast kernels' draws ------------------------------------------ */
+
+/* The Poisson inputs of the fast lif_cond and lif_cond_stp (version 3 of
+ * the fast kernels) are read from a generator of their own, cheaper in the
+ * lanes than the stream's Philox4x64 (whose 64 x 64 multiply the lanes
+ * build from four 32 x 32 ones): Philox4x32-10 (Random123's philox4x32)
+ * under a 64-bit key drawn from the trial's stream,
+ *   key = Philox4x64({0, 0, repeat, SS__FAST_KEY_TAG}, {seed, point key})[0]
+ * (the stream's own counters all have a last word of 0), and word 4 b +
+ * 2 h + j (h, j in {0, 1}) of substream sub is x[2 j] | x[2 j + 1] << 32,
+ *   x = Philox4x32-10({lo(c), hi(c), lo(sub), hi(sub)}, {lo(key), hi(key)}),
+ * c = 2 b + h: a block of 4 words is two Philox4x32 blocks. So a trial's
+ * draws depend on (seed, point, repeat) only, as before; two trials share
+ * them only if their keys collide (2^-64 a pair). stp_train's train keeps
+ * the stream's own words. */
+#define SS__FAST_KEY_TAG UINT64_C(0x3374736166737373)
+
+uint64_t ss__fast_key(const ss_rng_stream *s);
+
+/* Block b (words 4 b .. 4 b + 3) of substream sub under key. */
+void ss__fast_block(uint64_t key, uint64_t sub, uint64_t b, uint64_t out[4]);
+
+/* A sequential reader of one substream of the fast draws. */
+typedef struct fast_seq {
+    uint64_t key, sub, pos; /* pos: the next word */
+    uint64_t held;          /* 1 + the block in block[], 0 for none */
+    uint64_t block[4];
+} fast_seq;
+
+static inline uint64_t fast_seq_next(fast_seq *q)
+{
+    uint64_t b = q->pos >> 2;
+    if (q->held != b + 1) {
+        ss__fast_block(q->key, q->sub, b, q->block);
+        q->held = b + 1;
+    }
+    return q->block[q->pos++ & 3];
+}
+
 /* ---- one train as gaps ------------------------------------------------ */
 
 /* A Bernoulli(p)-per-bin train read as gaps: the next spike bin after
  * `bin` (start at -1) is bin + 1 + floor(log U / log(1 - p)), U in (0, 1].
  * The uniforms are read L at a time and their logs taken in the lanes. */
 typedef struct gaps {
-    ss_rng_seq q;
+    ss_rng_seq q;   /* the stream's words (stp_train), */
+    fast_seq f;     /* or the fast draws' (fast set) */
+    int fast;
     double inv_log_q; /* 1 / log(1 - p) (< 0); 0 when p = 1 */
     int64_t bin;
     int64_t Lt;
@@ -44,10 +85,12 @@ typedef struct train_source {
 double ss__gap_scale(double p);
 
 /* A train of rate at dt; scale is ss__gap_scale(rate * (dt / 1000.)), the
- * same for every train of a population. */
+ * same for every train of a population. Drawn from the fast draws under
+ * *fast_key, or from the stream's own words when fast_key is NULL. */
 void ss__source_init(train_source *t, const ss_rng_stream *s,
-                     uint64_t substream, int kind, double rate, double dt,
-                     double scale, size_t Lt, const ss__lane_set *kernels);
+                     const uint64_t *fast_key, uint64_t substream, int kind,
+                     double rate, double dt, double scale, size_t Lt,
+                     const ss__lane_set *kernels);
 
 /* Train j of given, over Lt bins. */
 void ss__source_given(train_source *t, const ss__trains *given, size_t j,
@@ -66,7 +109,10 @@ static inline void gaps_preload(gaps *g, const double *x, size_t stride,
     g->stride = stride;
     g->next = 0;
     g->avail = n;
-    ss__rng_seq_skip(&g->q, n);
+    if (g->fast)
+        g->f.pos += n;
+    else
+        ss__rng_seq_skip(&g->q, n);
 }
 
 /* The next spike bin, or Lt when the train has no more spikes. */
@@ -120,7 +166,13 @@ static inline int64_t source_next(train_source *t)
  *     c = the smallest k with frac X >= t_k has the truncated law.
  * So one uniform and one log per non-empty bin (about one per spike when
  * n p is small) give exactly the counts of the tutorial's n trains (up to
- * rounding), where drawing the trains takes one per spike plus n. */
+ * rounding), where drawing the trains takes one per spike plus n.
+ * "Up to rounding": U = 1 - u01 takes the values k 2^-53, k = 1 .. 2^53,
+ * each with probability 2^-53, and log U is ss__fast_log's (lanes.h),
+ * within 2^-52 max(1, |log U|) of the true log: at most twice the spacing
+ * of log U's own values (2^-53 / U, at least 2^-53, and far more than
+ * 2^-52 |log U| for small U), so the error moves a threshold of X by at
+ * most about two steps of U's grid. */
 typedef struct pop_law {
     unsigned n;   /* trains */
     double p;     /* per bin; n and p are what the rest was made from */
@@ -144,7 +196,7 @@ ss_status ss__pop_law_set(pop_law *w, unsigned n, double p, ss_error *err);
 #define POP_WORDS (4 * L * POP_VECS)
 typedef struct pop_gaps {
     const pop_law *law;
-    const ss_rng_stream *s;
+    uint64_t key; /* of the fast draws */
     const ss__lane_set *k;
     uint64_t subs[L], block; /* the substream, L times; the next block */
     int64_t bin, Lt;
@@ -152,13 +204,17 @@ typedef struct pop_gaps {
     double x[POP_WORDS]; /* X of the words drawn, x[next..) not used yet */
 } pop_gaps;
 
-void ss__pop_gaps_init(pop_gaps *g, const pop_law *law,
-                       const ss_rng_stream *s, uint64_t sub, size_t Lt,
-                       const ss__lane_set *k);
+void ss__pop_gaps_init(pop_gaps *g, const pop_law *law, uint64_t key,
+                       uint64_t sub, size_t Lt, const ss__lane_set *k);
 
 /* The next non-empty bins of g (at most POP_WORDS; none when there are
  * no more) into bin[] and their counts into count[]; returns how many. */
 size_t ss__pop_gaps_batch(pop_gaps *g, uint32_t *bin, uint32_t *count);
+
+/* All the non-empty bins of g at once, bin b's count stored into
+ * in[b L] (in a lane of the per-bin inputs, zero where no bin is): the
+ * bins and counts of ss__pop_gaps_batch, with the lanes' pop kernel. */
+void ss__pop_gaps_fill(pop_gaps *g, double *in);
 
 /* ---- STP trains: their first draws in lanes ----------------------------- */
 
@@ -169,7 +225,7 @@ size_t ss__stp_blocks(double p, size_t Lt);
 
 /* The first 4 B words of the trains of substreams sub[0..L), scaled
  * logs: train i's word m at x[m L + i]. */
-void ss__stp_draw_ahead(const ss__lane_set *k, const ss_rng_stream *s,
+void ss__stp_draw_ahead(const ss__lane_set *k, uint64_t key,
                         const uint64_t sub[L], size_t B, double scale,
                         uint64_t *words, double *x);
 

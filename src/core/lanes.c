@@ -278,6 +278,37 @@ void SS_CAT(ss__log_lanes_, SS_VARIANT)(const double *x, double *out)
     memcpy(out, &y, sizeof y);
 }
 
+static inline __attribute__((always_inline)) vd gather(const double *t,
+                                                       vl idx);
+
+/* ss__fast_log (lanes.h) in every lane, the same operations in the same
+ * order. */
+static inline __attribute__((always_inline)) vd vlog_fast(vd x)
+{
+    const vl mant = (vl){0} + 0x000fffffffffffffLL,
+             one_bits = (vl){0} + 0x3ff0000000000000LL;
+    vl bits = (vl)x;
+    vl k = (bits >> 52) - 1023; /* x > 0: no sign bit */
+    vl i2 = ((bits >> 45) & 127) * 2;
+    vd m = (vd)((bits & mant) | one_bits);
+    vd invc = gather(ss__fast_log_tab, i2),
+       logc = gather(ss__fast_log_tab, i2 + 1);
+    vd r = m * invc - vsplat(1.0);
+    vd r2 = r * r;
+    vd p = r + r2 * ((vsplat(-0.5) + r * vsplat(1.0 / 3)) +
+                     r2 * ((vsplat(-0.25) + r * vsplat(0.2)) +
+                           r2 * vsplat(-1.0 / 6)));
+    vd kd = __builtin_convertvector(k, vd);
+    vd y = kd * vsplat(SS_LN2_HI) + (logc + (kd * vsplat(SS_LN2_LO) + p));
+    return vselect(y > vsplat(0.0), vsplat(0.0), y);
+}
+
+void SS_CAT(ss__fast_log_lanes_, SS_VARIANT)(const double *x, double *out)
+{
+    vd y = vlog_fast(vload(x));
+    memcpy(out, &y, sizeof y);
+}
+
 /* ---- input generation ------------------------------------------------ */
 
 typedef unsigned long long vu __attribute__((vector_size(8 * L)));
@@ -316,64 +347,57 @@ static inline __attribute__((always_inline)) vu mul32(vu a, vu b)
 #endif
 }
 
-/* a * b = hi 2^64 + lo for a constant b, from four 32 x 32 products:
- * the middle sum holds at most 3 (2^32 - 1) and cannot overflow. */
+/* Random123's philox4x32 (10 rounds) in the lanes, a 32-bit word in each
+ * 64-bit lane: its round is (hi1 ^ c1 ^ k0, lo1, hi0 ^ c3 ^ k1, lo0) with
+ * (hi0, lo0) = M0 c0 and (hi1, lo1) = M1 c2, the key bumped by the Weyl
+ * constants between rounds. Only the low 32 bits of a lane are the word:
+ * the multiply reads nothing else, and the xors and the products' high
+ * halves carry nothing from above, so the high bits are left as they fall
+ * and cleared once at the end. Lane i of vector v is the pair of blocks
+ * 2 c, 2 c + 1 for c = block + v dv (fast_trains.h: ss__fast_block). NV
+ * vectors at once: one vector's rounds are a chain of multiply latencies,
+ * so several interleave to keep the multiplier busy. */
 static inline __attribute__((always_inline)) void
-mulhilo(vu a, uint64_t b, vu *hi, vu *lo)
+philox_vectors(uint32_t rk[10][2], vu sub, vu block, uint64_t dv,
+               uint64_t *out, const int NV)
 {
     const vu m = (vu){0} + 0xffffffffULL;
-    const vu b_lo = (vu){0} + (b & 0xffffffffULL), b_hi = (vu){0} + (b >> 32);
-    vu a_hi = a >> 32;
-    vu ll = mul32(a, b_lo), lh = mul32(a, b_hi), hl = mul32(a_hi, b_lo),
-       hh = mul32(a_hi, b_hi);
-    vu mid = (ll >> 32) + (lh & m) + (hl & m);
-    *hi = hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
-    *lo = (mid << 32) | (ll & m);
-}
-
-/* Random123's philox4x64 (10 rounds) in the lanes: its round is
- * (hi1 ^ c1 ^ k0, lo1, hi0 ^ c3 ^ k1, lo0) with (hi0, lo0) = M0 c0 and
- * (hi1, lo1) = M1 c2, the key bumped by the Weyl constants between
- * rounds. NV vectors at once: one vector's rounds are a chain of
- * multiply latencies, so several interleave to keep the multiplier busy. */
-static inline __attribute__((always_inline)) void
-philox_vectors(const uint64_t key[2], uint64_t repeat, vu sub, vu block,
-               uint64_t dv, uint64_t *out, const int NV)
-{
-    vu c0[4], c1[4], c2[4], c3[4], k0[4], k1[4];
-    for (int v = 0; v < NV; v++) {
-        c0[v] = block + (uint64_t)v * dv;
-        c1[v] = sub;
-        c2[v] = (vu){0} + repeat;
-        c3[v] = (vu){0};
-        k0[v] = (vu){0} + key[0];
-        k1[v] = (vu){0} + key[1];
+    const vu M0 = (vu){0} + 0xD2511F53ULL, M1 = (vu){0} + 0xCD9E8D57ULL;
+    vu c0[8], c1[8], c2[8], c3[8];
+    for (int v = 0; v < 2 * NV; v++) {
+        vu c = 2 * (block + (uint64_t)(v >> 1) * dv) + (uint64_t)(v & 1);
+        c0[v] = c;
+        c1[v] = c >> 32;
+        c2[v] = sub;
+        c3[v] = sub >> 32;
     }
     for (int r = 0; r < 10; r++) {
-        for (int v = 0; v < NV; v++) {
-            if (r > 0) {
-                k0[v] += 0x9E3779B97F4A7C15ULL;
-                k1[v] += 0xBB67AE8584CAA73BULL;
-            }
-            vu hi0, lo0, hi1, lo1;
-            mulhilo(c0[v], 0xD2E7470EE14C6C93ULL, &hi0, &lo0);
-            mulhilo(c2[v], 0xCA5A826395121157ULL, &hi1, &lo1);
-            c0[v] = hi1 ^ c1[v] ^ k0[v];
-            c1[v] = lo1;
-            c2[v] = hi0 ^ c3[v] ^ k1[v];
-            c3[v] = lo0;
+        const vu k0 = (vu){0} + rk[r][0], k1 = (vu){0} + rk[r][1];
+        for (int v = 0; v < 2 * NV; v++) {
+            vu p0 = mul32(c0[v], M0), p1 = mul32(c2[v], M1);
+            c0[v] = (p1 >> 32) ^ c1[v] ^ k0;
+            c1[v] = p1;
+            c2[v] = (p0 >> 32) ^ c3[v] ^ k1;
+            c3[v] = p0;
         }
     }
-    for (int v = 0; v < NV; v++) {
-        memcpy(out + (4 * v + 0) * L, &c0[v], sizeof c0[v]);
-        memcpy(out + (4 * v + 1) * L, &c1[v], sizeof c1[v]);
-        memcpy(out + (4 * v + 2) * L, &c2[v], sizeof c2[v]);
-        memcpy(out + (4 * v + 3) * L, &c3[v], sizeof c3[v]);
+    for (int v = 0; v < 2 * NV; v++) {
+        vu w0 = (c0[v] & m) | (c1[v] << 32), w1 = (c2[v] & m) | (c3[v] << 32);
+        memcpy(out + (2 * v + 0) * L, &w0, sizeof w0);
+        memcpy(out + (2 * v + 1) * L, &w1, sizeof w1);
     }
 }
 
 void SS_CAT(ss__philox_lanes_, SS_VARIANT)(SS_PHILOX_ARGS)
 {
+    uint32_t rk[10][2];
+    uint32_t k0 = (uint32_t)key, k1 = (uint32_t)(key >> 32);
+    for (int r = 0; r < 10; r++) {
+        rk[r][0] = k0;
+        rk[r][1] = k1;
+        k0 += 0x9E3779B9U;
+        k1 += 0xBB67AE85U;
+    }
     vu lane = {0};
     for (unsigned i = 0; i < L; i++)
         lane[i] = i;
@@ -381,9 +405,9 @@ void SS_CAT(ss__philox_lanes_, SS_VARIANT)(SS_PHILOX_ARGS)
     vu block = (vu){0} + b0 + lane * di;
     size_t v = 0;
     for (; v + 4 <= nvec; v += 4, block += 4 * dv)
-        philox_vectors(key, repeat, subs, block, dv, out + 4 * L * v, 4);
+        philox_vectors(rk, subs, block, dv, out + 4 * L * v, 4);
     for (; v < nvec; v++, block += dv)
-        philox_vectors(key, repeat, subs, block, dv, out + 4 * L * v, 1);
+        philox_vectors(rk, subs, block, dv, out + 4 * L * v, 1);
 }
 
 /* 1 - u01(w) is exact ((2^53 - (w >> 11)) 2^-53), and so is the
@@ -394,7 +418,7 @@ void SS_CAT(ss__gaps_lanes_, SS_VARIANT)(SS_GAPS_ARGS)
     for (size_t i = 0; i < n; i += L) {
         vl w = (vl)(vu_load(words + i) >> 11);
         vd u = __builtin_convertvector(w, vd) * vsplat(0x1.0p-53);
-        vd y = vlog(vsplat(1.0) - u) * s;
+        vd y = vlog_fast(vsplat(1.0) - u) * s;
         memcpy(out + i, &y, sizeof y);
     }
 }
@@ -463,4 +487,108 @@ void SS_CAT(ss__stp_lanes_, SS_VARIANT)(const ss__stp_lanes *a)
         R = vselect(active, Ri + dR, R);
         last = (b & active) | (last & ~active);
     }
+}
+
+/* The bins of pop_lanes' vectors with a count other than 1 (or, without
+ * AVX-512's scatter, every bin), stored by the vector loop and read back
+ * after it: read at once, each would wait for its vector's store. */
+#define POP_CHUNK 16 /* vectors */
+
+static void pop_rest(const ss__pop_lanes *a, long long *bb, double *ff,
+                     unsigned *rest, unsigned *ones, size_t nv)
+{
+    for (size_t v = 0; v < nv; v++)
+        for (unsigned r = rest[v]; r; r &= r - 1) {
+            unsigned l = (unsigned)__builtin_ctz(r);
+            a->in[(size_t)bb[v * L + l] * L] =
+                (ones[v] >> l & 1)
+                    ? 1.0
+                    : (double)ss__pop_count(a->t, a->K, ff[v * L + l]);
+        }
+}
+
+void SS_CAT(ss__pop_lanes_, SS_VARIANT)(ss__pop_lanes *a)
+{
+    _Static_assert(L == 8, "the prefix sum below is written for 8 lanes");
+    const vd end = vsplat((double)a->Lt), t1 = vsplat(a->t[1]);
+    const vl zero = {0}, Lt = zero + a->Lt;
+    /* the last bin in every lane: the next vector's start, kept in a
+     * register (read back from memory, each vector would wait for the
+     * previous one's store) */
+    vl b = zero + a->bin;
+    int ended = 0;
+    long long bb[POP_CHUNK * L];
+    double ff[POP_CHUNK * L];
+    unsigned rest[POP_CHUNK], ones_of[POP_CHUNK];
+    size_t nv = 0;
+    for (size_t i = 0; i < a->n && !ended; i += L) {
+        vd x = vload(a->x + i);
+        /* X >= Lt is past the end from any bin >= -1: Lt is as good, and
+         * converts */
+        x = vselect(x < end, x, end);
+        vl whole = __builtin_convertvector(x, vl); /* x >= 0: floor */
+        vl s = whole + 1;
+        s += __builtin_shuffle(s, zero, (vl){8, 0, 1, 2, 3, 4, 5, 6});
+        s += __builtin_shuffle(s, zero, (vl){8, 8, 0, 1, 2, 3, 4, 5});
+        s += __builtin_shuffle(s, zero, (vl){8, 8, 8, 8, 0, 1, 2, 3});
+        vl bins = s + b;
+        vd frac = x - __builtin_convertvector(whole, vd);
+        unsigned valid = mask_bits(bins < Lt); /* a prefix of the lanes */
+        unsigned ones = mask_bits(frac >= t1);
+#if defined(__AVX512F__) && L == 8
+        /* the bins of count 1 (nearly all) in one scatter */
+        {
+            __m512i at;
+            vl bytes = bins * (long long)(L * sizeof(double));
+            memcpy(&at, &bytes, sizeof at);
+            _mm512_mask_i64scatter_pd(a->in, (__mmask8)(valid & ones), at,
+                                      _mm512_set1_pd(1.0), 1);
+        }
+        unsigned r = valid & ~ones;
+#else
+        unsigned r = valid;
+#endif
+        if (r) {
+            memcpy(bb + nv * L, &bins, sizeof bins);
+            memcpy(ff + nv * L, &frac, sizeof frac);
+            rest[nv] = r;
+            ones_of[nv++] = ones;
+            if (nv == POP_CHUNK) {
+                pop_rest(a, bb, ff, rest, ones_of, nv);
+                nv = 0;
+            }
+        }
+        ended = valid != (1u << L) - 1;
+        b = __builtin_shuffle(bins, (vl){7, 7, 7, 7, 7, 7, 7, 7});
+    }
+    if (nv)
+        pop_rest(a, bb, ff, rest, ones_of, nv);
+    a->bin = ended ? a->Lt : b[0];
+}
+
+void SS_CAT(ss__train_lanes_, SS_VARIANT)(ss__train_lanes *a)
+{
+    const vd end = vsplat((double)a->Lt);
+    const vl Lt = (vl){0} + a->Lt;
+    vl b = (vl){0} - 1, n = {0}, done = {0};
+    a->zero = 0;
+    for (size_t m = 0; m < a->nw; m++) {
+        vd x = vload(a->x + m * L);
+        /* X >= Lt is past the end from any bin >= -1: Lt is as good, and
+         * converts */
+        x = vselect(x < end, x, end);
+        vl nb = b + 1 + __builtin_convertvector(x, vl); /* x >= 0: floor */
+        if (m == 0 && mask_bits(nb == 0)) {
+            a->zero = 1;
+            return;
+        }
+        done |= nb >= Lt; /* an ended train stays so */
+        b = (vl)vselect(done, (vd)Lt, (vd)nb);
+        n -= ~done; /* + 1 where not done */
+        memcpy(a->bins + m * L, &b, sizeof b);
+        if (mask_bits(done) == (1u << L) - 1)
+            break;
+    }
+    memcpy(a->n, &n, sizeof n);
+    memcpy(a->last, &b, sizeof b);
 }

@@ -7,9 +7,11 @@
  *    count per bin: it is drawn as one train of Binomial(n, p) counts
  *    (see pop_law), one draw per non-empty bin instead of one per spike
  *    plus one per train.
- *  - The draws themselves (Philox4x64 and the gaps' logs) are made in SIMD
- *    lanes, many at once; lif_cond_stp's synapses advance 8 at a time in
- *    lanes, with the same numbers as one at a time.
+ *  - The draws themselves (Philox4x32, see fast_trains.h, and the gaps'
+ *    logs) are made in SIMD lanes, many at once, and so are the bins they
+ *    give (8 draws of a population, or the first draws of 8 trains, at
+ *    once); lif_cond_stp's synapses advance 8 at a time in lanes, with the
+ *    same numbers as one at a time.
  *  - A synapse's state (u, R) is advanced only at its train's spikes, by the
  *    per-bin Euler factor raised to the number of bins elapsed; the
  *    conductances of a population share tau_syn, so their sum is one state,
@@ -143,15 +145,12 @@ static void powers_init(powers *pw, double x)
  * lane]: stores, not additions, as in[] is zero there (the time loop
  * leaves it so) and the population is its only writer. */
 static void static_superposed(double *in, size_t lane, size_t Lt,
-                              const pop_law *law, const ss_rng_stream *s,
-                              uint64_t sub, const ss__lane_set *k)
+                              const pop_law *law, uint64_t key, uint64_t sub,
+                              const ss__lane_set *k)
 {
     pop_gaps g;
-    ss__pop_gaps_init(&g, law, s, sub, Lt, k);
-    uint32_t bin[POP_WORDS], count[POP_WORDS];
-    for (size_t n; (n = ss__pop_gaps_batch(&g, bin, count)) > 0;)
-        for (size_t i = 0; i < n; i++)
-            in[(size_t)bin[i] * L + lane] = (double)count[i];
+    ss__pop_gaps_init(&g, law, key, sub, Lt, k);
+    ss__pop_gaps_fill(&g, in + lane);
 }
 
 /* Frees the 2 L laws of a workspace (NULL is fine). */
@@ -225,7 +224,8 @@ static ss_status stp_room(struct ss_fast_scratch *f, size_t k,
  * registers (gaps_next's steps), the rest through source_next. */
 static ss_status stp_gather(struct ss_fast_scratch *f, stp_group *g,
                             train_source *t, size_t Lt, const double *in,
-                            size_t lane, ss_error *err)
+                            size_t lane, const ss__train_lanes *pre,
+                            ss_error *err)
 {
     const size_t i = g->m;
     size_t k = 0;
@@ -233,7 +233,13 @@ static ss_status stp_gather(struct ss_fast_scratch *f, stp_group *g,
     if (st != SS_OK)
         return st;
     int64_t *bins = f->grp_bins;
-    if (t->from == FROM_GAPS && !t->g.never && t->g.xs != t->g.x) {
+    if (pre && t->from == FROM_GAPS && !t->g.never) {
+        /* the preloaded draws' spikes are in lane i already */
+        gaps *q = &t->g;
+        k = (size_t)pre->n[i];
+        q->bin = pre->last[i];
+        q->next = q->avail;
+    } else if (t->from == FROM_GAPS && !t->g.never && t->g.xs != t->g.x) {
         gaps *q = &t->g;
         const int64_t end = q->Lt;
         const double last = (double)end;
@@ -310,7 +316,8 @@ const ss__lane_set *ss__lane_kernels(void)
 {
 #define SS_LANE_SET(v)                                                       \
     {ss__membrane_##v, ss__log_lanes_##v, ss__philox_lanes_##v,              \
-     ss__gaps_lanes_##v, ss__stp_lanes_##v}
+     ss__gaps_lanes_##v, ss__stp_lanes_##v, ss__pop_lanes_##v, \
+     ss__train_lanes_##v, ss__fast_log_lanes_##v}
     static const ss__lane_set base = SS_LANE_SET(base);
 #if defined(__x86_64__) && defined(__GNUC__)
     static const ss__lane_set avx2 = SS_LANE_SET(avx2),
@@ -361,9 +368,10 @@ static ss_status superposed_inputs(struct ss_fast_scratch *f, size_t l,
                              q->inh_rate * (q->dt / 1000.), err);
     if (st != SS_OK)
         return st;
-    static_superposed(f->in_E, l, Lt, &f->laws[l], s, SS__SUBSTREAM_POP_EXC,
-                      f->lanes);
-    static_superposed(f->in_I, l, Lt, &f->laws[L + l], s,
+    const uint64_t key = ss__fast_key(s);
+    static_superposed(f->in_E, l, Lt, &f->laws[l], key,
+                      SS__SUBSTREAM_POP_EXC, f->lanes);
+    static_superposed(f->in_I, l, Lt, &f->laws[L + l], key,
                       SS__SUBSTREAM_POP_INH, f->lanes);
     return SS_OK;
 }
@@ -444,6 +452,9 @@ static ss_status run_lif(ss_model m, size_t n, const ss_params *p,
         uint64_t words[L * 4 * STP_MAX_BLOCKS];
         double x_ahead[L * 4 * STP_MAX_BLOCKS];
         stp_group group = {0};
+        const uint64_t key = ss__fast_key(&s[l]);
+        ss__train_lanes ahead_trains;
+        const ss__train_lanes *pre = NULL;
         for (size_t j = 0; j < trains && !counts; j++) {
             const bool exc = j < (size_t)q->n_exc;
             const size_t jj = exc ? j : j - (size_t)q->n_exc;
@@ -455,14 +466,27 @@ static ss_status run_lif(ss_model m, size_t n, const ss_params *p,
                     size_t ji = jj + i < n_pop ? jj + i : jj; /* spare */
                     sub[i] = exc ? SS_SUBSTREAM_EXC(ji) : SS_SUBSTREAM_INH(ji);
                 }
-                ss__stp_draw_ahead(f->lanes, &s[l], sub, B,
+                ss__stp_draw_ahead(f->lanes, key, sub, B,
                                    exc ? scale_E : scale_I, words, x_ahead);
+                /* their spikes, the group's lanes at once (into the
+                 * group's rows: the group is empty here) */
+                pre = NULL;
+                if ((exc ? q->exc_rate : q->inh_rate) > 0) {
+                    if ((st = stp_room(f, 4 * B, err)) != SS_OK)
+                        return st;
+                    ahead_trains.x = x_ahead;
+                    ahead_trains.nw = 4 * B;
+                    ahead_trains.Lt = (int64_t)Lt;
+                    ahead_trains.bins = f->grp_bins;
+                    f->lanes->trains(&ahead_trains);
+                    pre = ahead_trains.zero ? NULL : &ahead_trains;
+                }
             }
             train_source t;
             if (given)
                 ss__source_given(&t, &given[l], j, Lt);
             else
-                ss__source_init(&t, &s[l],
+                ss__source_init(&t, &s[l], &key,
                                 exc ? SS_SUBSTREAM_EXC(jj)
                                     : SS_SUBSTREAM_INH(jj),
                                 kind, exc ? q->exc_rate : q->inh_rate, q->dt,
@@ -474,7 +498,8 @@ static ss_status run_lif(ss_model m, size_t n, const ss_params *p,
                 static_population(in, l, Lt, &t);
                 continue;
             }
-            st = stp_gather(f, &group, &t, Lt, in, l, err);
+            st = stp_gather(f, &group, &t, Lt, in, l, ahead ? pre : NULL,
+                            err);
             if (st != SS_OK)
                 return st;
             if (group.m < L && jj + 1 < n_pop)
@@ -545,7 +570,8 @@ static ss_status run_stp_train(const ss_params *p, const ss_rng_stream *s,
     if (given)
         ss__source_given(&t, given, 0, Lt);
     else
-        ss__source_init(&t, s, SS_SUBSTREAM_EXC(0), (int)p->input, p->rate,
+        ss__source_init(&t, s, NULL, SS_SUBSTREAM_EXC(0), (int)p->input,
+                        p->rate,
                         p->dt, ss__gap_scale(p->rate * (p->dt / 1000.)), Lt,
                         kernels);
     const int64_t read_at[2] = {(int64_t)isi, (int64_t)(9 * isi)};

@@ -299,14 +299,14 @@ class KernelVersion(unittest.TestCase):
         """path as a file of fast-kernel version `version` (None: made
         before the attribute)."""
         with h5py.File(path, "r+") as f:
-            self.assertEqual(int(f.attrs["kernel_version"]), 2)
+            self.assertEqual(int(f.attrs["kernel_version"]), 3)
             del f.attrs["kernel_version"]
             if version is not None:
                 f.attrs["kernel_version"] = version
         return read_bytes(path)
 
     def test_resume_refuses_another_version(self):
-        for version, shown in ((None, 1), (7, 7)):
+        for version, shown in ((None, 1), (2, 2), (7, 7)):
             with self.subTest(version=version):
                 out = os.path.join(self.tmp, "whole.h5")
                 run("run", self.spec, "-o", out, "-q", "--force")
@@ -316,7 +316,7 @@ class KernelVersion(unittest.TestCase):
                 self.assertIn(
                     f"cannot resume '{out}': it was run with version {shown} "
                     "of the fast kernels, which draw other random numbers "
-                    "than this synsweep's (version 2)", p.stderr)
+                    "than this synsweep's (version 3)", p.stderr)
                 self.assertEqual(read_bytes(out), before)
 
     def test_merge_refuses_another_version(self):
@@ -333,7 +333,7 @@ class KernelVersion(unittest.TestCase):
         out = os.path.join(self.tmp, "merged.h5")
         run("merge", "-o", out, *self.parts)
         with h5py.File(out, "r") as f:
-            self.assertEqual(int(f.attrs["kernel_version"]), 2)
+            self.assertEqual(int(f.attrs["kernel_version"]), 3)
             self.assertEqual(f.attrs["kernel"], "fast")
 
 
