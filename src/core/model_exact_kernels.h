@@ -124,6 +124,7 @@ typedef struct xk {
     piece_factors cache[2];
     piece_factors grid_step; /* of a whole bin, dt */
     piece_factors small;     /* of the last other length, 3 nodes */
+    double powE[129], powI[129]; /* grid_step.eE^m, eI^m, m <= RUN */
     bool avx2;               /* the processor has AVX2 */
     int next_slot;
 } xk;
