@@ -464,8 +464,10 @@ static void euler_continuous_kernels_agree(void **state)
     ss_model_ws_free(ws);
 }
 
-/* The batches of whole bins run in 256-bit registers where the processor
- * has them: the same bits as plain x86-64 (SYNSWEEP_LANES=base). */
+/* The runs of bins compute in 512-bit or 256-bit registers where the
+ * processor has them: the same bits as plain x86-64 (SYNSWEEP_LANES=avx2,
+ * base), on inputs with split bins, events at grid points (binned trains)
+ * and spikes. */
 static void exact_instruction_sets_agree_bit_for_bit(void **state)
 {
     (void)state;
@@ -476,18 +478,23 @@ static void exact_instruction_sets_agree_bit_for_bit(void **state)
             ss_params p;
             ss_params_defaults(m, &p);
             p.method = SS_METHOD_EXACT;
-            p.events = SS_EVENTS_CONTINUOUS;
+            p.events = r < 3 ? SS_EVENTS_CONTINUOUS : SS_EVENTS_BINNED;
             ss_rng_stream s;
             ss_model_trial_stream(m, &p, 9, r, false, &s);
-            ss_metrics wide, base;
+            ss_metrics wide, avx2, base;
             unsetenv("SYNSWEEP_LANES");
             assert_int_equal(ss_model_run_fast(m, 1, &p, &s, ws, &wide, NULL),
+                             SS_OK);
+            setenv("SYNSWEEP_LANES", "avx2", 1);
+            assert_int_equal(ss_model_run_fast(m, 1, &p, &s, ws, &avx2, NULL),
                              SS_OK);
             setenv("SYNSWEEP_LANES", "base", 1);
             assert_int_equal(ss_model_run_fast(m, 1, &p, &s, ws, &base, NULL),
                              SS_OK);
             unsetenv("SYNSWEEP_LANES");
+            assert_true(wide.value[SS_MET_n_spikes] > 3);
             assert_memory_equal(wide.value, base.value, sizeof wide.value);
+            assert_memory_equal(avx2.value, base.value, sizeof avx2.value);
         }
     }
     ss_model_ws_free(ws);

@@ -299,13 +299,6 @@ void ss__exact_free(ss__exact_ws *w)
     memset(w, 0, sizeof *w);
 }
 
-/* The membrane's state along the trial. */
-typedef struct run_state {
-    double v, vf, gE, gI;
-    double refr_end; /* v is clamped at V_reset until then */
-    size_t n_spikes;
-    bool nomem;
-} run_state;
 
 static void spike(run_state *r, ss__exact_ws *w, const xk *k, double ts)
 {
@@ -359,24 +352,6 @@ static void segment(xk *k, run_state *r, ss__exact_ws *w, double ta,
 static void advance_slow(xk *k, run_state *r, ss__exact_ws *w, double t0,
                          double t1, double Phi, double Psi, double gE1,
                          double gI1);
-
-/* maybe_above's two-sided bound with v_inf's range over any conductances
- * (no division): true when v, at va and vb < V_th at the ends of a piece
- * of length h with total conductance g at its start, cannot reach V_th
- * inside it. */
-static inline bool below_anyway(const xk *k, double va, double vb, double g,
-                                double h)
-{
-    double a_max = (1.0 + g * k->r_gL) * k->r_tau_m;
-    double lo = k->v_inf_lo, hi = k->v_inf_hi;
-    double vlow = va < lo ? va : lo, vhigh = va > hi ? va : hi;
-    double d1 = a_max * (hi - vlow), d2 = a_max * (vhigh - lo);
-    /* the peak va + d1 (vb - va + h d2) / (d1 + d2) below V_th, without
-     * the division (d1 + d2 >= a_max (hi - lo) > 0 unless v_inf has one
-     * value) */
-    return d1 + d2 > 0 &&
-           d1 * (vb - va + h * d2) < (k->V_th - va) * (d1 + d2);
-}
 
 /* The common case inline: v_inf below V_th all along the piece (so no
  * crossing) and not refractory; the rest in advance_slow. */
@@ -434,512 +409,17 @@ static void advance(xk *k, run_state *r, ss__exact_ws *w, double t0,
     advance_with(k, r, w, t0, t1, Phi, Psi, gE1, gI1);
 }
 
-/* Bins the batch below takes at once. */
-#define BATCH 64
-
-#define PHI_PSI_BINS_BODY                                                    \
-    for (size_t j = 0; j < n; j += 4) {                                      \
-        v4 GE, GI, E[4], q = {0, 0, 0, 0};                                   \
-        memcpy(&GE, gE + j, sizeof GE);                                      \
-        memcpy(&GI, gI + j, sizeof GI);                                      \
-        for (int i = 0; i < 4; i++) {                                        \
-            v4 x = -(f->t[i] + GE * f->dE[i] + GI * f->dI[i]);               \
-            exp_bounded4((const double *)&x, (double *)&E[i], bound);        \
-        }                                                                    \
-        for (int i = 0; i < 3; i++)                                          \
-            q += f->w[i] * E[i] * (k->b0 + GE * f->bE[i] + GI * f->bI[i]);   \
-        memcpy(Phi + j, &E[3], sizeof q);                                    \
-        memcpy(Psi + j, &q, sizeof q);                                       \
-    }
-
-static void phi_psi_bins_base(const xk *k, const piece_factors *f, size_t n,
-                              double bound, const double *gE, const double *gI,
-                              double *Phi, double *Psi)
+void ss__exact_advance_with(xk *k, run_state *r, ss__exact_ws *w, double t0,
+                            double t1, double Phi, double Psi, double gE1,
+                            double gI1)
 {
-    PHI_PSI_BINS_BODY
+    advance_with(k, r, w, t0, t1, Phi, Psi, gE1, gI1);
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
-/* The same operations in 256-bit registers (no FMA: the same bits). */
-__attribute__((target("avx2"))) static void
-phi_psi_bins_avx2(const xk *k, const piece_factors *f, size_t n, double bound,
-                  const double *gE, const double *gI, double *Phi,
-                  double *Psi)
+void ss__exact_advance(xk *k, run_state *r, ss__exact_ws *w, double t0,
+                       double t1)
 {
-    PHI_PSI_BINS_BODY
-}
-#endif
-
-/* Phi and Psi of n whole bins (the factors f of dt) from conductances
- * gE[j], gI[j], four bins at a time: the operations of phi_psi's
- * short-piece branch (the exponents at most bound), in the
- * same order. The arrays hold n rounded up to 4. */
-static void phi_psi_bins(const xk *k, const piece_factors *f, size_t n,
-                         double bound, const double *gE, const double *gI,
-                         double *Phi, double *Psi)
-{
-#if defined(__x86_64__) && defined(__GNUC__)
-    if (k->avx2) {
-        phi_psi_bins_avx2(k, f, n, bound, gE, gI, Phi, Psi);
-        return;
-    }
-#endif
-    phi_psi_bins_base(k, f, n, bound, gE, gI, Phi, Psi);
-}
-
-/* One Tsodyks-Markram synapse's increment at its spike at time t: u and R
- * relax exactly since its last spike, then the tutorial's spike step (u
- * first, R with the new u, g with R before it and the new u). syn holds
- * (u, R, t_last). */
-static double stp_kick(double *syn, double t, double g_bar, double U0,
-                       double tau_d, double tau_f)
-{
-    double dt_last = t - syn[2];
-    double u = syn[0] * exp(-dt_last / tau_f);
-    double R = 1.0 - (1.0 - syn[1]) * exp(-dt_last / tau_d);
-    double u_new = u + U0 * (1.0 - u);
-    double kick = g_bar * R * u_new;
-    syn[0] = u_new;
-    syn[1] = R - u_new * R;
-    syn[2] = t;
-    return kick;
-}
-
-/* ---- runs of bins: the common case, in batches ------------------------
- *
- * The conductances do not depend on v, so over a run of bins (whole bins,
- * and bins split by one event time) their values at the bins' starts and
- * at the events come first, one pass; then every piece's Phi and Psi in
- * vectors, four pieces at a time (the exponentials of the split pieces'
- * nodes too); then v and the FMP bin by bin, where only the recurrence
- * v = Phi v + Psi and the no-crossing bound are left per bin. A bin that
- * may hold a crossing, or lies in a refractory period, goes through
- * advance_with with the same Phi and Psi. */
-
-/* Bins of one run at most. */
-#define RUN 128
-
-enum { BIN_WHOLE = 0, BIN_SPLIT = 1 };
-
-typedef struct run_bins {
-    double gE[RUN + 4], gI[RUN + 4]; /* at the bins' starts (after kicks) */
-    double Phi[RUN + 4], Psi[RUN + 4]; /* of the whole bins */
-    /* the bins with events, q = 0, 1, ...: */
-    size_t ej[RUN];              /* the bin */
-    bool split[RUN];             /* an event inside (else at its end) */
-    bool long2[RUN];             /* split, second piece not short */
-    size_t endE[RUN], endI[RUN]; /* the events delivered by the bin's end */
-    double te[RUN];              /* the events' time */
-    double gE1[RUN], gI1[RUN];   /* at te, before the kicks */
-    double gEk[RUN], gIk[RUN];   /* at te, after them */
-    /* a split's pieces 2 q and 2 q + 1 (h = 0 for events at the end): */
-    double h[2 * RUN + 4], pE[2 * RUN + 4], pI[2 * RUN + 4];
-    double en[6][2 * RUN + 4]; /* exp(-u_i / tau_syn): row 2 i + (0 E, 1 I) */
-    double pPhi[2 * RUN + 4], pPsi[2 * RUN + 4];
-} run_bins;
-
-/* The node exponentials of np pieces (rows of run_bins.en), exponents at
- * most bound. */
-static inline __attribute__((always_inline)) void
-piece_exps(const xk *k, run_bins *b, size_t np, double bound)
-{
-    for (size_t P = 0; P < np; P += 4) {
-        v4 H, a[6];
-        memcpy(&H, b->h + P, sizeof H);
-        for (int i = 0; i < 3; i++) {
-            v4 u = 0.5 * H * (1.0 + gl3_x[i]);
-            a[2 * i] = -u * k->rE;
-            a[2 * i + 1] = -u * k->rI;
-        }
-        for (int r = 0; r < 6; r++)
-            exp_bounded4((const double *)&a[r], b->en[r] + P, bound);
-    }
-}
-
-/* Phi and Psi of np pieces from their conductances pE, pI (phi_psi's
- * short-piece scheme), four at a time; exponents at most bound. */
-static inline __attribute__((always_inline)) void
-piece_phi_psi(const xk *k, run_bins *b, size_t np, double bound)
-{
-    for (size_t P = 0; P < np; P += 4) {
-        v4 H, GE, GI, EE[3], EI[3], X[4], E[4];
-        memcpy(&H, b->h + P, sizeof H);
-        memcpy(&GE, b->pE + P, sizeof GE);
-        memcpy(&GI, b->pI + P, sizeof GI);
-        for (int i = 0; i < 3; i++) {
-            memcpy(&EE[i], b->en[2 * i] + P, sizeof H);
-            memcpy(&EI[i], b->en[2 * i + 1] + P, sizeof H);
-        }
-        v4 eE = EE[0] * EE[2], eI = EI[0] * EI[2]; /* u_0 + u_2 = h */
-        for (int i = 0; i < 3; i++) {
-            v4 u = 0.5 * H * (1.0 + gl3_x[i]);
-            X[i] = -((H - u) * k->r_tau_m + GE * (k->cE * (EE[i] - eE)) +
-                     GI * (k->cI * (EI[i] - eI)));
-        }
-        X[3] = -(H * k->r_tau_m + GE * (k->cE * (1.0 - eE)) +
-                 GI * (k->cI * (1.0 - eI)));
-        for (int i = 0; i < 4; i++)
-            exp_bounded4((const double *)&X[i], (double *)&E[i], bound);
-        v4 q = {0, 0, 0, 0};
-        for (int i = 0; i < 3; i++)
-            q += (0.5 * H * gl3_w[i]) * E[i] *
-                 (k->b0 + GE * (EE[i] * k->VE * k->r_gL_tau_m) +
-                  GI * (EI[i] * k->VI * k->r_gL_tau_m));
-        memcpy(b->pPhi + P, &E[3], sizeof q);
-        memcpy(b->pPsi + P, &q, sizeof q);
-    }
-}
-
-static void piece_exps_base(const xk *k, run_bins *b, size_t np,
-                            double bound)
-{
-    piece_exps(k, b, np, bound);
-}
-
-static void piece_phi_psi_base(const xk *k, run_bins *b, size_t np,
-                               double bound)
-{
-    piece_phi_psi(k, b, np, bound);
-}
-
-#if defined(__x86_64__) && defined(__GNUC__)
-/* The same operations in 256-bit registers (no FMA: the same bits). */
-__attribute__((target("avx2"))) static void
-piece_exps_avx2(const xk *k, run_bins *b, size_t np, double bound)
-{
-    piece_exps(k, b, np, bound);
-}
-
-__attribute__((target("avx2"))) static void
-piece_phi_psi_avx2(const xk *k, run_bins *b, size_t np, double bound)
-{
-    piece_phi_psi(k, b, np, bound);
-}
-#endif
-
-/* The events of a trial and where the integration stands in them. */
-typedef struct ev_cursor {
-    const double *tE, *tI;
-    size_t nEv, nIv, iE, iI;
-} ev_cursor;
-
-/* The kicks of the events up to index endE, endI (all at time te) added
- * to *gE, *gI, in the order of the generic path. */
-static void kick_all(const ss_params *p, bool stp, size_t nE,
-                     const ss_events *ev, ss__exact_ws *w, ev_cursor *c,
-                     size_t endE, size_t endI, double te, double *gE,
-                     double *gI)
-{
-    for (; c->iE < endE; c->iE++)
-        *gE += stp ? stp_kick(&w->syn[3 * ev->train[0][c->iE]], te,
-                              p->gE_bar, p->U0_E, p->tau_d_E, p->tau_f_E)
-                   : p->gE_bar;
-    for (; c->iI < endI; c->iI++)
-        *gI += stp ? stp_kick(&w->syn[3 * (nE + ev->train[1][c->iI])], te,
-                              p->gI_bar, p->U0_I, p->tau_d_I, p->tau_f_I)
-                   : p->gI_bar;
-}
-
-/* Bins it, it + 1, ... (t at the start of bin it, a grid point) as one
- * run, as far as they are whole bins or bins split by one event time,
- * with short pieces; returns how many it did (0: none, the caller's
- * general path goes on). */
-static size_t run_bins_do(xk *k, run_state *r, ss__exact_ws *w,
-                          const ss_params *p, bool stp, size_t nE,
-                          const ss_events *ev, ev_cursor *c, size_t it,
-                          size_t Lt, run_bins *b)
-{
-    const double dt = k->dt;
-    const size_t nmax = RUN < Lt - it ? RUN : Lt - it;
-    /* 1. the bins with events (the events only looked at here), so the
-     * bins between them are whole */
-    size_t n = 0, ne = 0;
-    {
-        size_t jE = c->iE, jI = c->iI;
-        /* bounds on the conductances (a kick is at most g_bar, the decay
-         * left out): the run stops before a bin whose first piece may not
-         * be short */
-        double gEu = r->gE, gIu = r->gI;
-        while (n < nmax) {
-            double a0u = (1.0 + (gEu + gIu) * k->r_gL) * k->r_tau_m;
-            if (dt * a0u > SMALL_STEP)
-                break;
-            double te = jE < c->nEv ? c->tE[jE] : INFINITY;
-            if (jI < c->nIv && c->tI[jI] < te)
-                te = c->tI[jI];
-            double qb = te / dt;
-            if (!(qb < (double)(it + nmax) + 1.0)) {
-                n = nmax;
-                break;
-            }
-            /* the bin of te: the first grid point at or after it */
-            size_t ie = (size_t)qb;
-            while ((double)ie * dt < te)
-                ie++;
-            while (ie > 0 && (double)(ie - 1) * dt >= te)
-                ie--;
-            if (ie < it + n) /* cannot be: events up to t are delivered */
-                break;
-            size_t rel = ie - it;
-            if (rel >= nmax) {
-                n = nmax;
-                break;
-            }
-            double ta = (double)(ie - 1) * dt, tg = (double)ie * dt;
-            size_t kE = jE, kI = jI;
-            while (kE < c->nEv && c->tE[kE] <= te)
-                kE++;
-            while (kI < c->nIv && c->tI[kI] <= te)
-                kI++;
-            if (te == tg) {
-                /* at the bin's end (a binned train's events) */
-                b->split[ne] = false;
-                b->h[2 * ne] = b->h[2 * ne + 1] = 0.0;
-            } else {
-                if (!(te > ta) ||
-                    (te - ta) * (a0u > k->r_syn ? a0u : k->r_syn) >
-                        SMALL_STEP ||
-                    (kE < c->nEv && c->tE[kE] <= tg) ||
-                    (kI < c->nIv && c->tI[kI] <= tg)) {
-                    n = rel; /* the general path takes this bin */
-                    break;
-                }
-                b->split[ne] = true;
-                b->h[2 * ne] = te - ta;
-                b->h[2 * ne + 1] = tg - te;
-            }
-            b->ej[ne] = rel;
-            b->te[ne] = te;
-            b->endE[ne] = kE;
-            b->endI[ne] = kI;
-            gEu += (double)(kE - jE) * p->gE_bar;
-            gIu += (double)(kI - jI) * p->gI_bar;
-            jE = kE;
-            jI = kI;
-            ne++;
-            n = rel + 1;
-        }
-    }
-    if (n == 0)
-        return 0;
-    size_t np = 2 * ne;
-    for (size_t P = np; P < ((np + 3) & ~(size_t)3); P++)
-        b->h[P] = 0.0; /* the spare lanes */
-    /* 2. the splits' node exponentials (at most dt / tau_syn) */
-    if (np) {
-#if defined(__x86_64__) && defined(__GNUC__)
-        if (k->avx2)
-            piece_exps_avx2(k, b, np, dt * k->r_syn);
-        else
-#endif
-            piece_exps_base(k, b, np, dt * k->r_syn);
-    }
-    /* 3. the conductances with the kicks; between kicks g = g0 exp(-m dt
-     * / tau_syn), from a table of powers so that the bins do not wait on
-     * each other; a bin whose piece is not short ends the run before it */
-    double gE0 = r->gE, gI0 = r->gI;
-    size_t j0 = 0; /* the bin whose start has gE0, gI0 */
-    double wbound = 0.0, pbound = 0.0;
-    size_t q = 0;
-    for (;; q++) {
-        size_t je = q < ne ? b->ej[q] : n;
-        for (size_t j = j0; j <= je; j++) {
-            b->gE[j] = gE0 * k->powE[j - j0];
-            b->gI[j] = gI0 * k->powI[j - j0];
-        }
-        if (j0 < je || (q < ne && !b->split[q])) {
-            /* whole bins from j0: a0 falls, largest at j0 */
-            double a0 = (1.0 + (b->gE[j0] + b->gI[j0]) * k->r_gL) *
-                        k->r_tau_m;
-            if (dt * a0 > SMALL_STEP) {
-                n = j0;
-                break;
-            }
-            wbound = dt * a0 > wbound ? dt * a0 : wbound;
-        }
-        if (q == ne)
-            break;
-        double gE = b->gE[je], gI = b->gI[je];
-        double a0 = (1.0 + (gE + gI) * k->r_gL) * k->r_tau_m;
-        size_t P = 2 * q;
-        if (b->split[q]) {
-            double lam = a0 > k->r_syn ? a0 : k->r_syn;
-            if (b->h[P] * lam > SMALL_STEP) {
-                n = je;
-                break;
-            }
-            pbound = b->h[P] * a0 > pbound ? b->h[P] * a0 : pbound;
-            b->pE[P] = gE;
-            b->pI[P] = gI;
-            gE *= b->en[0][P] * b->en[4][P];
-            gI *= b->en[1][P] * b->en[5][P];
-        } else {
-            b->pE[P] = b->pI[P] = 0.0;
-            gE = gE0 * k->powE[je + 1 - j0];
-            gI = gI0 * k->powI[je + 1 - j0];
-        }
-        b->gE1[q] = gE;
-        b->gI1[q] = gI;
-        kick_all(p, stp, nE, ev, w, c, b->endE[q], b->endI[q], b->te[q], &gE,
-                 &gI);
-        b->gEk[q] = gE;
-        b->gIk[q] = gI;
-        if (b->split[q]) {
-            double a0b = (1.0 + (gE + gI) * k->r_gL) * k->r_tau_m;
-            bool long2 = !(b->h[P + 1] * a0b <= SMALL_STEP);
-            b->long2[q] = long2;
-            b->pE[P + 1] = long2 ? 0.0 : gE;
-            b->pI[P + 1] = long2 ? 0.0 : gI;
-            if (!long2 && b->h[P + 1] * a0b > pbound)
-                pbound = b->h[P + 1] * a0b;
-            gE *= b->en[0][P + 1] * b->en[4][P + 1];
-            gI *= b->en[1][P + 1] * b->en[5][P + 1];
-        } else {
-            b->long2[q] = false;
-            b->pE[P + 1] = b->pI[P + 1] = 0.0;
-        }
-        gE0 = gE;
-        gI0 = gI;
-        j0 = je + 1;
-    }
-    ne = q; /* the event bins in the run */
-    if (n == 0)
-        return 0;
-    /* 4. Phi and Psi of every bin as a whole one (those of the bins with
-     * events are not used) and of the pieces */
-    for (size_t j = n + 1; j < ((n + 3) & ~(size_t)3); j++)
-        b->gE[j] = b->gI[j] = 0.0;
-    phi_psi_bins(k, &k->grid_step, n, wbound, b->gE, b->gI, b->Phi, b->Psi);
-    np = 2 * ne;
-    for (size_t P = np; P < ((np + 3) & ~(size_t)3); P++)
-        b->h[P] = b->pE[P] = b->pI[P] = 0.0;
-    if (np) {
-#if defined(__x86_64__) && defined(__GNUC__)
-        if (k->avx2)
-            piece_phi_psi_avx2(k, b, np, pbound);
-        else
-#endif
-            piece_phi_psi_base(k, b, np, pbound);
-    }
-    /* 5. v and the FMP: in the common case (no crossing possible: v_inf
-     * below V_th over the bin, or the two-sided bound) the plain
-     * recurrence, advance_with's operations; else advance_with */
-    const double LE = k->VE - k->V_th, LI = k->VI - k->V_th;
-    const double L0 = k->N0 - k->V_th * k->g_L;
-    const double V_th = k->V_th;
-    double v = r->v, vf = r->vf;
-    size_t j = 0;
-    for (q = 0;; q++) {
-        size_t je = q < ne ? b->ej[q] : n;
-        while (j < je) {
-            if (r->refr_end < (double)(it + j - 1) * dt) {
-                for (; j < je; j++) {
-                    double Phi = b->Phi[j], Psi = b->Psi[j];
-                    double vb = Phi * v + Psi;
-                    double gEm = LE > 0 ? b->gE[j] : b->gE[j + 1];
-                    double gIm = LI > 0 ? b->gI[j] : b->gI[j + 1];
-                    if (!(vb < V_th &&
-                          (L0 + gEm * LE + gIm * LI < 0 ||
-                           below_anyway(k, v, vb, b->gE[j] + b->gI[j],
-                                        dt))))
-                        break;
-                    v = vb;
-                    vf = Phi * vf + Psi;
-                    w->v[it + j] = v;
-                    w->fmp[it + j] = vf;
-                }
-                if (j == je)
-                    break;
-            }
-            double ta = (double)(it + j - 1) * dt, tg = (double)(it + j) * dt;
-            r->v = v;
-            r->vf = vf;
-            r->gE = b->gE[j];
-            r->gI = b->gI[j];
-            advance_with(k, r, w, ta, tg, b->Phi[j], b->Psi[j], b->gE[j + 1],
-                         b->gI[j + 1]);
-            if (r->nomem)
-                return j;
-            v = r->refr_end >= tg ? k->V_reset : r->v;
-            vf = r->vf;
-            w->v[it + j] = v;
-            w->fmp[it + j] = vf;
-            j++;
-        }
-        if (q == ne)
-            break;
-        /* the bin with events */
-        double ta = (double)(it + j - 1) * dt, tg = (double)(it + j) * dt;
-        double te = b->te[q];
-        size_t P = 2 * q;
-        double gEm = LE > 0 ? b->gE[j] : b->gE1[q];
-        double gIm = LI > 0 ? b->gI[j] : b->gI1[q];
-        if (!b->split[q]) {
-            double Phi = b->Phi[j], Psi = b->Psi[j];
-            double vb = Phi * v + Psi;
-            if (r->refr_end < ta && vb < V_th &&
-                (L0 + gEm * LE + gIm * LI < 0 ||
-                 below_anyway(k, v, vb, b->gE[j] + b->gI[j], dt))) {
-                v = vb;
-                vf = Phi * vf + Psi;
-            } else {
-                r->v = v;
-                r->vf = vf;
-                r->gE = b->gE[j];
-                r->gI = b->gI[j];
-                advance_with(k, r, w, ta, tg, Phi, Psi, b->gE1[q],
-                             b->gI1[q]);
-                if (r->nomem)
-                    return j;
-                v = r->refr_end >= tg ? k->V_reset : r->v;
-                vf = r->vf;
-            }
-        } else {
-            double P1 = b->pPhi[P], Q1 = b->pPsi[P];
-            double P2 = b->pPhi[P + 1], Q2 = b->pPsi[P + 1];
-            double gEb = b->gEk[q], gIb = b->gIk[q];
-            double vm = P1 * v + Q1, vb = P2 * vm + Q2;
-            double gEm2 = LE > 0 ? gEb : b->gE[j + 1];
-            double gIm2 = LI > 0 ? gIb : b->gI[j + 1];
-            if (!b->long2[q] && r->refr_end < ta && vm < V_th && vb < V_th &&
-                (L0 + gEm * LE + gIm * LI < 0 ||
-                 below_anyway(k, v, vm, b->gE[j] + b->gI[j], te - ta)) &&
-                (L0 + gEm2 * LE + gIm2 * LI < 0 ||
-                 below_anyway(k, vm, vb, gEb + gIb, tg - te))) {
-                v = vb;
-                vf = P2 * (P1 * vf + Q1) + Q2;
-            } else {
-                r->v = v;
-                r->vf = vf;
-                r->gE = b->gE[j];
-                r->gI = b->gI[j];
-                advance_with(k, r, w, ta, te, P1, Q1, b->gE1[q], b->gI1[q]);
-                if (r->nomem)
-                    return j;
-                r->gE = gEb; /* after the kicks at te */
-                r->gI = gIb;
-                if (b->long2[q])
-                    advance(k, r, w, te, tg); /* a large kick */
-                else
-                    advance_with(k, r, w, te, tg, P2, Q2, b->gE[j + 1],
-                                 b->gI[j + 1]);
-                if (r->nomem)
-                    return j;
-                v = r->refr_end >= tg ? k->V_reset : r->v;
-                vf = r->vf;
-            }
-        }
-        w->v[it + j] = v;
-        w->fmp[it + j] = vf;
-        j++;
-    }
-    memcpy(w->gE + it, b->gE + 1, n * sizeof *w->gE);
-    memcpy(w->gI + it, b->gI + 1, n * sizeof *w->gI);
-    r->v = v;
-    r->vf = vf;
-    r->gE = b->gE[n];
-    r->gI = b->gI[n];
-    return n;
+    advance(k, r, w, t0, t1);
 }
 
 ss_status ss__exact_lif(ss_model m, const ss_params *p, const ss_events *ev,
@@ -979,10 +459,15 @@ ss_status ss__exact_lif(ss_model m, const ss_params *p, const ss_events *ev,
     }
 #if defined(__x86_64__) && defined(__GNUC__)
     {
-        /* SYNSWEEP_LANES=base asks for plain x86-64 here too (same bits) */
+        /* SYNSWEEP_LANES=avx2 or base asks for narrower instructions here
+         * too (the same bits) */
         const char *want = getenv("SYNSWEEP_LANES");
-        k.avx2 = __builtin_cpu_supports("avx2") &&
-                 !(want && strcmp(want, "base") == 0);
+        bool narrow2 = want && strcmp(want, "avx2") == 0;
+        bool narrow1 = want && strcmp(want, "base") == 0;
+        if (!narrow1 && !narrow2 && __builtin_cpu_supports("avx512f"))
+            k.isa = 2;
+        else if (!narrow1 && __builtin_cpu_supports("avx2"))
+            k.isa = 1;
     }
 #endif
     k.cache[0].hs = k.cache[1].hs = k.grid_step.hs = k.small.hs = NAN;
@@ -1029,7 +514,7 @@ ss_status ss__exact_lif(ss_model m, const ss_params *p, const ss_events *ev,
     for (;;) {
         /* at a grid point: a run of whole and split bins */
         if (k.grid_step.hs == dt && it < Lt && t == (double)(it - 1) * dt) {
-            size_t n = run_bins_do(&k, &r, w, p, stp, nE, ev, &cur, it, Lt,
+            size_t n = ss__exact_run_bins(&k, &r, w, p, stp, nE, ev, &cur, it, Lt,
                                    &rb);
             if (r.nomem)
                 return ss_error_set(err, SS_ERR_NOMEM,
@@ -1053,12 +538,12 @@ ss_status ss__exact_lif(ss_model m, const ss_params *p, const ss_events *ev,
                                 "cannot allocate the spike times");
         t = tb;
         for (; cur.iE < nEv && tE[cur.iE] <= tb; cur.iE++)
-            r.gE += stp ? stp_kick(&w->syn[3 * ev->train[0][cur.iE]], tb,
+            r.gE += stp ? ss__exact_stp_kick(&w->syn[3 * ev->train[0][cur.iE]], tb,
                                    p->gE_bar, p->U0_E, p->tau_d_E,
                                    p->tau_f_E)
                         : p->gE_bar;
         for (; cur.iI < nIv && tI[cur.iI] <= tb; cur.iI++)
-            r.gI += stp ? stp_kick(&w->syn[3 * (nE + ev->train[1][cur.iI])], tb,
+            r.gI += stp ? ss__exact_stp_kick(&w->syn[3 * (nE + ev->train[1][cur.iI])], tb,
                                    p->gI_bar, p->U0_I, p->tau_d_I,
                                    p->tau_f_I)
                         : p->gI_bar;
