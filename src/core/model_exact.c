@@ -296,6 +296,8 @@ void ss__exact_free(ss__exact_ws *w)
     free(w->spike_t);
     free(w->syn);
     free(w->isi);
+    free(w->mt);
+    free(w->mk);
     memset(w, 0, sizeof *w);
 }
 
@@ -476,7 +478,7 @@ ss_status ss__exact_lif(ss_model m, const ss_params *p, const ss_events *ev,
         if (p->dt * a_max_rate <= SMALL_STEP) {
             factors_make(&k, p->dt, 3, &k.grid_step);
             k.powE[0] = k.powI[0] = 1.0;
-            for (int i = 1; i <= RUN; i++) {
+            for (int i = 1; i <= RUN + STRETCH; i++) {
                 k.powE[i] = k.powE[i - 1] * k.grid_step.eE;
                 k.powI[i] = k.powI[i - 1] * k.grid_step.eI;
             }
@@ -493,7 +495,35 @@ ss_status ss__exact_lif(ss_model m, const ss_params *p, const ss_events *ev,
     const double dt = p->dt, T = p->T;
     const double *tE = ev->t[SS_EVENTS_EXC], *tI = ev->t[SS_EVENTS_INH];
     const size_t nEv = ev->n[SS_EVENTS_EXC], nIv = ev->n[SS_EVENTS_INH];
-    ev_cursor cur = {tE, tI, nEv, nIv, 0, 0};
+    /* the two populations' events in one time order (excitatory first
+     * at equal times, as the general path adds them), for the runs */
+    if (nEv + nIv > w->m_cap) {
+        size_t want = 2 * (nEv + nIv) + 64;
+        double *mt = realloc(w->mt, want * sizeof *mt);
+        if (mt)
+            w->mt = mt;
+        uint32_t *mk = realloc(w->mk, want * sizeof *mk);
+        if (mk)
+            w->mk = mk;
+        if (!mt || !mk)
+            return ss_error_set(err, SS_ERR_NOMEM,
+                                "cannot allocate %zu input events",
+                                nEv + nIv);
+        w->m_cap = want;
+    }
+    for (size_t i = 0, j = 0; i + j < nEv + nIv;) {
+        /* which comes first is random: selects, not branches */
+        bool moreE = i < nEv, moreI = j < nIv;
+        double te = moreE ? tE[i] : INFINITY, ti = moreI ? tI[j] : INFINITY;
+        uint32_t ke = moreE ? ev->train[0][i] : 0,
+                 ki = moreI ? ev->train[1][j] | 0x80000000u : 0;
+        bool inh = ti < te;
+        w->mt[i + j] = inh ? ti : te;
+        w->mk[i + j] = inh ? ki : ke;
+        i += !inh;
+        j += inh;
+    }
+    ev_cursor cur = {tE, tI, w->mt, w->mk, nEv, nIv, nEv + nIv, 0, 0};
     /* an event at t = 0 is not delivered, as the tutorial's bin 0 */
     while (cur.iE < nEv && !(tE[cur.iE] > 0))
         cur.iE++;
@@ -514,7 +544,7 @@ ss_status ss__exact_lif(ss_model m, const ss_params *p, const ss_events *ev,
     for (;;) {
         /* at a grid point: a run of whole and split bins */
         if (k.grid_step.hs == dt && it < Lt && t == (double)(it - 1) * dt) {
-            size_t n = ss__exact_run_bins(&k, &r, w, p, stp, nE, ev, &cur, it, Lt,
+            size_t n = ss__exact_run_bins(&k, &r, w, p, stp, nE, &cur, it, Lt,
                                    &rb);
             if (r.nomem)
                 return ss_error_set(err, SS_ERR_NOMEM,

@@ -126,7 +126,7 @@ typedef struct xk {
     piece_factors cache[2];
     piece_factors grid_step; /* of a whole bin, dt */
     piece_factors small;     /* of the last other length, 3 nodes */
-    double powE[129], powI[129]; /* grid_step.eE^m, eI^m, m <= RUN */
+    double powE[129 + 32], powI[129 + 32]; /* grid_step.eE^m, eI^m */
     int isa;                 /* vector kernels: 0 base, 1 AVX2, 2 AVX-512 */
     int next_slot;
 } xk;
@@ -135,19 +135,23 @@ typedef struct xk {
 /* Bins of one run at most (model_exact.c). */
 #define RUN 128
 
+/* Conductances written at once from a kick on, whatever the bins to the
+ * next (32: longer gaps are rare at the usual input rates). */
+#define STRETCH 32
+
 /* Room for a count rounded up to the widest vector (eight lanes). */
 #define PAD8(n) (((n) + 7) & ~(size_t)7)
 
 /* A run of bins: the conductances first, then every piece's Phi and Psi in
  * vectors, then v bin by bin. */
 typedef struct run_bins {
-    double gE[RUN + 8], gI[RUN + 8];   /* at the bins' starts (after kicks) */
+    double gE[RUN + STRETCH], gI[RUN + STRETCH]; /* at the bins' starts */
     double Phi[RUN + 8], Psi[RUN + 8]; /* of the bins as whole ones */
     /* the bins with events, q = 0, 1, ...: */
     size_t ej[RUN];              /* the bin */
     bool split[RUN];             /* an event inside (else at its end) */
     bool long2[RUN];             /* split, second piece not short */
-    size_t endE[RUN], endI[RUN]; /* the events delivered by the bin's end */
+    size_t endm[RUN];            /* the merged events delivered by its end */
     double te[RUN];              /* the events' time */
     double gE1[RUN], gI1[RUN];   /* at te, before the kicks */
     double gEk[RUN], gIk[RUN];   /* at te, after them */
@@ -182,7 +186,9 @@ typedef struct run_state {
 /* The events of a trial and where the integration stands in them. */
 typedef struct ev_cursor {
     const double *tE, *tI;
-    size_t nEv, nIv, iE, iI;
+    const double *mt;   /* both merged, in time order */
+    const uint32_t *mk; /* their trains, bit 31 set for inhibitory ones */
+    size_t nEv, nIv, nm, iE, iI; /* delivered: iE, iI, merged iE + iI */
 } ev_cursor;
 
 /* maybe_above's two-sided bound with v_inf's range over any conductances
@@ -226,7 +232,6 @@ double ss__exact_stp_kick(double *syn, double t, double g_bar, double U0,
  * allocation. b is scratch. */
 size_t ss__exact_run_bins(xk *k, run_state *r, ss__exact_ws *w,
                           const ss_params *p, bool stp, size_t nE,
-                          const ss_events *ev, ev_cursor *c, size_t it,
-                          size_t Lt, run_bins *b);
+                          ev_cursor *c, size_t it, size_t Lt, run_bins *b);
 
 #endif

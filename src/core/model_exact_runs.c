@@ -30,21 +30,31 @@ double ss__exact_stp_kick(double *syn, double t, double g_bar, double U0,
     return kick;
 }
 
-/* The kicks of the events up to index endE, endI (all at time te) added
- * to *gE, *gI, in the order of the generic path. */
-static void kick_all(const ss_params *p, bool stp, size_t nE,
-                     const ss_events *ev, ss__exact_ws *w, ev_cursor *c,
-                     size_t endE, size_t endI, double te, double *gE,
-                     double *gI)
+/* The kicks of the merged events from the cursor's up to index endm (all
+ * at time te) added to *gE, *gI: each population's in its order, as the
+ * general path adds them. */
+static inline void kick_all(const ss_params *p, bool stp, size_t nE,
+                            ss__exact_ws *w, ev_cursor *c, size_t endm,
+                            double te, double *gE, double *gI)
 {
-    for (; c->iE < endE; c->iE++)
-        *gE += stp ? ss__exact_stp_kick(&w->syn[3 * ev->train[0][c->iE]], te,
-                              p->gE_bar, p->U0_E, p->tau_d_E, p->tau_f_E)
-                   : p->gE_bar;
-    for (; c->iI < endI; c->iI++)
-        *gI += stp ? ss__exact_stp_kick(&w->syn[3 * (nE + ev->train[1][c->iI])], te,
-                              p->gI_bar, p->U0_I, p->tau_d_I, p->tau_f_I)
-                   : p->gI_bar;
+    const double kE[2] = {p->gE_bar, 0.0}, kI[2] = {0.0, p->gI_bar};
+    for (size_t m = c->iE + c->iI; m < endm; m++) {
+        uint32_t inh = c->mk[m] >> 31, train = c->mk[m] & 0x7fffffffu;
+        if (stp) {
+            if (inh)
+                *gI += ss__exact_stp_kick(&w->syn[3 * (nE + train)], te,
+                                          p->gI_bar, p->U0_I, p->tau_d_I,
+                                          p->tau_f_I);
+            else
+                *gE += ss__exact_stp_kick(&w->syn[3 * train], te, p->gE_bar,
+                                          p->U0_E, p->tau_d_E, p->tau_f_E);
+        } else {
+            *gE += kE[inh]; /* + 0.0 leaves a conductance as it is */
+            *gI += kI[inh];
+        }
+        c->iI += inh;
+        c->iE += 1 - inh;
+    }
 }
 
 /* Bins it, it + 1, ... (t at the start of bin it, a grid point) as one
@@ -53,8 +63,7 @@ static void kick_all(const ss_params *p, bool stp, size_t nE,
  * general path goes on). */
 size_t ss__exact_run_bins(xk *k, run_state *r, ss__exact_ws *w,
                           const ss_params *p, bool stp, size_t nE,
-                          const ss_events *ev, ev_cursor *c, size_t it,
-                          size_t Lt, run_bins *b)
+                          ev_cursor *c, size_t it, size_t Lt, run_bins *b)
 {
     const double dt = k->dt;
     const size_t nmax = RUN < Lt - it ? RUN : Lt - it;
@@ -62,18 +71,17 @@ size_t ss__exact_run_bins(xk *k, run_state *r, ss__exact_ws *w,
      * bins between them are whole */
     size_t n = 0, ne = 0;
     {
-        size_t jE = c->iE, jI = c->iI;
+        size_t jm = c->iE + c->iI;
         /* bounds on the conductances (a kick is at most g_bar, the decay
          * left out): the run stops before a bin whose first piece may not
          * be short */
         double gEu = r->gE, gIu = r->gI;
+        const double kE[2] = {p->gE_bar, 0.0}, kI[2] = {0.0, p->gI_bar};
         while (n < nmax) {
             double a0u = (1.0 + (gEu + gIu) * k->r_gL) * k->r_tau_m;
             if (dt * a0u > SMALL_STEP)
                 break;
-            double te = jE < c->nEv ? c->tE[jE] : INFINITY;
-            if (jI < c->nIv && c->tI[jI] < te)
-                te = c->tI[jI];
+            double te = jm < c->nm ? c->mt[jm] : INFINITY;
             double qb = te / dt;
             if (!(qb < (double)(it + nmax) + 1.0)) {
                 n = nmax;
@@ -93,11 +101,9 @@ size_t ss__exact_run_bins(xk *k, run_state *r, ss__exact_ws *w,
                 break;
             }
             double ta = (double)(ie - 1) * dt, tg = (double)ie * dt;
-            size_t kE = jE, kI = jI;
-            while (kE < c->nEv && c->tE[kE] <= te)
-                kE++;
-            while (kI < c->nIv && c->tI[kI] <= te)
-                kI++;
+            size_t km = jm + 1;
+            while (km < c->nm && c->mt[km] <= te)
+                km++;
             if (te == tg) {
                 /* at the bin's end (a binned train's events) */
                 b->split[ne] = false;
@@ -106,8 +112,7 @@ size_t ss__exact_run_bins(xk *k, run_state *r, ss__exact_ws *w,
                 if (!(te > ta) ||
                     (te - ta) * (a0u > k->r_syn ? a0u : k->r_syn) >
                         SMALL_STEP ||
-                    (kE < c->nEv && c->tE[kE] <= tg) ||
-                    (kI < c->nIv && c->tI[kI] <= tg)) {
+                    (km < c->nm && c->mt[km] <= tg)) {
                     n = rel; /* the general path takes this bin */
                     break;
                 }
@@ -117,12 +122,12 @@ size_t ss__exact_run_bins(xk *k, run_state *r, ss__exact_ws *w,
             }
             b->ej[ne] = rel;
             b->te[ne] = te;
-            b->endE[ne] = kE;
-            b->endI[ne] = kI;
-            gEu += (double)(kE - jE) * p->gE_bar;
-            gIu += (double)(kI - jI) * p->gI_bar;
-            jE = kE;
-            jI = kI;
+            b->endm[ne] = km;
+            for (; jm < km; jm++) {
+                uint32_t inh = c->mk[jm] >> 31;
+                gEu += kE[inh];
+                gIu += kI[inh];
+            }
             ne++;
             n = rel + 1;
         }
@@ -144,7 +149,13 @@ size_t ss__exact_run_bins(xk *k, run_state *r, ss__exact_ws *w,
     size_t q = 0;
     for (;; q++) {
         size_t je = q < ne ? b->ej[q] : n;
-        for (size_t j = j0; j <= je; j++) {
+        /* a fixed stretch of STRETCH first (no branch on its length;
+         * what lies past je is overwritten by the next stretch) */
+        for (size_t o = 0; o < STRETCH; o++) {
+            b->gE[j0 + o] = gE0 * k->powE[o];
+            b->gI[j0 + o] = gI0 * k->powI[o];
+        }
+        for (size_t j = j0 + STRETCH; j <= je; j++) {
             b->gE[j] = gE0 * k->powE[j - j0];
             b->gI[j] = gI0 * k->powI[j - j0];
         }
@@ -181,8 +192,7 @@ size_t ss__exact_run_bins(xk *k, run_state *r, ss__exact_ws *w,
         }
         b->gE1[q] = gE;
         b->gI1[q] = gI;
-        kick_all(p, stp, nE, ev, w, c, b->endE[q], b->endI[q], b->te[q], &gE,
-                 &gI);
+        kick_all(p, stp, nE, w, c, b->endm[q], b->te[q], &gE, &gI);
         b->gEk[q] = gE;
         b->gIk[q] = gI;
         if (b->split[q]) {
@@ -191,8 +201,8 @@ size_t ss__exact_run_bins(xk *k, run_state *r, ss__exact_ws *w,
             b->long2[q] = long2;
             b->pE[P + 1] = long2 ? 0.0 : gE;
             b->pI[P + 1] = long2 ? 0.0 : gI;
-            if (!long2 && b->h[P + 1] * a0b > pbound)
-                pbound = b->h[P + 1] * a0b;
+            double pb = long2 ? 0.0 : b->h[P + 1] * a0b;
+            pbound = pb > pbound ? pb : pbound;
             gE *= b->en[0][P + 1] * b->en[4][P + 1];
             gI *= b->en[1][P + 1] * b->en[5][P + 1];
         } else {
