@@ -147,6 +147,7 @@ typedef struct xk {
 typedef struct run_bins {
     double gE[RUN + STRETCH], gI[RUN + STRETCH]; /* at the bins' starts */
     double Phi[RUN + 8], Psi[RUN + 8]; /* of the bins as whole ones */
+    double Phi2[RUN], Psi2[RUN];       /* of bins j and j + 1 together */
     /* the bins with events, q = 0, 1, ...: */
     size_t ej[RUN];              /* the bin */
     bool split[RUN];             /* an event inside (else at its end) */

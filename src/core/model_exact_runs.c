@@ -61,9 +61,10 @@ static inline void kick_all(const ss_params *p, bool stp, size_t nE,
  * run, as far as they are whole bins or bins split by one event time,
  * with short pieces; returns how many it did (0: none, the caller's
  * general path goes on). */
-size_t ss__exact_run_bins(xk *k, run_state *r, ss__exact_ws *w,
-                          const ss_params *p, bool stp, size_t nE,
-                          ev_cursor *c, size_t it, size_t Lt, run_bins *b)
+static inline __attribute__((always_inline)) size_t
+run_bins_body(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
+              bool stp, size_t nE, ev_cursor *c, size_t it, size_t Lt,
+              run_bins *b)
 {
     const double dt = k->dt;
     const size_t nmax = RUN < Lt - it ? RUN : Lt - it;
@@ -227,6 +228,13 @@ size_t ss__exact_run_bins(xk *k, run_state *r, ss__exact_ws *w,
         b->h[P] = b->pE[P] = b->pI[P] = 0.0;
     if (np)
         ss__exact_piece_phi_psi(k, b, np, pbound);
+    /* two bins at once, j and j + 1: v_{j+1} = Phi2 v_{j-1} + Psi2, so the
+     * recurrence waits on one multiply-add per two bins (v_j itself, for
+     * its test and sample, beside it) */
+    for (size_t j = 0; j + 1 < n; j++) {
+        b->Phi2[j] = b->Phi[j + 1] * b->Phi[j];
+        b->Psi2[j] = b->Phi[j + 1] * b->Psi[j] + b->Psi[j + 1];
+    }
     /* 5. v and the FMP: in the common case (no crossing possible: v_inf
      * below V_th over the bin, or the two-sided bound) the plain
      * recurrence, advance_with's operations; else advance_with */
@@ -239,7 +247,36 @@ size_t ss__exact_run_bins(xk *k, run_state *r, ss__exact_ws *w,
         size_t je = q < ne ? b->ej[q] : n;
         while (j < je) {
             if (r->refr_end < (double)(it + j - 1) * dt) {
-                for (; j < je; j++) {
+                for (;;) {
+                    for (; j + 1 < je; j += 2) {
+                        double Phi = b->Phi[j], Psi = b->Psi[j];
+                        double v1 = Phi * v + Psi,
+                               v2 = b->Phi2[j] * v + b->Psi2[j];
+                        double gEm = LE > 0 ? b->gE[j] : b->gE[j + 1];
+                        double gIm = LI > 0 ? b->gI[j] : b->gI[j + 1];
+                        double gEm2 = LE > 0 ? b->gE[j + 1] : b->gE[j + 2];
+                        double gIm2 = LI > 0 ? b->gI[j + 1] : b->gI[j + 2];
+                        if (!(v1 < V_th && v2 < V_th &&
+                              (L0 + gEm * LE + gIm * LI < 0 ||
+                               below_anyway(k, v, v1, b->gE[j] + b->gI[j],
+                                            dt)) &&
+                              (L0 + gEm2 * LE + gIm2 * LI < 0 ||
+                               below_anyway(k, v1, v2,
+                                            b->gE[j + 1] + b->gI[j + 1],
+                                            dt))))
+                            break;
+                        double vf1 = Phi * vf + Psi;
+                        vf = b->Phi2[j] * vf + b->Psi2[j];
+                        v = v2;
+                        w->v[it + j] = v1;
+                        w->fmp[it + j] = vf1;
+                        w->v[it + j + 1] = v2;
+                        w->fmp[it + j + 1] = vf;
+                    }
+                    if (j == je)
+                        break;
+                    /* one bin: the last, or the first of a pair that
+                     * failed */
                     double Phi = b->Phi[j], Psi = b->Psi[j];
                     double vb = Phi * v + Psi;
                     double gEm = LE > 0 ? b->gE[j] : b->gE[j + 1];
@@ -253,6 +290,7 @@ size_t ss__exact_run_bins(xk *k, run_state *r, ss__exact_ws *w,
                     vf = Phi * vf + Psi;
                     w->v[it + j] = v;
                     w->fmp[it + j] = vf;
+                    j++;
                 }
                 if (j == je)
                     break;
@@ -346,4 +384,45 @@ size_t ss__exact_run_bins(xk *k, run_state *r, ss__exact_ws *w,
     r->gE = b->gE[n];
     r->gI = b->gI[n];
     return n;
+}
+
+static size_t run_bins_base(xk *k, run_state *r, ss__exact_ws *w,
+                            const ss_params *p, bool stp, size_t nE,
+                            ev_cursor *c, size_t it, size_t Lt, run_bins *b)
+{
+    return run_bins_body(k, r, w, p, stp, nE, c, it, Lt, b);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* The same operations with wider registers for the array loops (scalar
+ * arithmetic is the same IEEE operations in any of them; no FMA: -ffp-
+ * contract=off): the same bits. */
+__attribute__((target("avx2"))) static size_t
+run_bins_avx2(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
+              bool stp, size_t nE, ev_cursor *c, size_t it, size_t Lt,
+              run_bins *b)
+{
+    return run_bins_body(k, r, w, p, stp, nE, c, it, Lt, b);
+}
+
+__attribute__((target("avx512f"))) static size_t
+run_bins_avx512(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
+                bool stp, size_t nE, ev_cursor *c, size_t it, size_t Lt,
+                run_bins *b)
+{
+    return run_bins_body(k, r, w, p, stp, nE, c, it, Lt, b);
+}
+#endif
+
+size_t ss__exact_run_bins(xk *k, run_state *r, ss__exact_ws *w,
+                          const ss_params *p, bool stp, size_t nE,
+                          ev_cursor *c, size_t it, size_t Lt, run_bins *b)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (k->isa == 2)
+        return run_bins_avx512(k, r, w, p, stp, nE, c, it, Lt, b);
+    if (k->isa == 1)
+        return run_bins_avx2(k, r, w, p, stp, nE, c, it, Lt, b);
+#endif
+    return run_bins_base(k, r, w, p, stp, nE, c, it, Lt, b);
 }
