@@ -568,14 +568,14 @@ ss_status ss__exact_lif(ss_model m, const ss_params *p, const ss_events *ev,
                                 "cannot allocate the spike times");
         t = tb;
         for (; cur.iE < nEv && tE[cur.iE] <= tb; cur.iE++)
-            r.gE += stp ? ss__exact_stp_kick(&w->syn[3 * ev->train[0][cur.iE]], tb,
-                                   p->gE_bar, p->U0_E, p->tau_d_E,
-                                   p->tau_f_E)
+            r.gE += stp ? ss__exact_stp_kick(
+                              &w->syn[3 * ev->train[0][cur.iE]], tb,
+                              p->gE_bar, p->U0_E, p->tau_d_E, p->tau_f_E)
                         : p->gE_bar;
         for (; cur.iI < nIv && tI[cur.iI] <= tb; cur.iI++)
-            r.gI += stp ? ss__exact_stp_kick(&w->syn[3 * (nE + ev->train[1][cur.iI])], tb,
-                                   p->gI_bar, p->U0_I, p->tau_d_I,
-                                   p->tau_f_I)
+            r.gI += stp ? ss__exact_stp_kick(
+                              &w->syn[3 * (nE + ev->train[1][cur.iI])], tb,
+                              p->gI_bar, p->U0_I, p->tau_d_I, p->tau_f_I)
                         : p->gI_bar;
         if (tb == tg) {
             /* the tutorial's samples at it * dt; v clamped while

@@ -1,6 +1,7 @@
-/* The exact integrator's building blocks (model_exact.c only): the
- * Gauss-Legendre rules, the short exponential series four at a time, the
- * factors of a piece length and the integrator's constants. */
+/* The exact integrator's building blocks, private to model_exact.c,
+ * model_exact_runs.c and model_exact_vec.c: the Gauss-Legendre rules, the
+ * short exponential series four at a time, the factors of a piece length,
+ * the integrator's constants and state, and the runs of bins. */
 #ifndef SYNSWEEP_MODEL_EXACT_KERNELS_H
 #define SYNSWEEP_MODEL_EXACT_KERNELS_H
 

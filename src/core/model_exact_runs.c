@@ -1,12 +1,13 @@
-/* The exact integrator's common case (model_exact.c): runs of bins.
- * The conductances do not depend on v, so over a run of bins (whole bins,
- * and bins split by one event time) their values at the bins' starts and
- * at the events come first, one pass; then every piece's Phi and Psi in
- * vectors, four pieces at a time (the exponentials of the split pieces'
- * nodes too); then v and the FMP bin by bin, where only the recurrence
- * v = Phi v + Psi and the no-crossing bound are left per bin. A bin that
- * may hold a crossing, or lies in a refractory period, goes through
- * advance_with with the same Phi and Psi. */
+/* The exact integrator's common case (model_exact.c): runs of bins. The
+ * conductances do not depend on v, so over a run of bins (whole bins, and
+ * bins split by one event time) their values at the bins' starts and at
+ * the events come first, one pass over the events; then every bin's and
+ * piece's Phi and Psi in vectors (model_exact_vec.c), the exponentials of
+ * the split pieces' nodes too; then v and the FMP along the run, two bins
+ * per multiply-add, where only the recurrence and the no-crossing bound
+ * are left. A bin that may hold a crossing, or lies in a refractory
+ * period, goes through advance_with with the same Phi and Psi. Pure
+ * numerics. */
 #include <math.h>
 #include <string.h>
 
@@ -136,7 +137,7 @@ run_bins_body(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
     if (n == 0)
         return 0;
     size_t np = 2 * ne;
-    for (size_t P = np; P < (PAD8(np)); P++)
+    for (size_t P = np; P < PAD8(np); P++)
         b->h[P] = 0.0; /* the spare lanes */
     /* 2. the splits' node exponentials (at most dt / tau_syn) */
     if (np)
@@ -219,12 +220,12 @@ run_bins_body(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
         return 0;
     /* 4. Phi and Psi of every bin as a whole one (those of the bins with
      * events are not used) and of the pieces */
-    for (size_t j = n + 1; j < (PAD8(n)); j++)
+    for (size_t j = n + 1; j < PAD8(n); j++)
         b->gE[j] = b->gI[j] = 0.0;
     ss__exact_phi_psi_bins(k, &k->grid_step, n, wbound, b->gE, b->gI, b->Phi,
                            b->Psi);
     np = 2 * ne;
-    for (size_t P = np; P < (PAD8(np)); P++)
+    for (size_t P = np; P < PAD8(np); P++)
         b->h[P] = b->pE[P] = b->pI[P] = 0.0;
     if (np)
         ss__exact_piece_phi_psi(k, b, np, pbound);
@@ -300,8 +301,8 @@ run_bins_body(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
             r->vf = vf;
             r->gE = b->gE[j];
             r->gI = b->gI[j];
-            ss__exact_advance_with(k, r, w, ta, tg, b->Phi[j], b->Psi[j], b->gE[j + 1],
-                         b->gI[j + 1]);
+            ss__exact_advance_with(k, r, w, ta, tg, b->Phi[j], b->Psi[j],
+                                   b->gE[j + 1], b->gI[j + 1]);
             if (r->nomem)
                 return j;
             v = r->refr_end >= tg ? k->V_reset : r->v;
@@ -357,7 +358,8 @@ run_bins_body(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
                 r->vf = vf;
                 r->gE = b->gE[j];
                 r->gI = b->gI[j];
-                ss__exact_advance_with(k, r, w, ta, te, P1, Q1, b->gE1[q], b->gI1[q]);
+                ss__exact_advance_with(k, r, w, ta, te, P1, Q1, b->gE1[q],
+                                       b->gI1[q]);
                 if (r->nomem)
                     return j;
                 r->gE = gEb; /* after the kicks at te */
@@ -365,8 +367,8 @@ run_bins_body(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
                 if (b->long2[q])
                     ss__exact_advance(k, r, w, te, tg); /* a large kick */
                 else
-                    ss__exact_advance_with(k, r, w, te, tg, P2, Q2, b->gE[j + 1],
-                                 b->gI[j + 1]);
+                    ss__exact_advance_with(k, r, w, te, tg, P2, Q2,
+                                           b->gE[j + 1], b->gI[j + 1]);
                 if (r->nomem)
                     return j;
                 v = r->refr_end >= tg ? k->V_reset : r->v;
