@@ -293,6 +293,64 @@ static void exact_single_event_trace_matches_fine_rk4(void **state)
     }
 }
 
+/* Many events of every kind the runs of bins meet: one at a grid point,
+ * two and three event times in one bin, several events at one time, a
+ * cluster that lifts the conductance beyond what the runs take (the bins
+ * after it go the general way), a kick so large that the rest of its bin
+ * is not short, spikes and refractory periods inside runs: the exact
+ * trace, FMP and spike times against RK4 with steps of 2e-5 ms. */
+static void exact_runs_of_bins_match_fine_rk4(void **state)
+{
+    (void)state;
+    ss_params p;
+    lif_defaults(&p);
+    p.T = 32.0;
+    p.n_exc = 4;
+    p.n_inh = 1;
+    p.gE_bar = 50.0;
+    p.gI_bar = 30.0;
+    p.I_inj = 150.0;
+    const double grid = 37 * p.dt; /* the grid point's time, as the grid */
+    double tE[] = {1.2345, grid,   5.03,   5.07,   8.41,   8.47,  12.0001,
+                   12.05,  12.12,  12.2,   20.51,  20.51,  20.51, 20.51,
+                   24.987, 27.3,   30.123};
+    double tI[] = {4.1, 8.43, 15.5, 25.05};
+    const size_t nE = sizeof tE / sizeof *tE, nI = sizeof tI / sizeof *tI;
+    uint32_t trains[sizeof tE / sizeof *tE];
+    for (size_t i = 0; i < nE; i++)
+        trains[i] = (uint32_t)(i % 4); /* at 20.51, one from each train */
+    ss_events ev;
+    memset(&ev, 0, sizeof ev);
+    ev.n[0] = nE;
+    ev.n[1] = nI;
+    ev.t[0] = tE;
+    ev.t[1] = tI;
+    ev.train[0] = ev.train[1] = trains;
+
+    ss__exact_ws w;
+    memset(&w, 0, sizeof w);
+    ss_metrics m;
+    assert_int_equal(ss__exact_lif(SS_MODEL_LIF_COND, &p, &ev, &w, &m, NULL),
+                     SS_OK);
+    size_t Lt = ss_params_time_bins(SS_MODEL_LIF_COND, &p);
+    double *v = malloc(Lt * sizeof *v);
+    ref_run r = {.p = &p, .tE = tE, .tI = tI, .nE = nE, .nI = nI,
+                 .h = 2e-5, .threshold = true};
+    ref_trace(&r, Lt, v);
+    assert_true(r.n_spikes >= 3);
+    assert_int_equal(w.n_spikes, r.n_spikes);
+    for (size_t i = 0; i < r.n_spikes; i++)
+        assert_close(w.spike_t[i], r.spikes[i], 0, 1e-9);
+    for (size_t it = 0; it < Lt; it++)
+        assert_close(w.v[it], v[it], 1e-9, 1e-9);
+    r.threshold = false;
+    ref_trace(&r, Lt, v);
+    for (size_t it = 0; it < Lt; it++)
+        assert_close(w.fmp[it], v[it], 1e-9, 1e-9);
+    free(v);
+    ss__exact_free(&w);
+}
+
 /* ---- continuous events -------------------------------------------------- */
 
 static void events_depend_only_on_the_input(void **state)
@@ -464,8 +522,10 @@ static void euler_continuous_kernels_agree(void **state)
     ss_model_ws_free(ws);
 }
 
-/* The batches of whole bins run in 256-bit registers where the processor
- * has them: the same bits as plain x86-64 (SYNSWEEP_LANES=base). */
+/* The runs of bins compute in 512-bit or 256-bit registers where the
+ * processor has them: the same bits as plain x86-64 (SYNSWEEP_LANES=avx2,
+ * base), on inputs with split bins, events at grid points (binned trains)
+ * and spikes. */
 static void exact_instruction_sets_agree_bit_for_bit(void **state)
 {
     (void)state;
@@ -476,18 +536,23 @@ static void exact_instruction_sets_agree_bit_for_bit(void **state)
             ss_params p;
             ss_params_defaults(m, &p);
             p.method = SS_METHOD_EXACT;
-            p.events = SS_EVENTS_CONTINUOUS;
+            p.events = r < 3 ? SS_EVENTS_CONTINUOUS : SS_EVENTS_BINNED;
             ss_rng_stream s;
             ss_model_trial_stream(m, &p, 9, r, false, &s);
-            ss_metrics wide, base;
+            ss_metrics wide, avx2, base;
             unsetenv("SYNSWEEP_LANES");
             assert_int_equal(ss_model_run_fast(m, 1, &p, &s, ws, &wide, NULL),
+                             SS_OK);
+            setenv("SYNSWEEP_LANES", "avx2", 1);
+            assert_int_equal(ss_model_run_fast(m, 1, &p, &s, ws, &avx2, NULL),
                              SS_OK);
             setenv("SYNSWEEP_LANES", "base", 1);
             assert_int_equal(ss_model_run_fast(m, 1, &p, &s, ws, &base, NULL),
                              SS_OK);
             unsetenv("SYNSWEEP_LANES");
+            assert_true(wide.value[SS_MET_n_spikes] > 3);
             assert_memory_equal(wide.value, base.value, sizeof wide.value);
+            assert_memory_equal(avx2.value, base.value, sizeof avx2.value);
         }
     }
     ss_model_ws_free(ws);
@@ -517,6 +582,7 @@ int main(void)
         cmocka_unit_test(exact_dc_spikes_match_closed_form),
         cmocka_unit_test(traced_spike_times_are_the_kernels),
         cmocka_unit_test(exact_single_event_trace_matches_fine_rk4),
+        cmocka_unit_test(exact_runs_of_bins_match_fine_rk4),
         cmocka_unit_test(events_depend_only_on_the_input),
         cmocka_unit_test(exact_counts_agree_across_dt),
         cmocka_unit_test(euler_paired_bias_is_positive_and_first_order),

@@ -80,100 +80,6 @@ static const piece_factors *factors(xk *k, double hs, int nodes)
     return f;
 }
 
-/* The exponentials of a bin split in two by an event, pieces of lengths
- * h1 and h2: e[6 p + 2 i + s] = exp(-u_i / tau_syn) at the 3 nodes u_i of
- * piece p (s = 0: E, 1: I), twelve at once (bound: dt / tau_syn, above
- * every exponent); exp(-h / tau_syn) is their product at nodes 0 and 2
- * (u_0 + u_2 = h). */
-static inline __attribute__((always_inline)) void
-split_exps(const xk *k, double h1, double h2, double *e)
-{
-    double a[12];
-    for (int p = 0; p < 2; p++) {
-        double h = p ? h2 : h1;
-        for (int i = 0; i < 3; i++) {
-            double u = 0.5 * h * (1.0 + gl3_x[i]);
-            a[6 * p + 2 * i] = -u * k->rE;
-            a[6 * p + 2 * i + 1] = -u * k->rI;
-        }
-    }
-    /* one series for all splits of a trial (h1, h2 < dt): no branch to
-     * mispredict */
-    double bound = k->dt * k->r_syn;
-    (void)h2;
-    exp_bounded4(a, e, bound);
-    exp_bounded4(a + 4, e + 4, bound);
-    exp_bounded4(a + 8, e + 8, bound);
-}
-
-/* Phi and Psi of one piece of a split bin (length h, h lambda <= SMALL_STEP
- * checked by the caller) from conductances gE, gI, its node exponentials
- * e as split_exps gives them: phi_psi's short-piece scheme. */
-static inline __attribute__((always_inline)) void
-split_piece(const xk *k, double gE, double gI, double h, const double *e,
-            double *Phi, double *Psi, double *gE1, double *gI1)
-{
-    double eE = e[0] * e[4], eI = e[1] * e[5];
-    double x[4], ex[4];
-    for (int i = 0; i < 3; i++) {
-        double u = 0.5 * h * (1.0 + gl3_x[i]);
-        x[i] = -((h - u) * k->r_tau_m + gE * (k->cE * (e[2 * i] - eE)) +
-                 gI * (k->cI * (e[2 * i + 1] - eI)));
-    }
-    x[3] = -(h * k->r_tau_m + gE * (k->cE * (1.0 - eE)) +
-             gI * (k->cI * (1.0 - eI)));
-    double a0 = (1.0 + (gE + gI) * k->r_gL) * k->r_tau_m;
-    exp_bounded4(x, ex, h * a0); /* A(u) <= u a0: a falls */
-    double q = 0.0;
-    for (int i = 0; i < 3; i++)
-        q += (0.5 * h * gl3_w[i]) * ex[i] *
-             (k->b0 + gE * (e[2 * i] * k->VE * k->r_gL_tau_m) +
-              gI * (e[2 * i + 1] * k->VI * k->r_gL_tau_m));
-    *Phi = ex[3];
-    *Psi = q;
-    *gE1 = gE * eE;
-    *gI1 = gI * eI;
-}
-
-/* Both pieces of a split bin: the first from gEa, gIa over h1, the second
- * from gEb, gIb over h2; out = (Phi, Psi) of each. */
-static inline __attribute__((always_inline)) void
-split_pair(const xk *k, const double *e, double gEa, double gIa, double h1,
-           double gEb, double gIb, double h2, double *out)
-{
-    double a, b;
-    split_piece(k, gEa, gIa, h1, e, &out[0], &out[1], &a, &b);
-    split_piece(k, gEb, gIb, h2, e + 6, &out[2], &out[3], &a, &b);
-}
-
-static void split_exps_base(const xk *k, double h1, double h2, double *e)
-{
-    split_exps(k, h1, h2, e);
-}
-
-static void split_pair_base(const xk *k, const double *e, double gEa,
-                            double gIa, double h1, double gEb, double gIb,
-                            double h2, double *out)
-{
-    split_pair(k, e, gEa, gIa, h1, gEb, gIb, h2, out);
-}
-
-#if defined(__x86_64__) && defined(__GNUC__)
-/* The same operations in 256-bit registers (no FMA: the same bits). */
-__attribute__((target("avx2"))) static void
-split_exps_avx2(const xk *k, double h1, double h2, double *e)
-{
-    split_exps(k, h1, h2, e);
-}
-
-__attribute__((target("avx2"))) static void
-split_pair_avx2(const xk *k, const double *e, double gEa, double gIa,
-                double h1, double gEb, double gIb, double h2, double *out)
-{
-    split_pair(k, e, gEa, gIa, h1, gEb, gIb, h2, out);
-}
-#endif
-
 /* Phi and Psi of a piece of length h from conductances gE, gI (no event
  * inside); *gE1, *gI1 get the conductances at its end. */
 static void phi_psi(xk *k, double gE, double gI, double h, double *Phi,
@@ -390,16 +296,11 @@ void ss__exact_free(ss__exact_ws *w)
     free(w->spike_t);
     free(w->syn);
     free(w->isi);
+    free(w->mt);
+    free(w->mk);
     memset(w, 0, sizeof *w);
 }
 
-/* The membrane's state along the trial. */
-typedef struct run_state {
-    double v, vf, gE, gI;
-    double refr_end; /* v is clamped at V_reset until then */
-    size_t n_spikes;
-    bool nomem;
-} run_state;
 
 static void spike(run_state *r, ss__exact_ws *w, const xk *k, double ts)
 {
@@ -453,24 +354,6 @@ static void segment(xk *k, run_state *r, ss__exact_ws *w, double ta,
 static void advance_slow(xk *k, run_state *r, ss__exact_ws *w, double t0,
                          double t1, double Phi, double Psi, double gE1,
                          double gI1);
-
-/* maybe_above's two-sided bound with v_inf's range over any conductances
- * (no division): true when v, at va and vb < V_th at the ends of a piece
- * of length h with total conductance g at its start, cannot reach V_th
- * inside it. */
-static inline bool below_anyway(const xk *k, double va, double vb, double g,
-                                double h)
-{
-    double a_max = (1.0 + g * k->r_gL) * k->r_tau_m;
-    double lo = k->v_inf_lo, hi = k->v_inf_hi;
-    double vlow = va < lo ? va : lo, vhigh = va > hi ? va : hi;
-    double d1 = a_max * (hi - vlow), d2 = a_max * (vhigh - lo);
-    /* the peak va + d1 (vb - va + h d2) / (d1 + d2) below V_th, without
-     * the division (d1 + d2 >= a_max (hi - lo) > 0 unless v_inf has one
-     * value) */
-    return d1 + d2 > 0 &&
-           d1 * (vb - va + h * d2) < (k->V_th - va) * (d1 + d2);
-}
 
 /* The common case inline: v_inf below V_th all along the piece (so no
  * crossing) and not refractory; the rest in advance_slow. */
@@ -528,75 +411,17 @@ static void advance(xk *k, run_state *r, ss__exact_ws *w, double t0,
     advance_with(k, r, w, t0, t1, Phi, Psi, gE1, gI1);
 }
 
-/* Bins the batch below takes at once. */
-#define BATCH 64
-
-#define PHI_PSI_BINS_BODY                                                    \
-    for (size_t j = 0; j < n; j += 4) {                                      \
-        v4 GE, GI, E[4], q = {0, 0, 0, 0};                                   \
-        memcpy(&GE, gE + j, sizeof GE);                                      \
-        memcpy(&GI, gI + j, sizeof GI);                                      \
-        for (int i = 0; i < 4; i++) {                                        \
-            v4 x = -(f->t[i] + GE * f->dE[i] + GI * f->dI[i]);               \
-            exp_bounded4((const double *)&x, (double *)&E[i], bound);        \
-        }                                                                    \
-        for (int i = 0; i < 3; i++)                                          \
-            q += f->w[i] * E[i] * (k->b0 + GE * f->bE[i] + GI * f->bI[i]);   \
-        memcpy(Phi + j, &E[3], sizeof q);                                    \
-        memcpy(Psi + j, &q, sizeof q);                                       \
-    }
-
-static void phi_psi_bins_base(const xk *k, const piece_factors *f, size_t n,
-                              double bound, const double *gE, const double *gI,
-                              double *Phi, double *Psi)
+void ss__exact_advance_with(xk *k, run_state *r, ss__exact_ws *w, double t0,
+                            double t1, double Phi, double Psi, double gE1,
+                            double gI1)
 {
-    PHI_PSI_BINS_BODY
+    advance_with(k, r, w, t0, t1, Phi, Psi, gE1, gI1);
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
-/* The same operations in 256-bit registers (no FMA: the same bits). */
-__attribute__((target("avx2"))) static void
-phi_psi_bins_avx2(const xk *k, const piece_factors *f, size_t n, double bound,
-                  const double *gE, const double *gI, double *Phi,
-                  double *Psi)
+void ss__exact_advance(xk *k, run_state *r, ss__exact_ws *w, double t0,
+                       double t1)
 {
-    PHI_PSI_BINS_BODY
-}
-#endif
-
-/* Phi and Psi of n whole bins (the factors f of dt) from conductances
- * gE[j], gI[j], four bins at a time: the operations of phi_psi's
- * short-piece branch (the exponents at most bound), in the
- * same order. The arrays hold n rounded up to 4. */
-static void phi_psi_bins(const xk *k, const piece_factors *f, size_t n,
-                         double bound, const double *gE, const double *gI,
-                         double *Phi, double *Psi)
-{
-#if defined(__x86_64__) && defined(__GNUC__)
-    if (k->avx2) {
-        phi_psi_bins_avx2(k, f, n, bound, gE, gI, Phi, Psi);
-        return;
-    }
-#endif
-    phi_psi_bins_base(k, f, n, bound, gE, gI, Phi, Psi);
-}
-
-/* One Tsodyks-Markram synapse's increment at its spike at time t: u and R
- * relax exactly since its last spike, then the tutorial's spike step (u
- * first, R with the new u, g with R before it and the new u). syn holds
- * (u, R, t_last). */
-static double stp_kick(double *syn, double t, double g_bar, double U0,
-                       double tau_d, double tau_f)
-{
-    double dt_last = t - syn[2];
-    double u = syn[0] * exp(-dt_last / tau_f);
-    double R = 1.0 - (1.0 - syn[1]) * exp(-dt_last / tau_d);
-    double u_new = u + U0 * (1.0 - u);
-    double kick = g_bar * R * u_new;
-    syn[0] = u_new;
-    syn[1] = R - u_new * R;
-    syn[2] = t;
-    return kick;
+    advance(k, r, w, t0, t1);
 }
 
 ss_status ss__exact_lif(ss_model m, const ss_params *p, const ss_events *ev,
@@ -636,17 +461,28 @@ ss_status ss__exact_lif(ss_model m, const ss_params *p, const ss_events *ev,
     }
 #if defined(__x86_64__) && defined(__GNUC__)
     {
-        /* SYNSWEEP_LANES=base asks for plain x86-64 here too (same bits) */
+        /* SYNSWEEP_LANES=avx2 or base asks for narrower instructions here
+         * too (the same bits) */
         const char *want = getenv("SYNSWEEP_LANES");
-        k.avx2 = __builtin_cpu_supports("avx2") &&
-                 !(want && strcmp(want, "base") == 0);
+        bool narrow2 = want && strcmp(want, "avx2") == 0;
+        bool narrow1 = want && strcmp(want, "base") == 0;
+        if (!narrow1 && !narrow2 && __builtin_cpu_supports("avx512f"))
+            k.isa = 2;
+        else if (!narrow1 && __builtin_cpu_supports("avx2"))
+            k.isa = 1;
     }
 #endif
     k.cache[0].hs = k.cache[1].hs = k.grid_step.hs = k.small.hs = NAN;
     {
         double a_max_rate = k.rE > k.rI ? k.rE : k.rI;
-        if (p->dt * a_max_rate <= SMALL_STEP)
+        if (p->dt * a_max_rate <= SMALL_STEP) {
             factors_make(&k, p->dt, 3, &k.grid_step);
+            k.powE[0] = k.powI[0] = 1.0;
+            for (int i = 1; i <= RUN + STRETCH; i++) {
+                k.powE[i] = k.powE[i - 1] * k.grid_step.eE;
+                k.powI[i] = k.powI[i - 1] * k.grid_step.eI;
+            }
+        }
     }
 
     const bool stp = m == SS_MODEL_LIF_COND_STP;
@@ -659,12 +495,41 @@ ss_status ss__exact_lif(ss_model m, const ss_params *p, const ss_events *ev,
     const double dt = p->dt, T = p->T;
     const double *tE = ev->t[SS_EVENTS_EXC], *tI = ev->t[SS_EVENTS_INH];
     const size_t nEv = ev->n[SS_EVENTS_EXC], nIv = ev->n[SS_EVENTS_INH];
-    size_t iE = 0, iI = 0;
+    /* the two populations' events in one time order (excitatory first
+     * at equal times, as the general path adds them), for the runs */
+    if (nEv + nIv > w->m_cap) {
+        size_t want = 2 * (nEv + nIv) + 64;
+        double *mt = realloc(w->mt, want * sizeof *mt);
+        if (mt)
+            w->mt = mt;
+        uint32_t *mk = realloc(w->mk, want * sizeof *mk);
+        if (mk)
+            w->mk = mk;
+        if (!mt || !mk)
+            return ss_error_set(err, SS_ERR_NOMEM,
+                                "cannot allocate %zu input events",
+                                nEv + nIv);
+        w->m_cap = want;
+    }
+    for (size_t i = 0, j = 0; i + j < nEv + nIv;) {
+        /* which comes first is random: selects, not branches */
+        bool moreE = i < nEv, moreI = j < nIv;
+        double te = moreE ? tE[i] : INFINITY, ti = moreI ? tI[j] : INFINITY;
+        uint32_t ke = moreE ? ev->train[0][i] : 0,
+                 ki = moreI ? ev->train[1][j] | 0x80000000u : 0;
+        bool inh = ti < te;
+        w->mt[i + j] = inh ? ti : te;
+        w->mk[i + j] = inh ? ki : ke;
+        i += !inh;
+        j += inh;
+    }
+    ev_cursor cur = {tE, tI, w->mt, w->mk, nEv, nIv, nEv + nIv, 0, 0};
     /* an event at t = 0 is not delivered, as the tutorial's bin 0 */
-    while (iE < nEv && !(tE[iE] > 0))
-        iE++;
-    while (iI < nIv && !(tI[iI] > 0))
-        iI++;
+    while (cur.iE < nEv && !(tE[cur.iE] > 0))
+        cur.iE++;
+    while (cur.iI < nIv && !(tI[cur.iI] > 0))
+        cur.iI++;
+    run_bins rb;
 
     run_state r = {p->V_init, p->V_init, 0.0, 0.0, -INFINITY, 0, false};
     if (r.v >= k.V_th) { /* the tutorial tests bin 0 too */
@@ -677,163 +542,22 @@ ss_status ss__exact_lif(ss_model m, const ss_params *p, const ss_events *ev,
     size_t it = 1;
     double t = 0.0;
     for (;;) {
-        /* at a grid point, whole bins up to the next event: their Phi and
-         * Psi in batches, then the runs bin by bin */
-        double t_next_ev = iE < nEv ? tE[iE] : INFINITY;
-        if (iI < nIv && tI[iI] < t_next_ev)
-            t_next_ev = tI[iI];
-        if (k.grid_step.hs == dt && it < Lt && t == (double)(it - 1) * dt &&
-            (double)it * dt < t_next_ev &&
-            dt * (1.0 + (r.gE + r.gI) * k.r_gL) * k.r_tau_m <= SMALL_STEP) {
-            double gE[BATCH + 4], gI[BATCH + 4], Phi[BATCH + 4],
-                Psi[BATCH + 4];
-            size_t n = 0;
-            gE[0] = r.gE;
-            gI[0] = r.gI;
-            while (n < BATCH && it + n < Lt &&
-                   (double)(it + n) * dt < t_next_ev) {
-                gE[n + 1] = gE[n] * k.grid_step.eE;
-                gI[n + 1] = gI[n] * k.grid_step.eI;
-                n++;
-            }
-            for (size_t j = n + 1; j < ((n + 3) & ~(size_t)3) + 1; j++)
-                gE[j] = gI[j] = 0.0; /* the last group's spare lanes */
-            /* the batch's exponents are at most dt a0 (a0 falls) */
-            double bound = dt * (1.0 + (r.gE + r.gI) * k.r_gL) * k.r_tau_m;
-            phi_psi_bins(&k, &k.grid_step, n, bound, gE, gI, Phi, Psi);
-            /* bin by bin: while not refractory, the common case (no
-             * crossing possible: v_inf below V_th over the bin, or the
-             * two-sided bound) as a plain recurrence of v and the FMP,
-             * advance_with's operations; any other bin by advance_with */
-            const double LE = k.VE - k.V_th, LI = k.VI - k.V_th;
-            const double L0 = k.N0 - k.V_th * k.g_L;
-            for (size_t j = 0; j < n;) {
-                if (r.refr_end < t) {
-                    double v = r.v, vf = r.vf;
-                    size_t j0 = j;
-                    for (; j < n; j++) {
-                        double vb = Phi[j] * v + Psi[j];
-                        double gEm = LE > 0 ? gE[j] : gE[j + 1];
-                        double gIm = LI > 0 ? gI[j] : gI[j + 1];
-                        if (!(vb < k.V_th &&
-                              (L0 + gEm * LE + gIm * LI < 0 ||
-                               below_anyway(&k, v, vb, gE[j] + gI[j],
-                                            (double)(it + j) * dt -
-                                                (double)(it + j - 1) * dt))))
-                            break;
-                        v = vb;
-                        vf = Phi[j] * vf + Psi[j];
-                        w->v[it + j] = v;
-                        w->fmp[it + j] = vf;
-                        w->gE[it + j] = gE[j + 1];
-                        w->gI[it + j] = gI[j + 1];
-                    }
-                    if (j > j0) {
-                        r.v = v;
-                        r.vf = vf;
-                        r.gE = gE[j];
-                        r.gI = gI[j];
-                        t = (double)(it + j - 1) * dt;
-                    }
-                    if (j == n)
-                        break;
-                }
-                double t1 = (double)(it + j) * dt;
-                advance_with(&k, &r, w, t, t1, Phi[j], Psi[j], gE[j + 1],
-                             gI[j + 1]);
-                if (r.nomem)
-                    return ss_error_set(err, SS_ERR_NOMEM,
-                                        "cannot allocate the spike times");
-                t = t1;
-                w->v[it + j] = r.refr_end >= t1 ? k.V_reset : r.v;
-                w->fmp[it + j] = r.vf;
-                w->gE[it + j] = r.gE;
-                w->gI[it + j] = r.gI;
-                j++;
-            }
-            it += n;
-            continue;
-        }
-        if (k.grid_step.hs == dt && it < Lt && t == (double)(it - 1) * dt &&
-            t_next_ev > t && t_next_ev < (double)it * dt) {
-            /* a bin split by one event time (the common case of
-             * continuous events): both pieces' exponentials at once */
-            double tg = (double)it * dt, te = t_next_ev;
-            size_t jE = iE, jI = iI;
-            while (jE < nEv && tE[jE] <= te)
-                jE++;
-            while (jI < nIv && tI[jI] <= te)
-                jI++;
-            double a0 = (1.0 + (r.gE + r.gI) * k.r_gL) * k.r_tau_m;
-            double lam = a0 > k.r_syn ? a0 : k.r_syn;
-            double h1 = te - t, h2 = tg - te;
-            if ((jE == nEv || tE[jE] >= tg) && (jI == nIv || tI[jI] >= tg) &&
-                h1 * lam <= SMALL_STEP && h2 * k.r_syn <= SMALL_STEP) {
-                double e[12], pp[4];
-#if defined(__x86_64__) && defined(__GNUC__)
-                if (k.avx2)
-                    split_exps_avx2(&k, h1, h2, e);
-                else
-#endif
-                    split_exps_base(&k, h1, h2, e);
-                /* the conductances at te: decayed, then the events' kicks
-                 * (they do not depend on v) */
-                const double gE1 = r.gE * (e[0] * e[4]),
-                             gI1 = r.gI * (e[1] * e[5]);
-                double gEb = gE1, gIb = gI1;
-                for (; iE < jE; iE++)
-                    gEb += stp ? stp_kick(&w->syn[3 * ev->train[0][iE]],
-                                          te, p->gE_bar, p->U0_E,
-                                          p->tau_d_E, p->tau_f_E)
-                               : p->gE_bar;
-                for (; iI < jI; iI++)
-                    gIb += stp ? stp_kick(
-                                     &w->syn[3 * (nE + ev->train[1][iI])],
-                                     te, p->gI_bar, p->U0_I, p->tau_d_I,
-                                     p->tau_f_I)
-                               : p->gI_bar;
-                double a0b = (1.0 + (gEb + gIb) * k.r_gL) * k.r_tau_m;
-                bool b_short = h2 * a0b <= SMALL_STEP;
-#if defined(__x86_64__) && defined(__GNUC__)
-                if (k.avx2)
-                    split_pair_avx2(&k, e, r.gE, r.gI, h1,
-                                    b_short ? gEb : 0.0, b_short ? gIb : 0.0,
-                                    h2, pp);
-                else
-#endif
-                    split_pair_base(&k, e, r.gE, r.gI, h1,
-                                    b_short ? gEb : 0.0, b_short ? gIb : 0.0,
-                                    h2, pp);
-                advance_with(&k, &r, w, t, te, pp[0], pp[1], gE1, gI1);
-                if (r.nomem)
-                    return ss_error_set(err, SS_ERR_NOMEM,
-                                        "cannot allocate the spike times");
-                if (b_short) {
-                    r.gE = gEb;
-                    r.gI = gIb;
-                    advance_with(&k, &r, w, te, tg, pp[2], pp[3],
-                                 gEb * (e[6] * e[10]), gIb * (e[7] * e[11]));
-                } else {
-                    /* a large kick: the general scheme */
-                    r.gE = gEb;
-                    r.gI = gIb;
-                    advance(&k, &r, w, te, tg);
-                }
-                if (r.nomem)
-                    return ss_error_set(err, SS_ERR_NOMEM,
-                                        "cannot allocate the spike times");
-                t = tg;
-                w->v[it] = r.refr_end >= tg ? k.V_reset : r.v;
-                w->fmp[it] = r.vf;
-                w->gE[it] = r.gE;
-                w->gI[it] = r.gI;
-                it++;
+        /* at a grid point: a run of whole and split bins */
+        if (k.grid_step.hs == dt && it < Lt && t == (double)(it - 1) * dt) {
+            size_t n = ss__exact_run_bins(&k, &r, w, p, stp, nE, &cur, it, Lt,
+                                   &rb);
+            if (r.nomem)
+                return ss_error_set(err, SS_ERR_NOMEM,
+                                    "cannot allocate the spike times");
+            if (n) {
+                it += n;
+                t = (double)(it - 1) * dt;
                 continue;
             }
         }
         double tg = it < Lt ? (double)it * dt : INFINITY;
-        double te = iE < nEv ? tE[iE] : INFINITY;
-        double ti = iI < nIv ? tI[iI] : INFINITY;
+        double te = cur.iE < nEv ? tE[cur.iE] : INFINITY;
+        double ti = cur.iI < nIv ? tI[cur.iI] : INFINITY;
         double tb = tg < te ? tg : te;
         tb = tb < ti ? tb : ti;
         tb = tb < T ? tb : T;
@@ -843,15 +567,15 @@ ss_status ss__exact_lif(ss_model m, const ss_params *p, const ss_events *ev,
             return ss_error_set(err, SS_ERR_NOMEM,
                                 "cannot allocate the spike times");
         t = tb;
-        for (; iE < nEv && tE[iE] <= tb; iE++)
-            r.gE += stp ? stp_kick(&w->syn[3 * ev->train[0][iE]], tb,
-                                   p->gE_bar, p->U0_E, p->tau_d_E,
-                                   p->tau_f_E)
+        for (; cur.iE < nEv && tE[cur.iE] <= tb; cur.iE++)
+            r.gE += stp ? ss__exact_stp_kick(
+                              &w->syn[3 * ev->train[0][cur.iE]], tb,
+                              p->gE_bar, p->U0_E, p->tau_d_E, p->tau_f_E)
                         : p->gE_bar;
-        for (; iI < nIv && tI[iI] <= tb; iI++)
-            r.gI += stp ? stp_kick(&w->syn[3 * (nE + ev->train[1][iI])], tb,
-                                   p->gI_bar, p->U0_I, p->tau_d_I,
-                                   p->tau_f_I)
+        for (; cur.iI < nIv && tI[cur.iI] <= tb; cur.iI++)
+            r.gI += stp ? ss__exact_stp_kick(
+                              &w->syn[3 * (nE + ev->train[1][cur.iI])], tb,
+                              p->gI_bar, p->U0_I, p->tau_d_I, p->tau_f_I)
                         : p->gI_bar;
         if (tb == tg) {
             /* the tutorial's samples at it * dt; v clamped while

@@ -1,11 +1,14 @@
-/* The exact integrator's building blocks (model_exact.c only): the
- * Gauss-Legendre rules, the short exponential series four at a time, the
- * factors of a piece length and the integrator's constants. */
+/* The exact integrator's building blocks, private to model_exact.c,
+ * model_exact_runs.c and model_exact_vec.c: the Gauss-Legendre rules, the
+ * short exponential series four at a time, the factors of a piece length,
+ * the integrator's constants and state, and the runs of bins. */
 #ifndef SYNSWEEP_MODEL_EXACT_KERNELS_H
 #define SYNSWEEP_MODEL_EXACT_KERNELS_H
 
 #include <stdbool.h>
 #include <string.h>
+
+#include "model_internal.h"
 
 /* Gauss-Legendre nodes and weights on [-1, 1]. */
 static const double gl3_x[3] = {-0.774596669241483377035853079956, 0.0,
@@ -124,8 +127,113 @@ typedef struct xk {
     piece_factors cache[2];
     piece_factors grid_step; /* of a whole bin, dt */
     piece_factors small;     /* of the last other length, 3 nodes */
-    bool avx2;               /* the processor has AVX2 */
+    double powE[129 + 32], powI[129 + 32]; /* grid_step.eE^m, eI^m */
+    int isa;                 /* vector kernels: 0 base, 1 AVX2, 2 AVX-512 */
     int next_slot;
 } xk;
+
+
+/* Bins of one run at most (model_exact.c). */
+#define RUN 128
+
+/* Conductances written at once from a kick on, whatever the bins to the
+ * next (32: longer gaps are rare at the usual input rates). */
+#define STRETCH 32
+
+/* Room for a count rounded up to the widest vector (eight lanes). */
+#define PAD8(n) (((n) + 7) & ~(size_t)7)
+
+/* A run of bins: the conductances first, then every piece's Phi and Psi in
+ * vectors, then v bin by bin. */
+typedef struct run_bins {
+    double gE[RUN + STRETCH], gI[RUN + STRETCH]; /* at the bins' starts */
+    double Phi[RUN + 8], Psi[RUN + 8]; /* of the bins as whole ones */
+    double Phi2[RUN], Psi2[RUN];       /* of bins j and j + 1 together */
+    /* the bins with events, q = 0, 1, ...: */
+    size_t ej[RUN];              /* the bin */
+    bool split[RUN];             /* an event inside (else at its end) */
+    bool long2[RUN];             /* split, second piece not short */
+    size_t endm[RUN];            /* the merged events delivered by its end */
+    double te[RUN];              /* the events' time */
+    double gE1[RUN], gI1[RUN];   /* at te, before the kicks */
+    double gEk[RUN], gIk[RUN];   /* at te, after them */
+    /* a split's pieces 2 q and 2 q + 1 (h = 0 for events at the end): */
+    double h[2 * RUN + 8], pE[2 * RUN + 8], pI[2 * RUN + 8];
+    double en[6][2 * RUN + 8]; /* exp(-u_i / tau_syn): row 2 i + (0 E, 1 I) */
+    double pPhi[2 * RUN + 8], pPsi[2 * RUN + 8];
+} run_bins;
+
+/* The vector kernels (model_exact_vec.c); the arrays hold their count
+ * rounded up by PAD8. Phi and Psi of n whole bins (the factors f of dt)
+ * from conductances gE[j], gI[j] at their starts: phi_psi's short-piece
+ * operations, exponents at most bound. */
+void ss__exact_phi_psi_bins(const xk *k, const piece_factors *f, size_t n,
+                            double bound, const double *gE, const double *gI,
+                            double *Phi, double *Psi);
+/* b->en from the lengths b->h of np pieces, exponents at most bound. */
+void ss__exact_piece_exps(const xk *k, run_bins *b, size_t np, double bound);
+/* b->pPhi, b->pPsi of np pieces from b->h, b->en and their conductances
+ * b->pE, b->pI at their starts, exponents at most bound. */
+void ss__exact_piece_phi_psi(const xk *k, run_bins *b, size_t np,
+                             double bound);
+
+/* The membrane's state along the trial. */
+typedef struct run_state {
+    double v, vf, gE, gI;
+    double refr_end; /* v is clamped at V_reset until then */
+    size_t n_spikes;
+    bool nomem;
+} run_state;
+
+/* The events of a trial and where the integration stands in them. */
+typedef struct ev_cursor {
+    const double *tE, *tI;
+    const double *mt;   /* both merged, in time order */
+    const uint32_t *mk; /* their trains, bit 31 set for inhibitory ones */
+    size_t nEv, nIv, nm, iE, iI; /* delivered: iE, iI, merged iE + iI */
+} ev_cursor;
+
+/* maybe_above's two-sided bound with v_inf's range over any conductances
+ * (no division): true when v, at va and vb < V_th at the ends of a piece
+ * of length h with total conductance g at its start, cannot reach V_th
+ * inside it. */
+static inline bool below_anyway(const xk *k, double va, double vb, double g,
+                                double h)
+{
+    double a_max = (1.0 + g * k->r_gL) * k->r_tau_m;
+    double lo = k->v_inf_lo, hi = k->v_inf_hi;
+    double vlow = va < lo ? va : lo, vhigh = va > hi ? va : hi;
+    double d1 = a_max * (hi - vlow), d2 = a_max * (vhigh - lo);
+    /* the peak va + d1 (vb - va + h d2) / (d1 + d2) below V_th, without
+     * the division (d1 + d2 >= a_max (hi - lo) > 0 unless v_inf has one
+     * value) */
+    return d1 + d2 > 0 &&
+           d1 * (vb - va + h * d2) < (k->V_th - va) * (d1 + d2);
+}
+
+/* Both runs (v and the FMP) from t0 to t1 (> t0), no event between, with
+ * the piece's Phi, Psi and end conductances gE1, gI1 given
+ * (model_exact.c); r holds the state at t0, then at t1. */
+void ss__exact_advance_with(xk *k, run_state *r, ss__exact_ws *w, double t0,
+                            double t1, double Phi, double Psi, double gE1,
+                            double gI1);
+/* The same, Phi and Psi made here. */
+void ss__exact_advance(xk *k, run_state *r, ss__exact_ws *w, double t0,
+                       double t1);
+
+/* One Tsodyks-Markram synapse's increment at its spike at time t
+ * (model_exact_runs.c); syn holds (u, R, t_last), updated. */
+double ss__exact_stp_kick(double *syn, double t, double g_bar, double U0,
+                          double tau_d, double tau_f);
+
+/* Bins it, it + 1, ... (the state r at the start of bin it, a grid point)
+ * as one run of at most RUN bins, as far as they are whole bins or bins
+ * split by one event time with short pieces; the events are delivered
+ * from c on, the grid samples written into w. Returns how many bins it
+ * did (0: none, the general path goes on); r->nomem on a failed
+ * allocation. b is scratch. */
+size_t ss__exact_run_bins(xk *k, run_state *r, ss__exact_ws *w,
+                          const ss_params *p, bool stp, size_t nE,
+                          ev_cursor *c, size_t it, size_t Lt, run_bins *b);
 
 #endif

@@ -146,6 +146,9 @@ typedef struct ss__exact_ws {
     size_t syn_cap;
     double *isi;
     size_t isi_cap;
+    double *mt;   /* both populations' events merged in time order */
+    uint32_t *mk; /* their train, bit 31 set for an inhibitory one */
+    size_t m_cap;
 } ss__exact_ws;
 
 ss_status ss__exact_reserve(ss__exact_ws *w, size_t Lt, size_t synapses,

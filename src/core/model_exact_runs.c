@@ -1,0 +1,430 @@
+/* The exact integrator's common case (model_exact.c): runs of bins. The
+ * conductances do not depend on v, so over a run of bins (whole bins, and
+ * bins split by one event time) their values at the bins' starts and at
+ * the events come first, one pass over the events; then every bin's and
+ * piece's Phi and Psi in vectors (model_exact_vec.c), the exponentials of
+ * the split pieces' nodes too; then v and the FMP along the run, two bins
+ * per multiply-add, where only the recurrence and the no-crossing bound
+ * are left. A bin that may hold a crossing, or lies in a refractory
+ * period, goes through advance_with with the same Phi and Psi. Pure
+ * numerics. */
+#include <math.h>
+#include <string.h>
+
+#include "model_exact_kernels.h"
+
+/* One Tsodyks-Markram synapse's increment at its spike at time t: u and R
+ * relax exactly since its last spike, then the tutorial's spike step (u
+ * first, R with the new u, g with R before it and the new u). syn holds
+ * (u, R, t_last). */
+double ss__exact_stp_kick(double *syn, double t, double g_bar, double U0,
+                          double tau_d, double tau_f)
+{
+    double dt_last = t - syn[2];
+    double u = syn[0] * exp(-dt_last / tau_f);
+    double R = 1.0 - (1.0 - syn[1]) * exp(-dt_last / tau_d);
+    double u_new = u + U0 * (1.0 - u);
+    double kick = g_bar * R * u_new;
+    syn[0] = u_new;
+    syn[1] = R - u_new * R;
+    syn[2] = t;
+    return kick;
+}
+
+/* The kicks of the merged events from the cursor's up to index endm (all
+ * at time te) added to *gE, *gI: each population's in its order, as the
+ * general path adds them. */
+static inline void kick_all(const ss_params *p, bool stp, size_t nE,
+                            ss__exact_ws *w, ev_cursor *c, size_t endm,
+                            double te, double *gE, double *gI)
+{
+    const double kE[2] = {p->gE_bar, 0.0}, kI[2] = {0.0, p->gI_bar};
+    for (size_t m = c->iE + c->iI; m < endm; m++) {
+        uint32_t inh = c->mk[m] >> 31, train = c->mk[m] & 0x7fffffffu;
+        if (stp) {
+            if (inh)
+                *gI += ss__exact_stp_kick(&w->syn[3 * (nE + train)], te,
+                                          p->gI_bar, p->U0_I, p->tau_d_I,
+                                          p->tau_f_I);
+            else
+                *gE += ss__exact_stp_kick(&w->syn[3 * train], te, p->gE_bar,
+                                          p->U0_E, p->tau_d_E, p->tau_f_E);
+        } else {
+            *gE += kE[inh]; /* + 0.0 leaves a conductance as it is */
+            *gI += kI[inh];
+        }
+        c->iI += inh;
+        c->iE += 1 - inh;
+    }
+}
+
+/* Bins it, it + 1, ... (t at the start of bin it, a grid point) as one
+ * run, as far as they are whole bins or bins split by one event time,
+ * with short pieces; returns how many it did (0: none, the caller's
+ * general path goes on). */
+static inline __attribute__((always_inline)) size_t
+run_bins_body(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
+              bool stp, size_t nE, ev_cursor *c, size_t it, size_t Lt,
+              run_bins *b)
+{
+    const double dt = k->dt;
+    const size_t nmax = RUN < Lt - it ? RUN : Lt - it;
+    /* 1. the bins with events (the events only looked at here), so the
+     * bins between them are whole */
+    size_t n = 0, ne = 0;
+    {
+        size_t jm = c->iE + c->iI;
+        /* bounds on the conductances (a kick is at most g_bar, the decay
+         * left out): the run stops before a bin whose first piece may not
+         * be short */
+        double gEu = r->gE, gIu = r->gI;
+        const double kE[2] = {p->gE_bar, 0.0}, kI[2] = {0.0, p->gI_bar};
+        while (n < nmax) {
+            double a0u = (1.0 + (gEu + gIu) * k->r_gL) * k->r_tau_m;
+            if (dt * a0u > SMALL_STEP)
+                break;
+            double te = jm < c->nm ? c->mt[jm] : INFINITY;
+            double qb = te / dt;
+            if (!(qb < (double)(it + nmax) + 1.0)) {
+                n = nmax;
+                break;
+            }
+            /* the bin of te: the first grid point at or after it */
+            size_t ie = (size_t)qb;
+            while ((double)ie * dt < te)
+                ie++;
+            while (ie > 0 && (double)(ie - 1) * dt >= te)
+                ie--;
+            if (ie < it + n) /* cannot be: events up to t are delivered */
+                break;
+            size_t rel = ie - it;
+            if (rel >= nmax) {
+                n = nmax;
+                break;
+            }
+            double ta = (double)(ie - 1) * dt, tg = (double)ie * dt;
+            size_t km = jm + 1;
+            while (km < c->nm && c->mt[km] <= te)
+                km++;
+            if (te == tg) {
+                /* at the bin's end (a binned train's events) */
+                b->split[ne] = false;
+                b->h[2 * ne] = b->h[2 * ne + 1] = 0.0;
+            } else {
+                if (!(te > ta) ||
+                    (te - ta) * (a0u > k->r_syn ? a0u : k->r_syn) >
+                        SMALL_STEP ||
+                    (km < c->nm && c->mt[km] <= tg)) {
+                    n = rel; /* the general path takes this bin */
+                    break;
+                }
+                b->split[ne] = true;
+                b->h[2 * ne] = te - ta;
+                b->h[2 * ne + 1] = tg - te;
+            }
+            b->ej[ne] = rel;
+            b->te[ne] = te;
+            b->endm[ne] = km;
+            for (; jm < km; jm++) {
+                uint32_t inh = c->mk[jm] >> 31;
+                gEu += kE[inh];
+                gIu += kI[inh];
+            }
+            ne++;
+            n = rel + 1;
+        }
+    }
+    if (n == 0)
+        return 0;
+    size_t np = 2 * ne;
+    for (size_t P = np; P < PAD8(np); P++)
+        b->h[P] = 0.0; /* the spare lanes */
+    /* 2. the splits' node exponentials (at most dt / tau_syn) */
+    if (np)
+        ss__exact_piece_exps(k, b, np, dt * k->r_syn);
+    /* 3. the conductances with the kicks; between kicks g = g0 exp(-m dt
+     * / tau_syn), from a table of powers so that the bins do not wait on
+     * each other; a bin whose piece is not short ends the run before it */
+    double gE0 = r->gE, gI0 = r->gI;
+    size_t j0 = 0; /* the bin whose start has gE0, gI0 */
+    double wbound = 0.0, pbound = 0.0;
+    size_t q = 0;
+    for (;; q++) {
+        size_t je = q < ne ? b->ej[q] : n;
+        /* a fixed stretch of STRETCH first (no branch on its length;
+         * what lies past je is overwritten by the next stretch) */
+        for (size_t o = 0; o < STRETCH; o++) {
+            b->gE[j0 + o] = gE0 * k->powE[o];
+            b->gI[j0 + o] = gI0 * k->powI[o];
+        }
+        for (size_t j = j0 + STRETCH; j <= je; j++) {
+            b->gE[j] = gE0 * k->powE[j - j0];
+            b->gI[j] = gI0 * k->powI[j - j0];
+        }
+        if (j0 < je || (q < ne && !b->split[q])) {
+            /* whole bins from j0: a0 falls, largest at j0 */
+            double a0 = (1.0 + (b->gE[j0] + b->gI[j0]) * k->r_gL) *
+                        k->r_tau_m;
+            if (dt * a0 > SMALL_STEP) {
+                n = j0;
+                break;
+            }
+            wbound = dt * a0 > wbound ? dt * a0 : wbound;
+        }
+        if (q == ne)
+            break;
+        double gE = b->gE[je], gI = b->gI[je];
+        double a0 = (1.0 + (gE + gI) * k->r_gL) * k->r_tau_m;
+        size_t P = 2 * q;
+        if (b->split[q]) {
+            double lam = a0 > k->r_syn ? a0 : k->r_syn;
+            if (b->h[P] * lam > SMALL_STEP) {
+                n = je;
+                break;
+            }
+            pbound = b->h[P] * a0 > pbound ? b->h[P] * a0 : pbound;
+            b->pE[P] = gE;
+            b->pI[P] = gI;
+            gE *= b->en[0][P] * b->en[4][P];
+            gI *= b->en[1][P] * b->en[5][P];
+        } else {
+            b->pE[P] = b->pI[P] = 0.0;
+            gE = gE0 * k->powE[je + 1 - j0];
+            gI = gI0 * k->powI[je + 1 - j0];
+        }
+        b->gE1[q] = gE;
+        b->gI1[q] = gI;
+        kick_all(p, stp, nE, w, c, b->endm[q], b->te[q], &gE, &gI);
+        b->gEk[q] = gE;
+        b->gIk[q] = gI;
+        if (b->split[q]) {
+            double a0b = (1.0 + (gE + gI) * k->r_gL) * k->r_tau_m;
+            bool long2 = !(b->h[P + 1] * a0b <= SMALL_STEP);
+            b->long2[q] = long2;
+            b->pE[P + 1] = long2 ? 0.0 : gE;
+            b->pI[P + 1] = long2 ? 0.0 : gI;
+            double pb = long2 ? 0.0 : b->h[P + 1] * a0b;
+            pbound = pb > pbound ? pb : pbound;
+            gE *= b->en[0][P + 1] * b->en[4][P + 1];
+            gI *= b->en[1][P + 1] * b->en[5][P + 1];
+        } else {
+            b->long2[q] = false;
+            b->pE[P + 1] = b->pI[P + 1] = 0.0;
+        }
+        gE0 = gE;
+        gI0 = gI;
+        j0 = je + 1;
+    }
+    ne = q; /* the event bins in the run */
+    if (n == 0)
+        return 0;
+    /* 4. Phi and Psi of every bin as a whole one (those of the bins with
+     * events are not used) and of the pieces */
+    for (size_t j = n + 1; j < PAD8(n); j++)
+        b->gE[j] = b->gI[j] = 0.0;
+    ss__exact_phi_psi_bins(k, &k->grid_step, n, wbound, b->gE, b->gI, b->Phi,
+                           b->Psi);
+    np = 2 * ne;
+    for (size_t P = np; P < PAD8(np); P++)
+        b->h[P] = b->pE[P] = b->pI[P] = 0.0;
+    if (np)
+        ss__exact_piece_phi_psi(k, b, np, pbound);
+    /* two bins at once, j and j + 1: v_{j+1} = Phi2 v_{j-1} + Psi2, so the
+     * recurrence waits on one multiply-add per two bins (v_j itself, for
+     * its test and sample, beside it) */
+    for (size_t j = 0; j + 1 < n; j++) {
+        b->Phi2[j] = b->Phi[j + 1] * b->Phi[j];
+        b->Psi2[j] = b->Phi[j + 1] * b->Psi[j] + b->Psi[j + 1];
+    }
+    /* 5. v and the FMP: in the common case (no crossing possible: v_inf
+     * below V_th over the bin, or the two-sided bound) the plain
+     * recurrence, advance_with's operations; else advance_with */
+    const double LE = k->VE - k->V_th, LI = k->VI - k->V_th;
+    const double L0 = k->N0 - k->V_th * k->g_L;
+    const double V_th = k->V_th;
+    double v = r->v, vf = r->vf;
+    size_t j = 0;
+    for (q = 0;; q++) {
+        size_t je = q < ne ? b->ej[q] : n;
+        while (j < je) {
+            if (r->refr_end < (double)(it + j - 1) * dt) {
+                for (;;) {
+                    for (; j + 1 < je; j += 2) {
+                        double Phi = b->Phi[j], Psi = b->Psi[j];
+                        double v1 = Phi * v + Psi,
+                               v2 = b->Phi2[j] * v + b->Psi2[j];
+                        double gEm = LE > 0 ? b->gE[j] : b->gE[j + 1];
+                        double gIm = LI > 0 ? b->gI[j] : b->gI[j + 1];
+                        double gEm2 = LE > 0 ? b->gE[j + 1] : b->gE[j + 2];
+                        double gIm2 = LI > 0 ? b->gI[j + 1] : b->gI[j + 2];
+                        if (!(v1 < V_th && v2 < V_th &&
+                              (L0 + gEm * LE + gIm * LI < 0 ||
+                               below_anyway(k, v, v1, b->gE[j] + b->gI[j],
+                                            dt)) &&
+                              (L0 + gEm2 * LE + gIm2 * LI < 0 ||
+                               below_anyway(k, v1, v2,
+                                            b->gE[j + 1] + b->gI[j + 1],
+                                            dt))))
+                            break;
+                        double vf1 = Phi * vf + Psi;
+                        vf = b->Phi2[j] * vf + b->Psi2[j];
+                        v = v2;
+                        w->v[it + j] = v1;
+                        w->fmp[it + j] = vf1;
+                        w->v[it + j + 1] = v2;
+                        w->fmp[it + j + 1] = vf;
+                    }
+                    if (j == je)
+                        break;
+                    /* one bin: the last, or the first of a pair that
+                     * failed */
+                    double Phi = b->Phi[j], Psi = b->Psi[j];
+                    double vb = Phi * v + Psi;
+                    double gEm = LE > 0 ? b->gE[j] : b->gE[j + 1];
+                    double gIm = LI > 0 ? b->gI[j] : b->gI[j + 1];
+                    if (!(vb < V_th &&
+                          (L0 + gEm * LE + gIm * LI < 0 ||
+                           below_anyway(k, v, vb, b->gE[j] + b->gI[j],
+                                        dt))))
+                        break;
+                    v = vb;
+                    vf = Phi * vf + Psi;
+                    w->v[it + j] = v;
+                    w->fmp[it + j] = vf;
+                    j++;
+                }
+                if (j == je)
+                    break;
+            }
+            double ta = (double)(it + j - 1) * dt, tg = (double)(it + j) * dt;
+            r->v = v;
+            r->vf = vf;
+            r->gE = b->gE[j];
+            r->gI = b->gI[j];
+            ss__exact_advance_with(k, r, w, ta, tg, b->Phi[j], b->Psi[j],
+                                   b->gE[j + 1], b->gI[j + 1]);
+            if (r->nomem)
+                return j;
+            v = r->refr_end >= tg ? k->V_reset : r->v;
+            vf = r->vf;
+            w->v[it + j] = v;
+            w->fmp[it + j] = vf;
+            j++;
+        }
+        if (q == ne)
+            break;
+        /* the bin with events */
+        double ta = (double)(it + j - 1) * dt, tg = (double)(it + j) * dt;
+        double te = b->te[q];
+        size_t P = 2 * q;
+        double gEm = LE > 0 ? b->gE[j] : b->gE1[q];
+        double gIm = LI > 0 ? b->gI[j] : b->gI1[q];
+        if (!b->split[q]) {
+            double Phi = b->Phi[j], Psi = b->Psi[j];
+            double vb = Phi * v + Psi;
+            if (r->refr_end < ta && vb < V_th &&
+                (L0 + gEm * LE + gIm * LI < 0 ||
+                 below_anyway(k, v, vb, b->gE[j] + b->gI[j], dt))) {
+                v = vb;
+                vf = Phi * vf + Psi;
+            } else {
+                r->v = v;
+                r->vf = vf;
+                r->gE = b->gE[j];
+                r->gI = b->gI[j];
+                ss__exact_advance_with(k, r, w, ta, tg, Phi, Psi, b->gE1[q],
+                             b->gI1[q]);
+                if (r->nomem)
+                    return j;
+                v = r->refr_end >= tg ? k->V_reset : r->v;
+                vf = r->vf;
+            }
+        } else {
+            double P1 = b->pPhi[P], Q1 = b->pPsi[P];
+            double P2 = b->pPhi[P + 1], Q2 = b->pPsi[P + 1];
+            double gEb = b->gEk[q], gIb = b->gIk[q];
+            double vm = P1 * v + Q1, vb = P2 * vm + Q2;
+            double gEm2 = LE > 0 ? gEb : b->gE[j + 1];
+            double gIm2 = LI > 0 ? gIb : b->gI[j + 1];
+            if (!b->long2[q] && r->refr_end < ta && vm < V_th && vb < V_th &&
+                (L0 + gEm * LE + gIm * LI < 0 ||
+                 below_anyway(k, v, vm, b->gE[j] + b->gI[j], te - ta)) &&
+                (L0 + gEm2 * LE + gIm2 * LI < 0 ||
+                 below_anyway(k, vm, vb, gEb + gIb, tg - te))) {
+                v = vb;
+                vf = P2 * (P1 * vf + Q1) + Q2;
+            } else {
+                r->v = v;
+                r->vf = vf;
+                r->gE = b->gE[j];
+                r->gI = b->gI[j];
+                ss__exact_advance_with(k, r, w, ta, te, P1, Q1, b->gE1[q],
+                                       b->gI1[q]);
+                if (r->nomem)
+                    return j;
+                r->gE = gEb; /* after the kicks at te */
+                r->gI = gIb;
+                if (b->long2[q])
+                    ss__exact_advance(k, r, w, te, tg); /* a large kick */
+                else
+                    ss__exact_advance_with(k, r, w, te, tg, P2, Q2,
+                                           b->gE[j + 1], b->gI[j + 1]);
+                if (r->nomem)
+                    return j;
+                v = r->refr_end >= tg ? k->V_reset : r->v;
+                vf = r->vf;
+            }
+        }
+        w->v[it + j] = v;
+        w->fmp[it + j] = vf;
+        j++;
+    }
+    memcpy(w->gE + it, b->gE + 1, n * sizeof *w->gE);
+    memcpy(w->gI + it, b->gI + 1, n * sizeof *w->gI);
+    r->v = v;
+    r->vf = vf;
+    r->gE = b->gE[n];
+    r->gI = b->gI[n];
+    return n;
+}
+
+static size_t run_bins_base(xk *k, run_state *r, ss__exact_ws *w,
+                            const ss_params *p, bool stp, size_t nE,
+                            ev_cursor *c, size_t it, size_t Lt, run_bins *b)
+{
+    return run_bins_body(k, r, w, p, stp, nE, c, it, Lt, b);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* The same operations with wider registers for the array loops (scalar
+ * arithmetic is the same IEEE operations in any of them; no FMA: -ffp-
+ * contract=off): the same bits. */
+__attribute__((target("avx2"))) static size_t
+run_bins_avx2(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
+              bool stp, size_t nE, ev_cursor *c, size_t it, size_t Lt,
+              run_bins *b)
+{
+    return run_bins_body(k, r, w, p, stp, nE, c, it, Lt, b);
+}
+
+__attribute__((target("avx512f"))) static size_t
+run_bins_avx512(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
+                bool stp, size_t nE, ev_cursor *c, size_t it, size_t Lt,
+                run_bins *b)
+{
+    return run_bins_body(k, r, w, p, stp, nE, c, it, Lt, b);
+}
+#endif
+
+size_t ss__exact_run_bins(xk *k, run_state *r, ss__exact_ws *w,
+                          const ss_params *p, bool stp, size_t nE,
+                          ev_cursor *c, size_t it, size_t Lt, run_bins *b)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (k->isa == 2)
+        return run_bins_avx512(k, r, w, p, stp, nE, c, it, Lt, b);
+    if (k->isa == 1)
+        return run_bins_avx2(k, r, w, p, stp, nE, c, it, Lt, b);
+#endif
+    return run_bins_base(k, r, w, p, stp, nE, c, it, Lt, b);
+}
