@@ -40,9 +40,16 @@
 #define PACK_JOBS 4
 /* Per-trial datasets: the metrics, status and done. */
 #define PACK_MAX_DS (SS_METRIC_COUNT + 2)
-/* HDF5's deflate filter at the level the layout uses (compress2 with it
- * gives the bytes the filter would). */
+/* Deflate as HDF5's filter inflates it (a zlib stream), at level 1 with
+ * zlib's run-length strategy: matches only of the byte before, which is
+ * what shuffled numbers repeat (their sign, exponent and high mantissa
+ * bytes), about twice as fast as level 1's search on this data and no
+ * bigger (26% smaller on the LIF models' metrics, the same on
+ * stp_train's). Any inflater reads it: the data are the same bytes,
+ * only their compressed form differs from what HDF5's own filter at
+ * level 1 would write. */
 #define PACK_LEVEL 1
+#define PACK_STRATEGY Z_RLE
 
 typedef struct pack_job {
     uint64_t chunk;
@@ -72,6 +79,8 @@ struct ss__pack {
     pack_job job[PACK_JOBS];
     uint64_t head, packed, tail;
     unsigned char *shuffled; /* the compressing thread's scratch */
+    z_stream zs;             /* its deflate state, reset per chunk */
+    bool zs_ready;
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -114,13 +123,75 @@ static void chunk_offset(const ss__pack *p, uint64_t c, hsize_t *offset)
 
 /* ---- the compressing thread --------------------------------------------- */
 
-/* HDF5's shuffle filter: byte j of element i goes to j * n + i. */
+/* The bytes of x[0..7] as a matrix, row r the bytes of x[r] (lowest
+ * first), transposed in place: swapping the off-diagonal halves, then
+ * quarters, then single bytes. */
+static void transpose8(uint64_t *x)
+{
+    for (int r = 0; r < 4; r++) {
+        uint64_t t = ((x[r] >> 32) ^ x[r + 4]) & 0x00000000FFFFFFFFull;
+        x[r] ^= t << 32;
+        x[r + 4] ^= t;
+    }
+    for (int r = 0; r < 8; r += (r & 1) ? 3 : 1) { /* 0 1 4 5 */
+        uint64_t t = ((x[r] >> 16) ^ x[r + 2]) & 0x0000FFFF0000FFFFull;
+        x[r] ^= t << 16;
+        x[r + 2] ^= t;
+    }
+    for (int r = 0; r < 8; r += 2) {
+        uint64_t t = ((x[r] >> 8) ^ x[r + 1]) & 0x00FF00FF00FF00FFull;
+        x[r] ^= t << 8;
+        x[r + 1] ^= t;
+    }
+}
+
+/* HDF5's shuffle filter: byte j of element i goes to j * n + i. For
+ * 8-byte elements, 8 at a time as a transposed 8 x 8 matrix of bytes
+ * (a byte at a time, reading with a stride of 8 bytes, took as long as
+ * compressing). */
 static void shuffle(const unsigned char *in, unsigned char *out, size_t n,
                     size_t size)
 {
+    size_t i = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (size == 8) {
+        for (; i + 8 <= n; i += 8) {
+            uint64_t x[8];
+            memcpy(x, in + i * 8, sizeof x);
+            transpose8(x);
+            for (size_t j = 0; j < 8; j++)
+                memcpy(out + j * n + i, &x[j], 8);
+        }
+    }
+#endif
     for (size_t j = 0; j < size; j++)
-        for (size_t i = 0; i < n; i++)
-            out[j * n + i] = in[i * size + j];
+        for (size_t k = i; k < n; k++)
+            out[j * n + k] = in[k * size + j];
+}
+
+/* One zlib stream of `bytes` bytes at in into out (room: compressBound
+ * of them); its length, 0 on failure. The stream's state is made once
+ * and reset per chunk: making it anew (compress2) allocates and clears
+ * a quarter of a megabyte each time. */
+static uLongf deflate_chunk(ss__pack *p, const unsigned char *in,
+                            size_t bytes, unsigned char *out)
+{
+    if (!p->zs_ready) {
+        memset(&p->zs, 0, sizeof p->zs);
+        if (deflateInit2(&p->zs, PACK_LEVEL, Z_DEFLATED, 15, 8,
+                         PACK_STRATEGY) != Z_OK)
+            return 0;
+        p->zs_ready = true;
+    } else if (deflateReset(&p->zs) != Z_OK) {
+        return 0;
+    }
+    p->zs.next_in = (Bytef *)(uintptr_t)in;
+    p->zs.avail_in = (uInt)bytes;
+    p->zs.next_out = out;
+    p->zs.avail_out = (uInt)compressBound((uLong)bytes);
+    if (deflate(&p->zs, Z_FINISH) != Z_STREAM_END)
+        return 0;
+    return (uLongf)p->zs.total_out;
 }
 
 static void compress_job(ss__pack *p, pack_job *job)
@@ -133,9 +204,13 @@ static void compress_job(ss__pack *p, pack_job *job)
             shuffle(in, p->shuffled, p->per_chunk, p->elem[k]);
             in = p->shuffled;
         }
-        job->packed_len[k] = compressBound((uLong)bytes);
-        if (compress2(job->packed[k], &job->packed_len[k], in, (uLong)bytes,
-                      PACK_LEVEL) != Z_OK)
+        /* mostly runs (an eighth of the bytes or less once coded): as
+         * runs, at the speed of a word compare; else by zlib */
+        job->packed_len[k] = ss__deflate_runs(in, bytes, job->packed[k],
+                                              bytes / 8);
+        if (job->packed_len[k] == 0)
+            job->packed_len[k] = deflate_chunk(p, in, bytes, job->packed[k]);
+        if (job->packed_len[k] == 0)
             job->bad = 1;
     }
 }
@@ -316,6 +391,8 @@ static void pack_free(ss__pack *p)
             free(p->job[j].packed[k]);
         }
     free(p->shuffled);
+    if (p->zs_ready)
+        deflateEnd(&p->zs);
     free(p->remaining);
     free(p->ready);
     if (p->dst)

@@ -260,6 +260,14 @@ ss_h5 *ss__h5_new(const char *path, const ss_grid *grid);
  * flushing nothing. */
 void ss__h5_release(ss_h5 *f);
 
+/* ---- h5io_deflate.c ------------------------------------------------- */
+/* A zlib stream (what HDF5's deflate filter inflates) of the n bytes at
+ * in, coded as runs of one byte (a literal, then matches at distance 1)
+ * with deflate's fixed Huffman codes, into out; its length, or 0 when it
+ * would take more than limit bytes (a chunk that is not mostly runs). */
+size_t ss__deflate_runs(const unsigned char *in, size_t n, unsigned char *out,
+                        size_t limit);
+
 /* ---- h5io_pack.c ---------------------------------------------------- */
 
 typedef struct ss__pack ss__pack;
