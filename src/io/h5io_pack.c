@@ -19,8 +19,10 @@
  * (read back from the working file) as well as its own.
  *
  * Threads: the compressing thread touches memory only (zlib, no HDF5);
- * every HDF5 call is on the caller's thread, so the library stays called
- * from one thread at a time. Memory: PACK_JOBS chunks in flight, whatever
+ * every HDF5 call is on the caller's thread (the writer thread of
+ * h5io_queue.c, which also starts the finished file, under the HDF5 lock;
+ * after it stopped, the run's), so the library stays called from one
+ * thread at a time. Memory: PACK_JOBS chunks in flight, whatever
  * the number of trials. */
 #define _POSIX_C_SOURCE 200809L
 #include "h5io_util.h"

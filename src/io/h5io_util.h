@@ -314,8 +314,13 @@ typedef struct ss__queue ss__queue;
 void ss__h5_lock(void);
 void ss__h5_unlock(void);
 
-/* Starts f's writer thread; on failure (SS_ERR_NOMEM) f has none. */
-ss_status ss__queue_start(ss_h5 *f);
+/* Starts f's writer thread, which first starts f's finished file when
+ * pack says so (1: ss__pack_start(f, false), 2: resumed, 0: none); on
+ * failure (SS_ERR_NOMEM) f has no thread and no finished file. */
+ss_status ss__queue_start(ss_h5 *f, int pack);
+/* Starts f's writer thread and, on it, f's finished file (resumed: of a
+ * resumed f); without a thread, both here. */
+void ss__queue_start_with_pack(ss_h5 *f, bool resumed);
 /* Copies the block and queues it (waiting for a free slot); a failure of
  * an earlier block is returned instead (nothing queued). */
 ss_status ss__queue_put(ss_h5 *f, uint64_t first, uint64_t n,
