@@ -11,7 +11,9 @@
  * for a run's first byte and matches at distance 1 for the rest, the
  * same tokens zlib's Z_RLE strategy would choose. The Adler-32 of a run
  * is taken in closed form. A chunk that is not mostly runs is given up
- * as soon as its output passes the caller's limit (zlib does it then). */
+ * (zlib does it then): when it has more runs than the caller's limit has
+ * bytes, before any coding, else as soon as its output passes that
+ * limit. */
 #include "h5io_util.h"
 
 #include <string.h>
@@ -108,10 +110,23 @@ static size_t run_length(const unsigned char *in, size_t i, size_t n)
     return j - i;
 }
 
+/* How many runs the n bytes at in make: a count a vector loop takes at
+ * several bytes a cycle, and each run costs a byte of output at least. */
+static size_t count_runs(const unsigned char *in, size_t n)
+{
+    size_t changes = 0;
+    for (size_t i = 1; i < n; i++)
+        changes += in[i] != in[i - 1];
+    return n ? changes + 1 : 0;
+}
+
 size_t ss__deflate_runs(const unsigned char *in, size_t n, unsigned char *out,
                         size_t limit)
 {
     if (limit < 8 || n > UINT32_MAX)
+        return 0;
+    /* not mostly runs: said before coding any */
+    if (count_runs(in, n) > limit - 6)
         return 0;
     /* zlib's header: deflate, a 32 KiB window, the fastest level */
     out[0] = 0x78;
