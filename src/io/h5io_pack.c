@@ -59,7 +59,18 @@ typedef struct pack_job {
     unsigned char *packed[PACK_MAX_DS]; /* compressBound of it */
     uLongf packed_len[PACK_MAX_DS];
     int bad; /* zlib failed */
+    /* its datasets handed out to a compressing thread, and compressed
+     * (under the pack's mutex) */
+    size_t taken, finished;
 } pack_job;
+
+/* A thread's means to compress: its shuffle scratch and deflate state,
+ * reset per chunk. */
+typedef struct packer {
+    unsigned char *shuffled;
+    z_stream zs;
+    bool zs_ready;
+} packer;
 
 struct ss__pack {
     ss_h5 *dst; /* the finished file, in f->out.temp_file */
@@ -80,9 +91,9 @@ struct ss__pack {
     /* jobs: a ring; [tail, packed) compressed, [packed, head) waiting */
     pack_job job[PACK_JOBS];
     uint64_t head, packed, tail;
-    unsigned char *shuffled; /* the compressing thread's scratch */
-    z_stream zs;             /* its deflate state, reset per chunk */
-    bool zs_ready;
+    /* the compressing thread's, and the one of whoever waits for it
+     * (the writer, or at the end the run's thread), which helps */
+    packer mine, helper;
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -175,64 +186,75 @@ static void shuffle(const unsigned char *in, unsigned char *out, size_t n,
  * of them); its length, 0 on failure. The stream's state is made once
  * and reset per chunk: making it anew (compress2) allocates and clears
  * a quarter of a megabyte each time. */
-static uLongf deflate_chunk(ss__pack *p, const unsigned char *in,
-                            size_t bytes, unsigned char *out)
+static uLongf deflate_chunk(packer *w, const unsigned char *in, size_t bytes,
+                            unsigned char *out)
 {
-    if (!p->zs_ready) {
-        memset(&p->zs, 0, sizeof p->zs);
-        if (deflateInit2(&p->zs, PACK_LEVEL, Z_DEFLATED, 15, 8,
+    if (!w->zs_ready) {
+        memset(&w->zs, 0, sizeof w->zs);
+        if (deflateInit2(&w->zs, PACK_LEVEL, Z_DEFLATED, 15, 8,
                          PACK_STRATEGY) != Z_OK)
             return 0;
-        p->zs_ready = true;
-    } else if (deflateReset(&p->zs) != Z_OK) {
+        w->zs_ready = true;
+    } else if (deflateReset(&w->zs) != Z_OK) {
         return 0;
     }
-    p->zs.next_in = (Bytef *)(uintptr_t)in;
-    p->zs.avail_in = (uInt)bytes;
-    p->zs.next_out = out;
-    p->zs.avail_out = (uInt)compressBound((uLong)bytes);
-    if (deflate(&p->zs, Z_FINISH) != Z_STREAM_END)
+    w->zs.next_in = (Bytef *)(uintptr_t)in;
+    w->zs.avail_in = (uInt)bytes;
+    w->zs.next_out = out;
+    w->zs.avail_out = (uInt)compressBound((uLong)bytes);
+    if (deflate(&w->zs, Z_FINISH) != Z_STREAM_END)
         return 0;
-    return (uLongf)p->zs.total_out;
+    return (uLongf)w->zs.total_out;
 }
 
-static void compress_job(ss__pack *p, pack_job *job)
+/* Compresses dataset k of job; false when zlib failed. */
+static bool compress_one(const ss__pack *p, packer *w, pack_job *job,
+                         size_t k)
 {
-    job->bad = 0;
-    for (size_t k = 0; k < p->n_ds; k++) {
-        size_t bytes = p->per_chunk * p->elem[k];
-        const unsigned char *in = job->raw[k];
-        if (p->elem[k] > 1) { /* shuffle is a no-op on bytes: HDF5 skips it */
-            shuffle(in, p->shuffled, p->per_chunk, p->elem[k]);
-            in = p->shuffled;
-        }
-        /* mostly runs (an eighth of the bytes or less once coded): as
-         * runs, at the speed of a word compare; else by zlib */
-        job->packed_len[k] = ss__deflate_runs(in, bytes, job->packed[k],
-                                              bytes / 8);
-        if (job->packed_len[k] == 0)
-            job->packed_len[k] = deflate_chunk(p, in, bytes, job->packed[k]);
-        if (job->packed_len[k] == 0)
-            job->bad = 1;
+    size_t bytes = p->per_chunk * p->elem[k];
+    const unsigned char *in = job->raw[k];
+    if (p->elem[k] > 1) { /* shuffle is a no-op on bytes: HDF5 skips it */
+        shuffle(in, w->shuffled, p->per_chunk, p->elem[k]);
+        in = w->shuffled;
     }
+    /* mostly runs (an eighth of the bytes or less once coded): as runs,
+     * at the speed of a word compare; else by zlib */
+    job->packed_len[k] = ss__deflate_runs(in, bytes, job->packed[k],
+                                          bytes / 8);
+    if (job->packed_len[k] == 0)
+        job->packed_len[k] = deflate_chunk(w, in, bytes, job->packed[k]);
+    return job->packed_len[k] != 0;
+}
+
+/* With p->mu held: takes a dataset of the oldest job not yet compressed
+ * and compresses it with w (the mutex released meanwhile); the thread
+ * that compresses a job's last dataset marks the job compressed. False
+ * when that job has no dataset left to take. */
+static bool compress_some(ss__pack *p, packer *w)
+{
+    pack_job *job = &p->job[p->packed % PACK_JOBS];
+    if (p->packed == p->head || job->taken == p->n_ds)
+        return false;
+    size_t k = job->taken++;
+    pthread_mutex_unlock(&p->mu);
+    bool ok = compress_one(p, w, job, k);
+    pthread_mutex_lock(&p->mu);
+    if (!ok)
+        job->bad = 1;
+    if (++job->finished == p->n_ds) {
+        p->packed++;
+        pthread_cond_broadcast(&p->cv);
+    }
+    return true;
 }
 
 static void *compressor(void *arg)
 {
     ss__pack *p = arg;
     pthread_mutex_lock(&p->mu);
-    for (;;) {
-        while (!p->quit && p->packed == p->head)
+    while (!p->quit) /* quit: finished (nothing left) or abandoned */
+        if (!compress_some(p, &p->mine))
             pthread_cond_wait(&p->cv, &p->mu);
-        if (p->quit) /* finished (nothing left) or abandoned */
-            break;
-        pack_job *job = &p->job[p->packed % PACK_JOBS];
-        pthread_mutex_unlock(&p->mu);
-        compress_job(p, job);
-        pthread_mutex_lock(&p->mu);
-        p->packed++;
-        pthread_cond_broadcast(&p->cv);
-    }
     pthread_mutex_unlock(&p->mu);
     return NULL;
 }
@@ -253,8 +275,12 @@ static ss_status pack_failed(const ss_h5 *f, ss_error *err, const char *what)
 static int write_one(ss__pack *p, bool wait)
 {
     pthread_mutex_lock(&p->mu);
+    /* waiting, the caller compresses too: the datasets of the job the
+     * compressing thread is on (at the end of a run, when nothing else
+     * is left to do, that halves the wait) */
     while (wait && p->packed == p->tail && p->tail < p->head)
-        pthread_cond_wait(&p->cv, &p->mu);
+        if (!compress_some(p, &p->helper))
+            pthread_cond_wait(&p->cv, &p->mu);
     bool have = p->packed > p->tail;
     pthread_mutex_unlock(&p->mu);
     if (!have)
@@ -341,6 +367,8 @@ static int pump(ss__pack *p, const block *b)
             return -1;
         p->ready_out++;
         pthread_mutex_lock(&p->mu);
+        job->bad = 0;
+        job->taken = job->finished = 0;
         p->head++;
         pthread_cond_broadcast(&p->cv);
         pthread_mutex_unlock(&p->mu);
@@ -392,9 +420,12 @@ static void pack_free(ss__pack *p)
             free(p->job[j].raw[k]);
             free(p->job[j].packed[k]);
         }
-    free(p->shuffled);
-    if (p->zs_ready)
-        deflateEnd(&p->zs);
+    packer *w[] = {&p->mine, &p->helper};
+    for (int i = 0; i < 2; i++) {
+        free(w[i]->shuffled);
+        if (w[i]->zs_ready)
+            deflateEnd(&w[i]->zs);
+    }
     free(p->remaining);
     free(p->ready);
     if (p->dst)
@@ -460,8 +491,10 @@ static int pack_layout(ss__pack *p, ss_h5 *f)
     p->n_chunks = count ? chunk_of(p, p->block_end - 1) - p->c0 + 1 : 0;
     p->remaining = calloc(p->n_chunks ? p->n_chunks : 1, sizeof *p->remaining);
     p->ready = calloc(p->n_chunks ? p->n_chunks : 1, sizeof *p->ready);
-    p->shuffled = malloc(p->per_chunk * sizeof(double));
-    if (!p->remaining || !p->ready || !p->shuffled)
+    p->mine.shuffled = malloc(p->per_chunk * sizeof(double));
+    p->helper.shuffled = malloc(p->per_chunk * sizeof(double));
+    if (!p->remaining || !p->ready || !p->mine.shuffled ||
+        !p->helper.shuffled)
         return -1;
     for (int j = 0; j < PACK_JOBS; j++)
         for (size_t k = 0; k < p->n_ds; k++) {
