@@ -13,7 +13,14 @@ Trials are made cheap so that 10^6-10^7 of them stay feasible:
 stp_train as the tutorial has it (rate swept over 5-40 Hz); lif_cond and
 lif_cond_stp with T = 10 ms, 4 excitatory and 1 inhibitory input
 (exc_rate swept); see SPECS. The LIF models stop at 10^6 trials unless
---lif-max says otherwise.
+--lif-max says otherwise. With --real, the LIF models' trials are those
+users run, the models' defaults (T = 1000 ms, 80 + 20 inputs: Exercise
+1.2 and the bonus demo), exc_rate swept over the same range.
+
+With --threads, instead: stp_train's 2,000,000 trials (100 rates x 20,000
+repeats) at -j 1 and -j 2 (wall time of the process, best of --repeat,
+interleaved with --before), and the machine's own ceiling measured
+beside them: two -j 1 runs side by side against one alone.
 """
 import argparse
 import os
@@ -28,23 +35,29 @@ SPECS = {
     "lif_cond": "model: lif_cond\nfixed: {T: 10, n_exc: 4, n_inh: 1}\n",
     "lif_cond_stp": "model: lif_cond_stp\nfixed: {T: 10, n_exc: 4, n_inh: 1}\n",
 }
+REAL = {
+    "stp_train": "model: stp_train\n",
+    "lif_cond": "model: lif_cond\n",
+    "lif_cond_stp": "model: lif_cond_stp\n",
+}
 AXIS = {"stp_train": "rate", "lif_cond": "exc_rate", "lif_cond_stp": "exc_rate"}
 SUMMARY = re.compile(r"the file took ([0-9.]+)% of ([0-9.]+) s")
 
 
-def spec_text(model, trials):
+def spec_text(model, trials, real=False):
     points = 100 if trials >= 1000 else 10
-    return (SPECS[model] + "sweep:\n"
+    return ((REAL if real else SPECS)[model] + "sweep:\n"
             f"  {AXIS[model]}: {{linspace: [5, 40, {points}]}}\n"
             f"repeats: {trials // points}\n")
 
 
-def measure(binary, spec, out):
+def measure(binary, spec, out, threads=1, quiet=False):
     """One run with its own peak RSS, from wait4."""
     if os.path.exists(out):
         os.unlink(out)
     t0 = time.perf_counter()
-    p = subprocess.Popen([binary, "run", spec, "-o", out, "-j", "1"],
+    p = subprocess.Popen([binary, "run", spec, "-o", out, "-j", str(threads)]
+                         + (["--quiet"] if quiet else []),
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     # read the pipes to the end, then reap the process with its usage
     stdout = p.stdout.read().decode()
@@ -64,6 +77,48 @@ def fmt_rate(r):
     return f"{r:,.0f}"
 
 
+def threads_table(builds, repeat, tmp):
+    """-j 1 against -j 2 on stp_train's 2,000,000 trials, and the
+    machine's ceiling: two -j 1 runs started together against one alone
+    (their summed rate over its rate), all interleaved, best of repeat."""
+    trials = 2_000_000
+    spec = os.path.join(tmp, "threads.yaml")
+    with open(spec, "w") as f:
+        f.write(spec_text("stp_train", trials))
+    best = {}
+
+    def keep(key, wall):
+        best[key] = min(best.get(key, wall), wall)
+
+    for _ in range(repeat):
+        for name, binary in builds:
+            for threads in (1, 2):
+                r = measure(binary, spec, os.path.join(tmp, f"{name}.h5"),
+                            threads, quiet=True)
+                keep((name, threads), r["wall"])
+            # two -j 1 runs side by side: the time of the slower
+            t0 = time.perf_counter()
+            procs = []
+            for k in range(2):
+                out = os.path.join(tmp, f"{name}-pair{k}.h5")
+                if os.path.exists(out):
+                    os.unlink(out)
+                procs.append(subprocess.Popen(
+                    [binary, "run", spec, "-o", out, "-j", "1", "--quiet"]))
+            for p in procs:
+                if p.wait() != 0:
+                    sys.exit(f"{binary} run {spec}: exit {p.returncode}")
+            keep((name, "pair"), time.perf_counter() - t0)
+    print("| build | -j 1 trials/s | -j 2 trials/s | speed-up 2 threads "
+          "| ceiling: two -j 1 side by side / one |")
+    print("|---|---:|---:|---:|---:|")
+    for name, _ in builds:
+        one, two = best[(name, 1)], best[(name, 2)]
+        pair = best[(name, "pair")]
+        print(f"| {name} | {fmt_rate(trials / one)} | {fmt_rate(trials / two)} "
+              f"| {one / two:.2f}x | {2 * one / pair:.2f}x |")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("binary")
@@ -75,10 +130,20 @@ def main():
                     help="largest power of ten for the LIF models")
     ap.add_argument("--models", default="stp_train,lif_cond,lif_cond_stp")
     ap.add_argument("--tmp", default=None)
+    ap.add_argument("--real", action="store_true",
+                    help="the LIF models' default trials (T = 1000 ms, "
+                         "80 + 20 inputs)")
+    ap.add_argument("--threads", action="store_true",
+                    help="-j 1 against -j 2 on stp_train's 2,000,000 "
+                         "trials, and the machine's ceiling")
     args = ap.parse_args()
     builds = [("after", args.binary)]
     if args.before:
         builds.insert(0, ("before", args.before))
+    if args.threads:
+        with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
+            threads_table(builds, args.repeat, tmp)
+        return
     rows = []
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
         for model in args.models.split(","):
@@ -88,7 +153,7 @@ def main():
                 trials = 10 ** e
                 spec = os.path.join(tmp, f"{model}-{e}.yaml")
                 with open(spec, "w") as f:
-                    f.write(spec_text(model, trials))
+                    f.write(spec_text(model, trials, args.real))
                 best = {name: None for name, _ in builds}
                 repeat = args.repeat if e < 7 else 1
                 for _ in range(repeat):

@@ -5,7 +5,8 @@
 # each model at 10^3..10^7 trials (scripts/bench_file.py says which specs).
 # With --before REV (a commit), builds REV too (build/bench-file-before)
 # and runs both side by side, interleaved. Other arguments go to
-# scripts/bench_file.py (--repeat N, --sizes 3,4,5, --lif-max 5, --tmp).
+# scripts/bench_file.py (--repeat N, --sizes 3,4,5, --lif-max 5, --tmp,
+# --real for the LIF models' default trials, --threads for -j 1 against -j 2).
 # About 10 minutes on 2 cores; 10^7 trials need ~1.3 GB of free disk.
 set -euo pipefail
 cd "$(dirname "$0")/.."

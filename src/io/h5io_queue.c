@@ -14,6 +14,11 @@
  * metrics, nothing else. What a stop or kill can lose in addition is only
  * what was never marked done: the blocks still queued.
  *
+ * The thread first starts building the finished file (ss__pack_start:
+ * a second HDF5 file with every coordinate and attribute, about as long
+ * to make as the working one), so that its making overlaps the first
+ * block's trials instead of delaying them.
+ *
  * HDF5 (a serial, not thread-safe build) is called by one thread at a
  * time: while the writer thread runs, the caller's only HDF5 calls are
  * the resume's reads of `done` (ss_h5_next_todo), taken under the same
@@ -47,6 +52,7 @@ struct ss__queue {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool quit;
+    int pack; /* the finished file to start first: 0 none, 1 new, 2 resumed */
     ss_status st; /* the first failure, and its error */
     ss_error err;
 };
@@ -66,6 +72,14 @@ void ss__h5_unlock(void)
 static void *writer(void *arg)
 {
     ss__queue *q = arg;
+    if (q->pack) {
+        /* without it (no room, say) the working file is compressed at
+         * the end the old way */
+        ss_error ignored;
+        ss__h5_lock();
+        ss__pack_start(q->f, q->pack == 2, &ignored);
+        ss__h5_unlock();
+    }
     pthread_mutex_lock(&q->mu);
     for (;;) {
         while (!q->quit && q->tail == q->head)
@@ -99,12 +113,13 @@ static void *writer(void *arg)
     return NULL;
 }
 
-ss_status ss__queue_start(ss_h5 *f)
+ss_status ss__queue_start(ss_h5 *f, int pack)
 {
     ss__queue *q = calloc(1, sizeof *q);
     if (!q)
         return SS_ERR_NOMEM;
     q->f = f;
+    q->pack = pack;
     for (int i = 0; i < SS_METRIC_COUNT; i++)
         if (f->metric[i] >= 0)
             q->used[q->n_used++] = i;
@@ -118,6 +133,16 @@ ss_status ss__queue_start(ss_h5 *f)
     }
     f->queue = q;
     return SS_OK;
+}
+
+void ss__queue_start_with_pack(ss_h5 *f, bool resumed)
+{
+    if (ss__queue_start(f, resumed ? 2 : 1) == SS_OK)
+        return;
+    /* no thread: the finished file made here, the blocks written in
+     * place */
+    ss_error ignored;
+    ss__pack_start(f, resumed, &ignored);
 }
 
 ss_status ss__queue_put(ss_h5 *f, uint64_t first, uint64_t n,

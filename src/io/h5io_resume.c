@@ -236,9 +236,7 @@ ss_status ss_h5_open_resume(const char *path, const ss_grid *grid,
     *done_trials = done;
     *out = f;
     /* the finished file, built as chunks fill up (see ss_h5_create) */
-    ss_error ignored;
-    ss__pack_start(f, true, &ignored);
-    ss__queue_start(f);
+    ss__queue_start_with_pack(f, true);
     return SS_OK;
 fail:
     ss__output_end(&f->out);

@@ -260,6 +260,14 @@ ss_h5 *ss__h5_new(const char *path, const ss_grid *grid);
  * flushing nothing. */
 void ss__h5_release(ss_h5 *f);
 
+/* ---- h5io_deflate.c ------------------------------------------------- */
+/* A zlib stream (what HDF5's deflate filter inflates) of the n bytes at
+ * in, coded as runs of one byte (a literal, then matches at distance 1)
+ * with deflate's fixed Huffman codes, into out; its length, or 0 when it
+ * would take more than limit bytes (a chunk that is not mostly runs). */
+size_t ss__deflate_runs(const unsigned char *in, size_t n, unsigned char *out,
+                        size_t limit);
+
 /* ---- h5io_pack.c ---------------------------------------------------- */
 
 typedef struct ss__pack ss__pack;
@@ -306,8 +314,13 @@ typedef struct ss__queue ss__queue;
 void ss__h5_lock(void);
 void ss__h5_unlock(void);
 
-/* Starts f's writer thread; on failure (SS_ERR_NOMEM) f has none. */
-ss_status ss__queue_start(ss_h5 *f);
+/* Starts f's writer thread, which first starts f's finished file when
+ * pack says so (1: ss__pack_start(f, false), 2: resumed, 0: none); on
+ * failure (SS_ERR_NOMEM) f has no thread and no finished file. */
+ss_status ss__queue_start(ss_h5 *f, int pack);
+/* Starts f's writer thread and, on it, f's finished file (resumed: of a
+ * resumed f); without a thread, both here. */
+void ss__queue_start_with_pack(ss_h5 *f, bool resumed);
 /* Copies the block and queues it (waiting for a free slot); a failure of
  * an earlier block is returned instead (nothing queued). */
 ss_status ss__queue_put(ss_h5 *f, uint64_t first, uint64_t n,

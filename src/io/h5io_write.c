@@ -714,11 +714,9 @@ ss_status ss_h5_create(const char *path, const ss_grid *grid,
         return st;
     }
     (*out)->out = o;
-    /* the finished file, built as chunks fill up; without it (no room,
-     * say) the working file is compressed at the end the old way */
-    ss_error ignored;
-    ss__pack_start(*out, false, &ignored);
-    ss__queue_start(*out); /* without it, blocks are written in place */
+    /* the finished file, built as chunks fill up, started on the writer
+     * thread while the first trials run */
+    ss__queue_start_with_pack(*out, false);
     return SS_OK;
 }
 
