@@ -18,16 +18,12 @@ while [ $# -gt 0 ]; do
     *) args+=("$1"); shift ;;
     esac
 done
-build() { # SOURCE_DIR BUILD_DIR
-    cmake -S "$1" -B "$2" -DCMAKE_BUILD_TYPE=Release -DSYNSWEEP_TESTS=OFF >/dev/null
-    cmake --build "$2" -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
-}
-build . build/bench-file
+scripts/build-release.sh build/bench-file
 if [ -n "$before" ]; then
     src=build/bench-file-before-src
     rm -rf "$src" && mkdir -p "$src"
     git archive "$before" | tar -x -C "$src"
-    build "$src" build/bench-file-before
+    scripts/build-release.sh build/bench-file-before "$src"
     args+=(--before build/bench-file-before/synsweep)
 fi
 exec /usr/bin/python3 scripts/bench_file.py build/bench-file/synsweep "${args[@]+"${args[@]}"}"
