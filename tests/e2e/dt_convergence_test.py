@@ -5,7 +5,7 @@ paired biases computed here with h5py and numpy; scripts/dt_convergence.py
 prints the table and writes its numbers with the structure README's table
 needs. On the spec's own points, with continuous events: exact's spike
 counts are equal across dt in >= 98% of trials, read from the file, and
-its spike times (synsweep trace) fall in the same bins at every dt; the
+its spike times (synsweep trace) are the same at every dt; the
 trace of a trial holds the sweep's trial (its spike count).
 Run: python3 dt_convergence_test.py path/to/synsweep
 """
