@@ -58,6 +58,17 @@ static inline void kick_all(const ss_params *p, bool stp, size_t nE,
     }
 }
 
+/* The membrane's state handed to the general code at the start of a bin
+ * (conductances gE, gI there). */
+static inline void hand_over(run_state *r, double v, double vf, double gE,
+                             double gI)
+{
+    r->v = v;
+    r->vf = vf;
+    r->gE = gE;
+    r->gI = gI;
+}
+
 /* Bins it, it + 1, ... (t at the start of bin it, a grid point) as one
  * run, as far as they are whole bins or bins split by one event time,
  * with short pieces; returns how many it did (0: none, the caller's
@@ -297,10 +308,7 @@ run_bins_body(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
                     break;
             }
             double ta = (double)(it + j - 1) * dt, tg = (double)(it + j) * dt;
-            r->v = v;
-            r->vf = vf;
-            r->gE = b->gE[j];
-            r->gI = b->gI[j];
+            hand_over(r, v, vf, b->gE[j], b->gI[j]);
             ss__exact_advance_with(k, r, w, ta, tg, b->Phi[j], b->Psi[j],
                                    b->gE[j + 1], b->gI[j + 1]);
             if (r->nomem)
@@ -328,10 +336,7 @@ run_bins_body(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
                 v = vb;
                 vf = Phi * vf + Psi;
             } else {
-                r->v = v;
-                r->vf = vf;
-                r->gE = b->gE[j];
-                r->gI = b->gI[j];
+                hand_over(r, v, vf, b->gE[j], b->gI[j]);
                 ss__exact_advance_with(k, r, w, ta, tg, Phi, Psi, b->gE1[q],
                              b->gI1[q]);
                 if (r->nomem)
@@ -354,10 +359,7 @@ run_bins_body(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
                 v = vb;
                 vf = P2 * (P1 * vf + Q1) + Q2;
             } else {
-                r->v = v;
-                r->vf = vf;
-                r->gE = b->gE[j];
-                r->gI = b->gI[j];
+                hand_over(r, v, vf, b->gE[j], b->gI[j]);
                 ss__exact_advance_with(k, r, w, ta, te, P1, Q1, b->gE1[q],
                                        b->gI1[q]);
                 if (r->nomem)
@@ -381,10 +383,7 @@ run_bins_body(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
     }
     memcpy(w->gE + it, b->gE + 1, n * sizeof *w->gE);
     memcpy(w->gI + it, b->gI + 1, n * sizeof *w->gI);
-    r->v = v;
-    r->vf = vf;
-    r->gE = b->gE[n];
-    r->gI = b->gI[n];
+    hand_over(r, v, vf, b->gE[n], b->gI[n]);
     return n;
 }
 
