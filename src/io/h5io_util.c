@@ -177,7 +177,13 @@ hid_t ss__h5_fapl(void)
     /* one writer is enforced by FILE.lock (h5io_output.c); HDF5's own
      * lock would keep readers out of a running sweep */
     hid_t p = H5Pcreate(H5P_FILE_ACCESS);
-    if (p >= 0 && H5Pset_file_locking(p, false, true) < 0) {
+    /* no blocks set aside for later metadata and small data: a flush
+     * while the trials run would give back their unused end, truncating
+     * the file before the superblock says so, and a reader of the running
+     * sweep would find it "truncated" */
+    if (p >= 0 && (H5Pset_file_locking(p, false, true) < 0 ||
+                   H5Pset_meta_block_size(p, 0) < 0 ||
+                   H5Pset_small_data_block_size(p, 0) < 0)) {
         H5Pclose(p);
         return -1;
     }

@@ -28,8 +28,10 @@ METRICS = ["firing_rate", "n_spikes", "cv_isi", "fmp_mean", "fmp_std",
 GRID_SPEC = ("model: lif_cond\nseed: 5\nrepeats: 40\nfixed: {T: 300}\n"
              "sweep:\n  exc_rate: {linspace: [4, 20, 30]}\n"
              "  inh_rate: [10, 30, 50]\n  I_inj: [0, 40, 80, 120, 160]\n")
-# About two seconds of work on two cores: long enough to cancel half-way.
+# A few seconds of work on two cores (about 2 s on 3 ranks): long enough
+# to cancel half-way.
 LONG_SPEC = ("model: lif_cond_stp\nseed: 11\nrepeats: 100\n"
+             "fixed: {T: 2000}\n"
              "sweep:\n  exc_rate: {linspace: [5, 25, 100]}\n"
              "  inh_rate: [10, 20, 30, 40, 50]\n")
 TIMEOUT = 60

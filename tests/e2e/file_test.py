@@ -3,7 +3,9 @@ next to nothing (its chunks are allocated, not filled); the compressed file
 built beside it while trials run (FILE.compacting-XXXXXX, direct chunk
 writes) survives SIGKILL at any moment: --resume completes the file, byte-
 equal in every dataset's values to an uninterrupted run, and leaves
-nothing beside it; the finished file has only the standard filters
+nothing beside it; while trials are written the file never gets shorter
+than its superblock says (a reader of the running sweep would find it
+"truncated"); the finished file has only the standard filters
 (shuffle, deflate) and reads the same in netCDF4, ncdump and h5py.
 Run: python3 file_test.py path/to/synsweep
 """
@@ -40,6 +42,15 @@ sweep:
   rate: {linspace: [5, 40, 125]}
   U0: {linspace: [0.15, 0.85, 16]}
 repeats: 1000
+"""
+# a few seconds of trials, written in several blocks
+WATCHED = """\
+model: lif_cond_stp
+seed: 11
+sweep:
+  exc_rate: {linspace: [5, 25, 100]}
+  inh_rate: [10, 20, 30, 40, 50]
+repeats: 200
 """
 SMALL = """\
 model: lif_cond_stp
@@ -113,6 +124,37 @@ class File(unittest.TestCase):
         # stopped at once: what it holds is resumable (not run further)
         with h5py.File(out, "r") as f:
             self.assertEqual(f["done"].shape, (100, 100, 1000))
+
+    def test_running_file_keeps_its_size_and_opens(self):
+        # stopped now and then while its blocks are written: the working
+        # file is as long as it was when it appeared (HDF5 gives back no
+        # space at a flush, which would cut the file short of what its
+        # superblock says until the next one) and opens every time
+        spec = self.spec("watched.yaml", WATCHED)
+        out = os.path.join(self.tmp, "watched.h5")
+        proc = subprocess.Popen([BIN, "run", spec, "-o", out, "-j", "2",
+                                 "--quiet"], stderr=subprocess.PIPE)
+        sizes, dones = [], []
+        try:
+            while proc.poll() is None and not os.path.exists(out):
+                time.sleep(0.001)
+            deadline = time.monotonic() + 60
+            while proc.poll() is None and time.monotonic() < deadline:
+                proc.send_signal(signal.SIGSTOP)
+                try:
+                    sizes.append(os.path.getsize(out))
+                    with h5py.File(out, "r") as f:
+                        dones.append(int(f["done"][...].sum()))
+                finally:
+                    proc.send_signal(signal.SIGCONT)
+                if len([d for d in dones if d > 0]) >= 3:
+                    break
+                time.sleep(0.05)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.communicate(timeout=60)
+        self.assertGreaterEqual(len([d for d in dones if d > 0]), 3, dones)
+        self.assertEqual(set(sizes), {sizes[0]}, sizes)
 
     def test_sigkill_at_any_moment_then_resume_is_byte_equal(self):
         spec = self.spec("killed.yaml", KILLED)

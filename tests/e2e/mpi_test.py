@@ -33,8 +33,10 @@ GRID_SPEC = ("model: lif_cond\nseed: 5\nrepeats: 40\nfixed: {T: 300}\n"
 STP_SPEC = ("model: stp_train\nseed: 3\nrepeats: 30\n"
             "sweep:\n  rate: {linspace: [2, 40, 20]}\n"
             "  regime:\n    zip: {U0: [0.5, 0.2], tau_f: [50, 750]}\n")
-# About two seconds of work on two cores: long enough to stop half-way.
+# A few seconds of work on two cores (about 2 s on 3 ranks): long enough
+# that a signal lands half-way.
 LONG_SPEC = ("model: lif_cond_stp\nseed: 11\nrepeats: 100\n"
+             "fixed: {T: 2000}\n"
              "sweep:\n  exc_rate: {linspace: [5, 25, 100]}\n"
              "  inh_rate: [10, 20, 30, 40, 50]\n")
 
