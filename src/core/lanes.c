@@ -528,9 +528,9 @@ void SS_CAT(ss__pop_lanes_, SS_VARIANT)(ss__pop_lanes *a)
         x = vselect(x < end, x, end);
         vl whole = __builtin_convertvector(x, vl); /* x >= 0: floor */
         vl s = whole + 1;
-        s += __builtin_shuffle(s, zero, (vl){8, 0, 1, 2, 3, 4, 5, 6});
-        s += __builtin_shuffle(s, zero, (vl){8, 8, 0, 1, 2, 3, 4, 5});
-        s += __builtin_shuffle(s, zero, (vl){8, 8, 8, 8, 0, 1, 2, 3});
+        s += __builtin_shufflevector(s, zero, 8, 0, 1, 2, 3, 4, 5, 6);
+        s += __builtin_shufflevector(s, zero, 8, 8, 0, 1, 2, 3, 4, 5);
+        s += __builtin_shufflevector(s, zero, 8, 8, 8, 8, 0, 1, 2, 3);
         vl bins = s + b;
         vd frac = x - __builtin_convertvector(whole, vd);
         unsigned valid = mask_bits(bins < Lt); /* a prefix of the lanes */
@@ -559,7 +559,7 @@ void SS_CAT(ss__pop_lanes_, SS_VARIANT)(ss__pop_lanes *a)
             }
         }
         ended = valid != (1u << L) - 1;
-        b = __builtin_shuffle(bins, (vl){7, 7, 7, 7, 7, 7, 7, 7});
+        b = __builtin_shufflevector(bins, bins, 7, 7, 7, 7, 7, 7, 7, 7);
     }
     if (nv)
         pop_rest(a, bb, ff, rest, ones_of, nv);

@@ -22,9 +22,9 @@ typedef double v8 __attribute__((vector_size(64)));
     r = r * v + 1.0;                                                         \
     r = r * v + 1.0
 
-#define DEFINE_EXP(VT)                                                       \
-    static inline __attribute__((always_inline)) VT exp_##VT(VT v,           \
-                                                             double bound)   \
+#define DEFINE_EXP(VT, SUF, ATTR)                                            \
+    ATTR static inline __attribute__((always_inline)) VT exp_##SUF(          \
+        VT v, double bound)                                                  \
     {                                                                        \
         VT r = (VT){0};                                                      \
         if (bound <= TINY_STEP) {                                            \
@@ -43,11 +43,10 @@ typedef double v8 __attribute__((vector_size(64)));
         return r;                                                            \
     }
 
-DEFINE_EXP(v4)
-DEFINE_EXP(v8)
-
-/* The kernels for vectors VT of W lanes, with function attributes ATTR. */
+/* The kernels for vectors VT of W lanes, with function attributes ATTR
+ * (their exp too: a vector argument crosses no call without them). */
 #define DEFINE_KERNELS(VT, W, SUF, ATTR)                                     \
+    DEFINE_EXP(VT, SUF, ATTR)                                                \
     /* phi_psi's short-piece branch for n whole bins (factors f) */          \
     ATTR static void phi_psi_bins_##SUF(                                     \
         const xk *k, const piece_factors *f, size_t n, double bound,         \
@@ -58,7 +57,7 @@ DEFINE_EXP(v8)
             memcpy(&GE, gE + j, sizeof GE);                                  \
             memcpy(&GI, gI + j, sizeof GI);                                  \
             for (int i = 0; i < 4; i++)                                      \
-                E[i] = exp_##VT(                                             \
+                E[i] = exp_##SUF(                                             \
                     -(f->t[i] + GE * f->dE[i] + GI * f->dI[i]), bound);      \
             for (int i = 0; i < 3; i++)                                      \
                 q += f->w[i] * E[i] *                                        \
@@ -77,8 +76,8 @@ DEFINE_EXP(v8)
             memcpy(&H, b->h + P, sizeof H);                                  \
             for (int i = 0; i < 3; i++) {                                    \
                 VT u = 0.5 * H * (1.0 + gl3_x[i]);                           \
-                VT eE = exp_##VT(-u * k->rE, bound);                         \
-                VT eI = exp_##VT(-u * k->rI, bound);                         \
+                VT eE = exp_##SUF(-u * k->rE, bound);                         \
+                VT eI = exp_##SUF(-u * k->rI, bound);                         \
                 memcpy(b->en[2 * i] + P, &eE, sizeof H);                     \
                 memcpy(b->en[2 * i + 1] + P, &eI, sizeof H);                 \
             }                                                                \
@@ -101,12 +100,12 @@ DEFINE_EXP(v8)
             VT eE = EE[0] * EE[2], eI = EI[0] * EI[2]; /* u0 + u2 = h */     \
             for (int i = 0; i < 3; i++) {                                    \
                 VT u = 0.5 * H * (1.0 + gl3_x[i]);                           \
-                E[i] = exp_##VT(-((H - u) * k->r_tau_m +                     \
+                E[i] = exp_##SUF(-((H - u) * k->r_tau_m +                     \
                                   GE * (k->cE * (EE[i] - eE)) +              \
                                   GI * (k->cI * (EI[i] - eI))),              \
                                 bound);                                      \
             }                                                                \
-            E[3] = exp_##VT(-(H * k->r_tau_m + GE * (k->cE * (1.0 - eE)) +   \
+            E[3] = exp_##SUF(-(H * k->r_tau_m + GE * (k->cE * (1.0 - eE)) +   \
                               GI * (k->cI * (1.0 - eI))),                    \
                             bound);                                          \
             VT q = (VT){0};                                                  \
