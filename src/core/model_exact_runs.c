@@ -69,90 +69,6 @@ static inline void hand_over(run_state *r, double v, double vf, double gE,
     r->gI = gI;
 }
 
-/* Bin j of the run (from ta to tg) with event times q, q + 1, ... inside,
- * from v, vf at its start: pieces 2 q, ..., 2 ql and 2 ql + 1, the
- * recurrence while no crossing is possible, else the general code piece by
- * piece. Returns ql, the bin's last event time; r->nomem on a failed
- * allocation. Out of line: such bins are the rarer ones. */
-static __attribute__((noinline)) size_t
-several_times(xk *k, run_state *r, ss__exact_ws *w, const run_bins *b,
-              size_t q, size_t j, double ta, double tg, double *v_io,
-              double *vf_io)
-{
-    const double LE = k->VE - k->V_th, LI = k->VI - k->V_th;
-    const double L0 = k->N0 - k->V_th * k->g_L;
-    const double V_th = k->V_th;
-    double v = *v_io, vf = *vf_io;
-    /* its event times q .. ql: pieces 2 q, ..., 2 ql, 2 ql + 1 */
-    size_t ql = q;
-    while (!b->last[ql])
-        ql++;
-    bool fast = r->refr_end < ta;
-    double vv = v, tp = ta, gEs = b->gE[j], gIs = b->gI[j];
-    for (size_t m = q; fast && m <= ql; m++) {
-        size_t Pm = 2 * m;
-        if (m > q) {
-            gEs = b->gEk[m - 1];
-            gIs = b->gIk[m - 1];
-        }
-        double gEa = LE > 0 ? gEs : b->gE1[m];
-        double gIa = LI > 0 ? gIs : b->gI1[m];
-        double vm = b->pPhi[Pm] * vv + b->pPsi[Pm];
-        fast = !b->long1[m] && vm < V_th &&
-               (L0 + gEa * LE + gIa * LI < 0 ||
-                below_anyway(k, vv, vm, gEs + gIs, b->te[m] - tp));
-        vv = vm;
-        tp = b->te[m];
-    }
-    size_t Pl = 2 * ql + 1;
-    double gEb = b->gEk[ql], gIb = b->gIk[ql];
-    if (fast) {
-        double vb = b->pPhi[Pl] * vv + b->pPsi[Pl];
-        double gEm2 = LE > 0 ? gEb : b->gE[j + 1];
-        double gIm2 = LI > 0 ? gIb : b->gI[j + 1];
-        fast = !b->long2[ql] && vb < V_th &&
-               (L0 + gEm2 * LE + gIm2 * LI < 0 ||
-                below_anyway(k, vv, vb, gEb + gIb, tg - tp));
-        vv = vb;
-    }
-    if (fast) {
-        v = vv;
-        for (size_t m = q; m <= ql; m++)
-            vf = b->pPhi[2 * m] * vf + b->pPsi[2 * m];
-        vf = b->pPhi[Pl] * vf + b->pPsi[Pl];
-    } else {
-        hand_over(r, v, vf, b->gE[j], b->gI[j]);
-        tp = ta;
-        for (size_t m = q; m <= ql; m++) {
-            if (b->long1[m])
-                ss__exact_advance(k, r, w, tp, b->te[m]);
-            else
-                ss__exact_advance_with(k, r, w, tp, b->te[m],
-                                       b->pPhi[2 * m],
-                                       b->pPsi[2 * m], b->gE1[m],
-                                       b->gI1[m]);
-            if (r->nomem)
-                return ql;
-            r->gE = b->gEk[m]; /* after the kicks at te */
-            r->gI = b->gIk[m];
-            tp = b->te[m];
-        }
-        if (b->long2[ql])
-            ss__exact_advance(k, r, w, tp, tg); /* a large kick */
-        else
-            ss__exact_advance_with(k, r, w, tp, tg, b->pPhi[Pl],
-                                   b->pPsi[Pl], b->gE[j + 1],
-                                   b->gI[j + 1]);
-        if (r->nomem)
-            return ql;
-        v = r->refr_end >= tg ? k->V_reset : r->v;
-        vf = r->vf;
-    }
-    *v_io = v;
-    *vf_io = vf;
-    return ql;
-}
-
 /* Bins it, it + 1, ... (t at the start of bin it, a grid point) as one
  * run, as far as they are whole bins or bins split by event times, with
  * short first pieces; returns how many it did (0: none, the caller's
@@ -481,47 +397,73 @@ run_bins_body(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
                 v = r->refr_end >= tg ? k->V_reset : r->v;
                 vf = r->vf;
             }
-        } else if (b->last[q]) {
-            /* one event time inside */
-            size_t P = 2 * q;
-            double te = b->te[q];
-            double gEm = LE > 0 ? b->gE[j] : b->gE1[q];
-            double gIm = LI > 0 ? b->gI[j] : b->gI1[q];
-            double P1 = b->pPhi[P], Q1 = b->pPsi[P];
-            double P2 = b->pPhi[P + 1], Q2 = b->pPsi[P + 1];
-            double gEb = b->gEk[q], gIb = b->gIk[q];
-            double vm = P1 * v + Q1, vb = P2 * vm + Q2;
-            double gEm2 = LE > 0 ? gEb : b->gE[j + 1];
-            double gIm2 = LI > 0 ? gIb : b->gI[j + 1];
-            if (!b->long2[q] && r->refr_end < ta && vm < V_th && vb < V_th &&
-                (L0 + gEm * LE + gIm * LI < 0 ||
-                 below_anyway(k, v, vm, b->gE[j] + b->gI[j], te - ta)) &&
-                (L0 + gEm2 * LE + gIm2 * LI < 0 ||
-                 below_anyway(k, vm, vb, gEb + gIb, tg - te))) {
-                v = vb;
-                vf = P2 * (P1 * vf + Q1) + Q2;
+        } else {
+            /* its event times q .. ql: pieces 2 q, ..., 2 ql, 2 ql + 1 */
+            size_t ql = q;
+            while (!b->last[ql])
+                ql++;
+            bool fast = r->refr_end < ta;
+            double vv = v, tp = ta, gEs = b->gE[j], gIs = b->gI[j];
+            for (size_t m = q; fast && m <= ql; m++) {
+                size_t Pm = 2 * m;
+                if (m > q) {
+                    gEs = b->gEk[m - 1];
+                    gIs = b->gIk[m - 1];
+                }
+                double gEa = LE > 0 ? gEs : b->gE1[m];
+                double gIa = LI > 0 ? gIs : b->gI1[m];
+                double vm = b->pPhi[Pm] * vv + b->pPsi[Pm];
+                fast = !b->long1[m] && vm < V_th &&
+                       (L0 + gEa * LE + gIa * LI < 0 ||
+                        below_anyway(k, vv, vm, gEs + gIs, b->te[m] - tp));
+                vv = vm;
+                tp = b->te[m];
+            }
+            size_t Pl = 2 * ql + 1;
+            double gEb = b->gEk[ql], gIb = b->gIk[ql];
+            if (fast) {
+                double vb = b->pPhi[Pl] * vv + b->pPsi[Pl];
+                double gEm2 = LE > 0 ? gEb : b->gE[j + 1];
+                double gIm2 = LI > 0 ? gIb : b->gI[j + 1];
+                fast = !b->long2[ql] && vb < V_th &&
+                       (L0 + gEm2 * LE + gIm2 * LI < 0 ||
+                        below_anyway(k, vv, vb, gEb + gIb, tg - tp));
+                vv = vb;
+            }
+            if (fast) {
+                v = vv;
+                for (size_t m = q; m <= ql; m++)
+                    vf = b->pPhi[2 * m] * vf + b->pPsi[2 * m];
+                vf = b->pPhi[Pl] * vf + b->pPsi[Pl];
             } else {
                 hand_over(r, v, vf, b->gE[j], b->gI[j]);
-                ss__exact_advance_with(k, r, w, ta, te, P1, Q1, b->gE1[q],
-                                       b->gI1[q]);
-                if (r->nomem)
-                    return j;
-                r->gE = gEb; /* after the kicks at te */
-                r->gI = gIb;
-                if (b->long2[q])
-                    ss__exact_advance(k, r, w, te, tg); /* a large kick */
+                tp = ta;
+                for (size_t m = q; m <= ql; m++) {
+                    if (b->long1[m])
+                        ss__exact_advance(k, r, w, tp, b->te[m]);
+                    else
+                        ss__exact_advance_with(k, r, w, tp, b->te[m],
+                                               b->pPhi[2 * m],
+                                               b->pPsi[2 * m], b->gE1[m],
+                                               b->gI1[m]);
+                    if (r->nomem)
+                        return j;
+                    r->gE = b->gEk[m]; /* after the kicks at te */
+                    r->gI = b->gIk[m];
+                    tp = b->te[m];
+                }
+                if (b->long2[ql])
+                    ss__exact_advance(k, r, w, tp, tg); /* a large kick */
                 else
-                    ss__exact_advance_with(k, r, w, te, tg, P2, Q2,
-                                           b->gE[j + 1], b->gI[j + 1]);
+                    ss__exact_advance_with(k, r, w, tp, tg, b->pPhi[Pl],
+                                           b->pPsi[Pl], b->gE[j + 1],
+                                           b->gI[j + 1]);
                 if (r->nomem)
                     return j;
                 v = r->refr_end >= tg ? k->V_reset : r->v;
                 vf = r->vf;
             }
-        } else {
-            q = several_times(k, r, w, b, q, j, ta, tg, &v, &vf);
-            if (r->nomem)
-                return j;
+            q = ql;
         }
         w->v[it + j] = v;
         w->fmp[it + j] = vf;
