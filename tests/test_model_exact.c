@@ -351,6 +351,62 @@ static void exact_runs_of_bins_match_fine_rk4(void **state)
     ss__exact_free(&w);
 }
 
+/* Bins holding three, four and nine event times (one of them two trains
+ * at once), short enough to stay in a run, and one whose event times
+ * inside are followed by one at its end (the grid point: the general
+ * path), against the same fine RK4 with the events delivered at their
+ * times. */
+static void exact_bins_with_several_event_times_match_fine_rk4(void **state)
+{
+    (void)state;
+    ss_params p;
+    lif_defaults(&p);
+    p.T = 20.0;
+    p.n_exc = 3;
+    p.n_inh = 2;
+    p.gE_bar = 7.385;
+    p.I_inj = 185.0;
+    const double grid = 111 * p.dt;
+    double tE[] = {3.013, 3.041, 3.088, 6.21,  6.29,  9.52,  9.52,
+                   9.57,  11.03, grid,  14.101, 14.109, 14.118, 14.127,
+                   14.136, 14.145, 14.154, 14.163, 14.172, 17.35};
+    double tI[] = {3.066, 6.25, 11.06, 17.33};
+    const size_t nE = sizeof tE / sizeof *tE, nI = sizeof tI / sizeof *tI;
+    uint32_t trains[sizeof tE / sizeof *tE];
+    for (size_t i = 0; i < nE; i++)
+        trains[i] = (uint32_t)(i % 2); /* at 9.52, trains 1 and 0 */
+    ss_events ev;
+    memset(&ev, 0, sizeof ev);
+    ev.n[0] = nE;
+    ev.n[1] = nI;
+    ev.t[0] = tE;
+    ev.t[1] = tI;
+    ev.train[0] = ev.train[1] = trains;
+
+    ss__exact_ws w;
+    memset(&w, 0, sizeof w);
+    ss_metrics m;
+    assert_int_equal(ss__exact_lif(SS_MODEL_LIF_COND, &p, &ev, &w, &m, NULL),
+                     SS_OK);
+    size_t Lt = ss_params_time_bins(SS_MODEL_LIF_COND, &p);
+    double *v = malloc(Lt * sizeof *v);
+    ref_run r = {.p = &p, .tE = tE, .tI = tI, .nE = nE, .nI = nI,
+                 .h = 2e-5, .threshold = true};
+    ref_trace(&r, Lt, v);
+    assert_true(r.n_spikes >= 1);
+    assert_int_equal(w.n_spikes, r.n_spikes);
+    for (size_t i = 0; i < r.n_spikes; i++)
+        assert_close(w.spike_t[i], r.spikes[i], 0, 1e-9);
+    for (size_t it = 0; it < Lt; it++)
+        assert_close(w.v[it], v[it], 1e-9, 1e-9);
+    r.threshold = false;
+    ref_trace(&r, Lt, v);
+    for (size_t it = 0; it < Lt; it++)
+        assert_close(w.fmp[it], v[it], 1e-9, 1e-9);
+    free(v);
+    ss__exact_free(&w);
+}
+
 /* ---- continuous events -------------------------------------------------- */
 
 static void events_depend_only_on_the_input(void **state)
@@ -583,6 +639,7 @@ int main(void)
         cmocka_unit_test(traced_spike_times_are_the_kernels),
         cmocka_unit_test(exact_single_event_trace_matches_fine_rk4),
         cmocka_unit_test(exact_runs_of_bins_match_fine_rk4),
+        cmocka_unit_test(exact_bins_with_several_event_times_match_fine_rk4),
         cmocka_unit_test(events_depend_only_on_the_input),
         cmocka_unit_test(exact_counts_agree_across_dt),
         cmocka_unit_test(euler_paired_bias_is_positive_and_first_order),
