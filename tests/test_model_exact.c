@@ -293,6 +293,45 @@ static void exact_single_event_trace_matches_fine_rk4(void **state)
     }
 }
 
+/* The exact run of these events (train j of event i: trains[i]) against
+ * RK4 with steps of 2e-5 ms: spike times to 1e-9 ms (at least min_spikes
+ * of them), v and the FMP at every grid point to 1e-9. */
+static void matches_fine_rk4(const ss_params *p, double *tE, size_t nE,
+                             double *tI, size_t nI, uint32_t *trains,
+                             size_t min_spikes)
+{
+    ss_events ev;
+    memset(&ev, 0, sizeof ev);
+    ev.n[0] = nE;
+    ev.n[1] = nI;
+    ev.t[0] = tE;
+    ev.t[1] = tI;
+    ev.train[0] = ev.train[1] = trains;
+
+    ss__exact_ws w;
+    memset(&w, 0, sizeof w);
+    ss_metrics m;
+    assert_int_equal(ss__exact_lif(SS_MODEL_LIF_COND, p, &ev, &w, &m, NULL),
+                     SS_OK);
+    size_t Lt = ss_params_time_bins(SS_MODEL_LIF_COND, p);
+    double *v = malloc(Lt * sizeof *v);
+    ref_run r = {.p = p, .tE = tE, .tI = tI, .nE = nE, .nI = nI,
+                 .h = 2e-5, .threshold = true};
+    ref_trace(&r, Lt, v);
+    assert_true(r.n_spikes >= min_spikes);
+    assert_int_equal(w.n_spikes, r.n_spikes);
+    for (size_t i = 0; i < r.n_spikes; i++)
+        assert_close(w.spike_t[i], r.spikes[i], 0, 1e-9);
+    for (size_t it = 0; it < Lt; it++)
+        assert_close(w.v[it], v[it], 1e-9, 1e-9);
+    r.threshold = false;
+    ref_trace(&r, Lt, v);
+    for (size_t it = 0; it < Lt; it++)
+        assert_close(w.fmp[it], v[it], 1e-9, 1e-9);
+    free(v);
+    ss__exact_free(&w);
+}
+
 /* Many events of every kind the runs of bins meet: one at a grid point,
  * two and three event times in one bin, several events at one time, a
  * cluster that lifts the conductance beyond what the runs take (the bins
@@ -319,36 +358,7 @@ static void exact_runs_of_bins_match_fine_rk4(void **state)
     uint32_t trains[sizeof tE / sizeof *tE];
     for (size_t i = 0; i < nE; i++)
         trains[i] = (uint32_t)(i % 4); /* at 20.51, one from each train */
-    ss_events ev;
-    memset(&ev, 0, sizeof ev);
-    ev.n[0] = nE;
-    ev.n[1] = nI;
-    ev.t[0] = tE;
-    ev.t[1] = tI;
-    ev.train[0] = ev.train[1] = trains;
-
-    ss__exact_ws w;
-    memset(&w, 0, sizeof w);
-    ss_metrics m;
-    assert_int_equal(ss__exact_lif(SS_MODEL_LIF_COND, &p, &ev, &w, &m, NULL),
-                     SS_OK);
-    size_t Lt = ss_params_time_bins(SS_MODEL_LIF_COND, &p);
-    double *v = malloc(Lt * sizeof *v);
-    ref_run r = {.p = &p, .tE = tE, .tI = tI, .nE = nE, .nI = nI,
-                 .h = 2e-5, .threshold = true};
-    ref_trace(&r, Lt, v);
-    assert_true(r.n_spikes >= 3);
-    assert_int_equal(w.n_spikes, r.n_spikes);
-    for (size_t i = 0; i < r.n_spikes; i++)
-        assert_close(w.spike_t[i], r.spikes[i], 0, 1e-9);
-    for (size_t it = 0; it < Lt; it++)
-        assert_close(w.v[it], v[it], 1e-9, 1e-9);
-    r.threshold = false;
-    ref_trace(&r, Lt, v);
-    for (size_t it = 0; it < Lt; it++)
-        assert_close(w.fmp[it], v[it], 1e-9, 1e-9);
-    free(v);
-    ss__exact_free(&w);
+    matches_fine_rk4(&p, tE, nE, tI, nI, trains, 3);
 }
 
 /* Bins holding three, four and nine event times (one of them two trains
@@ -375,36 +385,7 @@ static void exact_bins_with_several_event_times_match_fine_rk4(void **state)
     uint32_t trains[sizeof tE / sizeof *tE];
     for (size_t i = 0; i < nE; i++)
         trains[i] = (uint32_t)(i % 2); /* at 9.52, trains 1 and 0 */
-    ss_events ev;
-    memset(&ev, 0, sizeof ev);
-    ev.n[0] = nE;
-    ev.n[1] = nI;
-    ev.t[0] = tE;
-    ev.t[1] = tI;
-    ev.train[0] = ev.train[1] = trains;
-
-    ss__exact_ws w;
-    memset(&w, 0, sizeof w);
-    ss_metrics m;
-    assert_int_equal(ss__exact_lif(SS_MODEL_LIF_COND, &p, &ev, &w, &m, NULL),
-                     SS_OK);
-    size_t Lt = ss_params_time_bins(SS_MODEL_LIF_COND, &p);
-    double *v = malloc(Lt * sizeof *v);
-    ref_run r = {.p = &p, .tE = tE, .tI = tI, .nE = nE, .nI = nI,
-                 .h = 2e-5, .threshold = true};
-    ref_trace(&r, Lt, v);
-    assert_true(r.n_spikes >= 1);
-    assert_int_equal(w.n_spikes, r.n_spikes);
-    for (size_t i = 0; i < r.n_spikes; i++)
-        assert_close(w.spike_t[i], r.spikes[i], 0, 1e-9);
-    for (size_t it = 0; it < Lt; it++)
-        assert_close(w.v[it], v[it], 1e-9, 1e-9);
-    r.threshold = false;
-    ref_trace(&r, Lt, v);
-    for (size_t it = 0; it < Lt; it++)
-        assert_close(w.fmp[it], v[it], 1e-9, 1e-9);
-    free(v);
-    ss__exact_free(&w);
+    matches_fine_rk4(&p, tE, nE, tI, nI, trains, 1);
 }
 
 /* ---- continuous events -------------------------------------------------- */
