@@ -35,7 +35,7 @@ static void factors_make(const xk *k, double hs, int nodes, piece_factors *f)
         u[i] = 0.5 * hs * (1.0 + x[i]);
     if (nodes == 3) {
         /* hs / tau_syn <= SMALL_STEP: the eight exponentials, four at a
-         * time, by exp_small */
+         * time, by the series (exp_bounded4) */
         double a[8] = {-hs * k->rE,   -hs * k->rI,   -u[0] * k->rE,
                        -u[0] * k->rI, -u[1] * k->rE, -u[1] * k->rI,
                        -u[2] * k->rE, -u[2] * k->rI};

@@ -24,81 +24,67 @@ static const double gl5_w[5] = {0.236926885056189087514264040720,
                                 0.478628670499366468041291514836,
                                 0.236926885056189087514264040720};
 
-/* exp(x) for -0.2 <= x <= 0 by its Taylor series to x^11 (error below
- * 1e-17 relative), four at a time (Horner's scheme, multiplications by
- * 1/k! only): the pieces' exponents are that small, and this costs a
- * fraction of a libm call. */
+/* exp(x) for x in [-bound, 0], bound <= 0.2, by its Taylor series, as
+ * short as the bound allows: to x^7 for bound <= TINY_STEP, x^8 for
+ * 0.06, x^11 above (error below 3e-17 relative), in Horner's scheme with
+ * multiplications by 1/k! only: the pieces' exponents are that small, and
+ * this costs a fraction of a libm call. exp_SUF for any vector type VT,
+ * with function attributes ATTR (a kernel's target: a vector argument
+ * crosses no call without it); the same operations in every lane. */
 typedef double v4 __attribute__((vector_size(32)));
 
-static inline void exp_small4(const double *x, double *out)
-{
-    v4 v, r;
-    memcpy(&v, x, sizeof v);
-    r = (v4){0, 0, 0, 0} + 2.505210838544171877505e-8;
-    r = r * v + 2.755731922398589065256e-7;
-    r = r * v + 2.755731922398589065256e-6;
-    r = r * v + 2.480158730158730158730e-5;
-    r = r * v + 1.984126984126984126984e-4;
-    r = r * v + 1.388888888888888888889e-3;
-    r = r * v + 8.333333333333333333333e-3;
-    r = r * v + 4.166666666666666666667e-2;
-    r = r * v + 1.666666666666666666667e-1;
-    r = r * v + 0.5;
-    r = r * v + 1.0;
-    r = r * v + 1.0;
-    memcpy(out, &r, sizeof r);
-}
-
-/* exp(x) for -0.03 <= x <= 0 to x^7 (error below 2e-17 relative), four
- * at once: whole bins of small dt have exponents this small. */
-static inline void exp_tiny4(const double *x, double *out)
-{
-    v4 v, r;
-    memcpy(&v, x, sizeof v);
-    r = (v4){0, 0, 0, 0} + 1.984126984126984126984e-4;
-    r = r * v + 1.388888888888888888889e-3;
-    r = r * v + 8.333333333333333333333e-3;
-    r = r * v + 4.166666666666666666667e-2;
-    r = r * v + 1.666666666666666666667e-1;
-    r = r * v + 0.5;
-    r = r * v + 1.0;
-    r = r * v + 1.0;
-    memcpy(out, &r, sizeof r);
-}
-
-/* Whole bins whose h a0 is at most this take exp_tiny4. */
+/* Whole bins whose h a0 is at most this take the shortest series. */
 #define TINY_STEP 0.03
 
-/* exp(x) for -0.06 <= x <= 0 to x^8 (error below 3e-17 relative). */
-static inline void exp_mid4(const double *x, double *out)
+#define EXP_TINY(r, v)                                                       \
+    r = r * v + 1.388888888888888888889e-3;                                  \
+    r = r * v + 8.333333333333333333333e-3;                                  \
+    r = r * v + 4.166666666666666666667e-2;                                  \
+    r = r * v + 1.666666666666666666667e-1;                                  \
+    r = r * v + 0.5;                                                         \
+    r = r * v + 1.0;                                                         \
+    r = r * v + 1.0
+
+/* r = exp(v) by that series, r and v of any vector type VT. */
+#define EXP_SERIES(VT, r, v, bound)                                          \
+    do {                                                                     \
+        r = (VT){0};                                                         \
+        if ((bound) <= TINY_STEP) {                                          \
+            r = r + 1.984126984126984126984e-4;                              \
+        } else if ((bound) <= 0.06) {                                        \
+            r = r + 2.480158730158730158730e-5;                              \
+            r = r * v + 1.984126984126984126984e-4;                          \
+        } else {                                                             \
+            r = r + 2.505210838544171877505e-8;                              \
+            r = r * v + 2.755731922398589065256e-7;                          \
+            r = r * v + 2.755731922398589065256e-6;                          \
+            r = r * v + 2.480158730158730158730e-5;                          \
+            r = r * v + 1.984126984126984126984e-4;                          \
+        }                                                                    \
+        EXP_TINY(r, v);                                                      \
+    } while (0)
+
+/* exp_SUF(v, bound) of vectors VT, for kernels with attributes ATTR. */
+#define DEFINE_EXP(VT, SUF, ATTR)                                            \
+    ATTR static inline __attribute__((always_inline)) VT exp_##SUF(          \
+        VT v, double bound)                                                  \
+    {                                                                        \
+        VT r;                                                                \
+        EXP_SERIES(VT, r, v, bound);                                         \
+        return r;                                                            \
+    }
+
+/* Four exponents at once, from and to memory (no vector crosses a call:
+ * the same code whatever the caller's target). */
+static inline void exp_bounded4(const double *x, double *out, double bound)
 {
     v4 v, r;
     memcpy(&v, x, sizeof v);
-    r = (v4){0, 0, 0, 0} + 2.480158730158730158730e-5;
-    r = r * v + 1.984126984126984126984e-4;
-    r = r * v + 1.388888888888888888889e-3;
-    r = r * v + 8.333333333333333333333e-3;
-    r = r * v + 4.166666666666666666667e-2;
-    r = r * v + 1.666666666666666666667e-1;
-    r = r * v + 0.5;
-    r = r * v + 1.0;
-    r = r * v + 1.0;
+    EXP_SERIES(v4, r, v, bound);
     memcpy(out, &r, sizeof r);
 }
 
-/* exp of four exponents in [-bound, 0], bound <= 0.2: the shortest series
- * that is exact to the last bit or so. */
-static inline void exp_bounded4(const double *x, double *out, double bound)
-{
-    if (bound <= TINY_STEP)
-        exp_tiny4(x, out);
-    else if (bound <= 0.06)
-        exp_mid4(x, out);
-    else
-        exp_small4(x, out);
-}
-
-/* Sub-pieces with h lambda at most this take 3 nodes and exp_small. */
+/* Sub-pieces with h lambda at most this take 3 nodes and the series exp. */
 #define SMALL_STEP 0.15
 
 /* The factors of one sub-piece length that do not depend on the state. */

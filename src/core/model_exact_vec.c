@@ -11,38 +11,6 @@
 
 typedef double v8 __attribute__((vector_size(64)));
 
-/* exp(x) for x in [-bound, 0] by the series of exp_bounded4 (the same
- * coefficients, the same Horner steps), any vector type. */
-#define EXP_TINY(r, v)                                                       \
-    r = r * v + 1.388888888888888888889e-3;                                  \
-    r = r * v + 8.333333333333333333333e-3;                                  \
-    r = r * v + 4.166666666666666666667e-2;                                  \
-    r = r * v + 1.666666666666666666667e-1;                                  \
-    r = r * v + 0.5;                                                         \
-    r = r * v + 1.0;                                                         \
-    r = r * v + 1.0
-
-#define DEFINE_EXP(VT, SUF, ATTR)                                            \
-    ATTR static inline __attribute__((always_inline)) VT exp_##SUF(          \
-        VT v, double bound)                                                  \
-    {                                                                        \
-        VT r = (VT){0};                                                      \
-        if (bound <= TINY_STEP) {                                            \
-            r = r + 1.984126984126984126984e-4;                              \
-        } else if (bound <= 0.06) {                                          \
-            r = r + 2.480158730158730158730e-5;                              \
-            r = r * v + 1.984126984126984126984e-4;                          \
-        } else {                                                             \
-            r = r + 2.505210838544171877505e-8;                              \
-            r = r * v + 2.755731922398589065256e-7;                          \
-            r = r * v + 2.755731922398589065256e-6;                          \
-            r = r * v + 2.480158730158730158730e-5;                          \
-            r = r * v + 1.984126984126984126984e-4;                          \
-        }                                                                    \
-        EXP_TINY(r, v);                                                      \
-        return r;                                                            \
-    }
-
 /* The kernels for vectors VT of W lanes, with function attributes ATTR
  * (their exp too: a vector argument crosses no call without them). */
 #define DEFINE_KERNELS(VT, W, SUF, ATTR)                                     \
