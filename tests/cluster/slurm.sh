@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# A real single-node Slurm on localhost, for tests (the recipe of
-# shared/notes/cluster.md): munge, slurmctld and slurmd with a localhost
-# config, their state, spool and logs in one directory, no cgroups.
+# A real single-node Slurm on localhost, for tests: munge, slurmctld and
+# slurmd with a localhost config, their state, spool and logs in one
+# directory, no cgroups.
 #
 #   slurm.sh up             start what is not running (idempotent); prints
 #                           "started" or "already up"

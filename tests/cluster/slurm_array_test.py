@@ -16,28 +16,17 @@ MIN and STEP), scripts/slurm/merge.sbatch chained with
 Needs root and the Slurm tools (exit 77, a skip, otherwise). Run:
 python3 slurm_array_test.py path/to/synsweep SOURCE_DIR
 """
-import glob
 import os
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
-import unittest
 
-import h5py
+import slurm_cluster as cluster
 
-BIN = None
-SRC = None
-SLURM = None       # tests/cluster/slurm.sh
-STARTED = False    # this test started Slurm, so it stops it
-ENV = None
 TMP = None         # the spec and its one-process file, for both tests
 SPEC = None
 REF = None
-METRICS = ["firing_rate", "n_spikes", "cv_isi", "fmp_mean", "fmp_std",
-           "v_mean", "gE_mean", "gI_mean"]
 # 216,000 cheap trials, 54,000 a task: one to three seconds a task on one
 # core of a shared 2-core machine, in three or more blocks of writes
 # (16,200 trials, a chunk of the file, or more), so a task can be stopped
@@ -48,119 +37,40 @@ SPEC_TEXT = ("model: lif_cond\nseed: 5\nrepeats: 100\nfixed: {T: 300}\n"
 TRIALS = 54000     # a task's
 ARRAY = "3-12:3"
 TASKS = [3, 6, 9, 12]
-TIMEOUT = 60
 
 
 def setUpModule():
-    global STARTED, ENV, TMP, SPEC, REF
-    p = subprocess.run([SLURM, "up"], capture_output=True, text=True,
-                       timeout=120)
-    if p.returncode != 0:
-        raise RuntimeError(f"slurm.sh up failed:\n{p.stderr}")
-    STARTED = p.stdout.strip() == "started"
-    dir_ = os.environ.get("SYNSWEEP_SLURM_DIR", "/tmp/synsweep-slurm")
-    ENV = dict(os.environ, SLURM_CONF=os.path.join(dir_, "slurm.conf"),
-               SYNSWEEP=BIN)
+    global TMP, SPEC, REF
+    cluster.up()
     TMP = tempfile.mkdtemp(prefix="synsweep-slurm-array-")
     SPEC = os.path.join(TMP, "sweep.yaml")
     with open(SPEC, "w") as f:
         f.write(SPEC_TEXT)
-    REF = os.path.join(TMP, "ref.h5")
-    p = subprocess.run([BIN, "run", SPEC, "-o", REF, "-q"],
-                       capture_output=True, text=True, timeout=120)
-    if p.returncode != 0:
-        raise RuntimeError(f"the one-process run failed:\n{p.stderr}")
+    REF = cluster.one_process_run(SPEC, os.path.join(TMP, "ref.h5"))
 
 
 def tearDownModule():
     if TMP:
         shutil.rmtree(TMP)
-    if STARTED:
-        subprocess.run([SLURM, "down"], timeout=120)
+    cluster.down()
 
 
-def datasets(path):
-    with h5py.File(path, "r") as f:
-        return {k: f[k][...] for k in METRICS + ["done", "status"]}
-
-
-class SlurmArray(unittest.TestCase):
+class SlurmArray(cluster.SlurmCase):
     def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="jobs-", dir=TMP)
-        self.jobs = []
-
-    def tearDown(self):
-        # nothing of ours left in the queue, whatever failed
-        if self.jobs:
-            subprocess.run(["scancel"] + self.jobs, env=ENV,
-                           capture_output=True, timeout=TIMEOUT)
-            end = time.time() + TIMEOUT
-            while time.time() < end and subprocess.run(
-                    ["squeue", "-h", "-j", ",".join(self.jobs)], env=ENV,
-                    capture_output=True, text=True,
-                    timeout=TIMEOUT).stdout.strip():
-                time.sleep(0.1)
-
-    def slurm(self, *args):
-        p = subprocess.run(list(args), env=ENV, capture_output=True,
-                           text=True, timeout=TIMEOUT)
-        self.assertEqual(p.returncode, 0, f"{args}: {p.stderr}")
-        return p.stdout
-
-    def submit(self, *args):
-        """sbatch in the jobs' directory; the job id."""
-        jid = self.slurm("sbatch", "--parsable", "-D", self.dir,
-                         *args).strip().split(";")[0]
-        self.jobs.append(jid)
-        return jid
+        self.parent = TMP
+        super().setUp()
 
     def submit_array(self):
         return self.submit(f"--array={ARRAY}", "-o", "task-%a.log",
-                           os.path.join(SRC, "scripts/slurm/array.sbatch"),
-                           SPEC)
+                           os.path.join(cluster.SRC,
+                                        "scripts/slurm/array.sbatch"), SPEC)
 
     def submit_merge(self, array_jid):
         return self.submit(f"--dependency=afterany:{array_jid}",
                            "-o", "merge.log",
-                           os.path.join(SRC, "scripts/slurm/merge.sbatch"),
+                           os.path.join(cluster.SRC,
+                                        "scripts/slurm/merge.sbatch"),
                            "out.h5")
-
-    def job(self, jid):
-        """The job's (or array task's) fields, once Slurm has a record."""
-        p = subprocess.run(["scontrol", "show", "job", "-o", jid], env=ENV,
-                           capture_output=True, text=True, timeout=TIMEOUT)
-        return dict(re.findall(r"(\w+)=(\S*)", p.stdout))
-
-    def state(self, jid):
-        j = self.job(jid)
-        return j.get("JobState", "?"), j.get("ExitCode", "?")
-
-    def wait_for(self, what, check):
-        end = time.time() + TIMEOUT
-        while time.time() < end:
-            if check():
-                return
-            time.sleep(0.05)
-        self.fail(f"{what}: not after {TIMEOUT} s; queue:\n"
-                  + self.slurm("squeue") + self.logs())
-
-    def wait_done(self, jid):
-        ended = ("COMPLETED", "CANCELLED", "FAILED", "TIMEOUT", "NODE_FAIL",
-                 "OUT_OF_MEMORY")
-        self.wait_for(f"job {jid} ended",
-                      lambda: self.state(jid)[0] in ended)
-        return self.state(jid)
-
-    def log(self, name):
-        path = os.path.join(self.dir, name)
-        if not os.path.exists(path):
-            return ""
-        with open(path) as f:
-            return f.read()
-
-    def logs(self):
-        return "".join(f"\n--- {os.path.basename(p)}\n" + self.log(p)
-                       for p in sorted(glob.glob(self.dir + "/*.log")))
 
     def start_mid_run(self, array_jid, task):
         """Waits until the task runs and has written a block of trials."""
@@ -193,10 +103,7 @@ class SlurmArray(unittest.TestCase):
         return done
 
     def assert_merged(self):
-        out = os.path.join(self.dir, "out.h5")
-        a, b = datasets(out), datasets(REF)
-        for k in METRICS + ["done", "status"]:
-            self.assertEqual(a[k].tobytes(), b[k].tobytes(), k)
+        self.assert_same(os.path.join(self.dir, "out.h5"), REF)
         # the parts and logs, nothing half made, no lock left
         names = sorted(os.listdir(self.dir))
         self.assertEqual(
@@ -285,16 +192,5 @@ class SlurmArray(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    BIN = os.path.abspath(sys.argv.pop(1))
-    SRC = os.path.abspath(sys.argv.pop(1))
-    SLURM = os.path.join(SRC, "tests/cluster/slurm.sh")
-    if os.geteuid() != 0:
-        print("skipped: a real Slurm needs root (its daemons and munge)")
-        sys.exit(77)
-    missing = [c for c in ("munged", "slurmctld", "slurmd", "sbatch",
-                           "scontrol", "scancel", "squeue")
-               if not shutil.which(c)]
-    if missing:
-        print(f"skipped: no {', '.join(missing)} (scripts/install-deps.sh)")
-        sys.exit(77)
-    unittest.main(verbosity=2)
+    cluster.main(["munged", "slurmctld", "slurmd", "sbatch", "scontrol",
+                  "scancel", "squeue"])
