@@ -5,11 +5,11 @@ and create no file. Run: python3 bad_specs_test.py path/to/synsweep
 """
 import os
 import subprocess
-import sys
 import tempfile
 import unittest
 
-BIN = None
+import e2e
+
 BAD = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                    "specs", "bad")
 
@@ -31,7 +31,7 @@ class BadSpecs(unittest.TestCase):
                 with tempfile.TemporaryDirectory() as tmp:
                     out = os.path.join(tmp, "out.h5")
                     for args in (["validate", path], ["run", path, "-o", out]):
-                        p = subprocess.run([BIN, *args], capture_output=True,
+                        p = subprocess.run([e2e.BIN, *args], capture_output=True,
                                            text=True, cwd=tmp)
                         self.assertEqual(p.returncode, 2, p.stderr)
                         first = p.stderr.splitlines()[0]
@@ -43,7 +43,7 @@ class BadSpecs(unittest.TestCase):
 
     def test_missing_spec_file_is_an_io_error(self):
         with tempfile.TemporaryDirectory() as tmp:
-            p = subprocess.run([BIN, "run", os.path.join(tmp, "nope.yaml")],
+            p = subprocess.run([e2e.BIN, "run", os.path.join(tmp, "nope.yaml")],
                                capture_output=True, text=True, cwd=tmp)
             self.assertEqual(p.returncode, 1)
             self.assertIn("nope.yaml", p.stderr)
@@ -51,5 +51,4 @@ class BadSpecs(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    BIN = os.path.abspath(sys.argv.pop(1))
-    unittest.main(verbosity=2)
+    e2e.main()

@@ -15,14 +15,14 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import unittest
 
 import h5py
 import numpy as np
 
-BIN = None
+import e2e
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 SPEC = os.path.join(ROOT, "sweeps", "dt_convergence.yaml")
@@ -77,7 +77,7 @@ class DtConvergence(unittest.TestCase):
         with open(cls.small_spec, "w") as f:
             f.write(small)
         cls.small = os.path.join(cls.tmp, "small.h5")
-        subprocess.run([BIN, "run", cls.small_spec, "-o", cls.small, "-q",
+        subprocess.run([e2e.BIN, "run", cls.small_spec, "-o", cls.small, "-q",
                         "-j", "2"], check=True)
         # the spec's own points, exact only, 100 repeats
         exact, n = re.subn(r"(?m)^(\s+method:) \[.*\]$", r"\1 [exact]", text)
@@ -87,7 +87,7 @@ class DtConvergence(unittest.TestCase):
         with open(cls.exact_spec, "w") as f:
             f.write(exact)
         cls.exact = os.path.join(cls.tmp, "exact.h5")
-        subprocess.run([BIN, "run", cls.exact_spec, "-o", cls.exact, "-q",
+        subprocess.run([e2e.BIN, "run", cls.exact_spec, "-o", cls.exact, "-q",
                         "-j", "2"], check=True)
 
     @classmethod
@@ -100,7 +100,7 @@ class DtConvergence(unittest.TestCase):
         self.assertGreater(os.path.getsize(path), 10000)
 
     def test_spec_is_valid(self):
-        p = subprocess.run([BIN, "validate", SPEC], capture_output=True,
+        p = subprocess.run([e2e.BIN, "validate", SPEC], capture_output=True,
                            text=True)
         self.assertEqual(p.returncode, 0, p.stderr)
 
@@ -128,7 +128,7 @@ class DtConvergence(unittest.TestCase):
     def test_study_script_table_and_numbers(self):
         out = os.path.join(self.tmp, "study.png")
         js = os.path.join(self.tmp, "study.json")
-        p = subprocess.run(["/usr/bin/python3", STUDY, BIN, "--spec",
+        p = subprocess.run(["/usr/bin/python3", STUDY, e2e.BIN, "--spec",
                             self.small_spec, "--results", self.small,
                             "--figure", out, "--json", js,
                             "--spike-trials", "1", "--timing-rounds", "1",
@@ -183,7 +183,7 @@ class DtConvergence(unittest.TestCase):
             seis = list(f["inh_rate"][...])
         out = os.path.join(self.tmp, "trace.h5")
         for i, k, j, r in ((0, 0, 1, 3), (1, 0, 2, 5), (1, 1, 0, 2)):
-            subprocess.run([BIN, "trace", self.small_spec, "--at",
+            subprocess.run([e2e.BIN, "trace", self.small_spec, "--at",
                             f"inh_rate={seis[i]}", "--at",
                             f"method={methods[k]}", "--at", f"dt={sdts[j]}",
                             "--repeat", str(r), "-o", out, "--force"],
@@ -199,7 +199,7 @@ class DtConvergence(unittest.TestCase):
         for r in (0, 7):
             times = {}
             for j, dt in enumerate(dts):
-                subprocess.run([BIN, "trace", self.exact_spec, "--at",
+                subprocess.run([e2e.BIN, "trace", self.exact_spec, "--at",
                                 f"inh_rate={eis[0]}", "--at", f"dt={dt}",
                                 "--repeat", str(r), "-o", out, "--force"],
                                check=True, capture_output=True)
@@ -221,5 +221,4 @@ class DtConvergence(unittest.TestCase):
                                            err_msg=f"dt {dt}, repeat {r}")
 
 if __name__ == "__main__":
-    BIN = os.path.abspath(sys.argv.pop(1))
-    unittest.main(verbosity=2)
+    e2e.main()

@@ -11,7 +11,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 import unittest
@@ -19,7 +18,9 @@ import unittest
 import h5py
 import numpy as np
 
-BIN = None
+import e2e
+from e2e import run
+
 METRICS = ["firing_rate", "n_spikes", "cv_isi", "fmp_mean", "fmp_std",
            "v_mean", "gE_mean", "gI_mean"]
 # About two seconds of work for the fast kernels on two cores.
@@ -29,13 +30,6 @@ LONG_SPEC = "model: lif_cond_stp\nseed: 11\nrepeats: 80\n" \
 # compress (2,000,000 trials, 20 MB uncompressed).
 WIDE_SPEC = "model: stp_train\nrepeats: 2000\n" \
             "sweep:\n  rate: {linspace: [5, 40, 1000]}\nmetrics: [g1]\n"
-
-
-def run(*args, check=True, **kw):
-    p = subprocess.run([BIN, *args], capture_output=True, text=True, **kw)
-    if check and p.returncode != 0:
-        raise AssertionError(f"synsweep {' '.join(args)}: {p.returncode}\n{p.stderr}")
-    return p
 
 
 def strays(out):
@@ -68,7 +62,7 @@ class Faults(unittest.TestCase):
         return datasets(path)
 
     def start(self, out, resume, spec=None, stderr_closed=False):
-        args = [BIN, "run", spec or self.spec, "-o", out, "--quiet", "-j", "2"]
+        args = [e2e.BIN, "run", spec or self.spec, "-o", out, "--quiet", "-j", "2"]
         if resume:
             args.append("--resume")
         if stderr_closed:
@@ -170,7 +164,7 @@ class Faults(unittest.TestCase):
         command = f"synsweep run {q(spec)} -o {q(out)} --resume"
         self.assertIn(f"  resume with: {command}\n", err)
         # the line, pasted into a shell, completes the sweep
-        env = dict(os.environ, PATH=os.path.dirname(BIN) + os.pathsep
+        env = dict(os.environ, PATH=os.path.dirname(e2e.BIN) + os.pathsep
                    + os.environ["PATH"])
         p = subprocess.run(["sh", "-c", command + " --quiet"], env=env,
                            capture_output=True, text=True)
@@ -367,7 +361,7 @@ class Faults(unittest.TestCase):
         with open(other, "w") as f:
             f.write(LONG_SPEC.replace("seed: 11", "seed: 12"))
         theirs = os.path.join(self.tmp, "theirs.h5")
-        proc = subprocess.Popen([BIN, "run", other, "-o", theirs, "--quiet"])
+        proc = subprocess.Popen([e2e.BIN, "run", other, "-o", theirs, "--quiet"])
         time.sleep(0.4)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -414,5 +408,4 @@ class Faults(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    BIN = os.path.abspath(sys.argv.pop(1))
-    unittest.main(verbosity=2)
+    e2e.main()

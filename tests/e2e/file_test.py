@@ -16,14 +16,14 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
-import unittest
 
 import h5py
 import numpy as np
 
-BIN = None
+import e2e
+from e2e import run
+
 # 10^7 trials, coordinates of a few hundred values: the file's size is the
 # per-trial datasets' (7 metrics, status, done: about 580 MB uncompressed).
 BIG = """\
@@ -62,14 +62,6 @@ repeats: 29
 """
 
 
-def run(*args, check=True):
-    p = subprocess.run([BIN, *args], capture_output=True, text=True)
-    if check and p.returncode != 0:
-        raise AssertionError(f"synsweep {' '.join(args)}: {p.returncode}\n"
-                             f"{p.stderr}")
-    return p
-
-
 def per_trial(path):
     """Every per-trial dataset's values, as bytes."""
     with h5py.File(path, "r") as f:
@@ -82,26 +74,14 @@ def strays(out):
     return sorted(glob.glob(glob.escape(out) + ".*"))
 
 
-class File(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="synsweep-file-")
-
-    def tearDown(self):
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-    def spec(self, name, text):
-        path = os.path.join(self.tmp, name)
-        with open(path, "w") as f:
-            f.write(text)
-        return path
-
+class File(e2e.WorkdirCase):
     def test_creating_a_file_for_ten_million_trials_writes_little(self):
         # the bytes the process wrote (/proc/PID/io wchar) by the time the
         # file is at its path, stopped there: metadata and coordinates,
         # not the ~580 MB of the datasets (filled with NaN before)
         spec = self.spec("big.yaml", BIG)
         out = os.path.join(self.tmp, "big.h5")
-        proc = subprocess.Popen([BIN, "run", spec, "-o", out, "-j", "1",
+        proc = subprocess.Popen([e2e.BIN, "run", spec, "-o", out, "-j", "1",
                                  "--quiet"], stderr=subprocess.PIPE)
         try:
             while proc.poll() is None and not os.path.exists(out):
@@ -132,7 +112,7 @@ class File(unittest.TestCase):
         # superblock says until the next one) and opens every time
         spec = self.spec("watched.yaml", WATCHED)
         out = os.path.join(self.tmp, "watched.h5")
-        proc = subprocess.Popen([BIN, "run", spec, "-o", out, "-j", "2",
+        proc = subprocess.Popen([e2e.BIN, "run", spec, "-o", out, "-j", "2",
                                  "--quiet"], stderr=subprocess.PIPE)
         sizes, dones = [], []
         try:
@@ -169,7 +149,7 @@ class File(unittest.TestCase):
         # left to do, so the later kills land ever nearer its end: the
         # last chunks, the rename of the finished file, or after it)
         for frac in (0.3, 0.3, 0.25, 0.2, 0.15, 0.1):
-            args = [BIN, "run", spec, "-o", out, "--quiet", "-j", "2"]
+            args = [e2e.BIN, "run", spec, "-o", out, "--quiet", "-j", "2"]
             if os.path.exists(out):
                 args.append("--resume")
             proc = subprocess.Popen(args, stderr=subprocess.PIPE)
@@ -227,5 +207,4 @@ class File(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    BIN = os.path.abspath(sys.argv.pop(1))
-    unittest.main(verbosity=2)
+    e2e.main()

@@ -14,11 +14,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import unittest
 
 import h5py
 
-BIN = None
+import e2e
+
 MPIEXEC = None
 # root may run mpirun, and 3 ranks may share 2 cores
 MPI_FLAGS = ["--allow-run-as-root", "--oversubscribe"]
@@ -52,7 +52,7 @@ def datasets(path, metrics):
         return {k: f[k][...] for k in metrics + ["done", "status"]}
 
 
-class Mpi(unittest.TestCase):
+class Mpi(e2e.WorkdirCase):
     @classmethod
     def setUpClass(cls):
         """One process's file of LONG_SPEC, which two tests compare with."""
@@ -61,32 +61,20 @@ class Mpi(unittest.TestCase):
         with open(cls.long_spec, "w") as f:
             f.write(LONG_SPEC)
         cls.long_ref = os.path.join(cls.long_dir, "ref.h5")
-        subprocess.run([BIN, "run", cls.long_spec, "-o", cls.long_ref, "-q"],
+        subprocess.run([e2e.BIN, "run", cls.long_spec, "-o", cls.long_ref, "-q"],
                        check=True, timeout=120)
 
     @classmethod
     def tearDownClass(cls):
         shutil.rmtree(cls.long_dir)
 
-    def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="synsweep-mpi-")
-
-    def tearDown(self):
-        shutil.rmtree(self.tmp)
-
-    def spec(self, name, text):
-        path = os.path.join(self.tmp, name + ".yaml")
-        with open(path, "w") as f:
-            f.write(text)
-        return path
-
     def serial(self, spec, out, *args):
-        p = subprocess.run([BIN, "run", spec, "-o", out, "-q", *args],
+        p = subprocess.run([e2e.BIN, "run", spec, "-o", out, "-q", *args],
                            capture_output=True, text=True, timeout=120)
         self.assertEqual(p.returncode, 0, p.stderr)
 
     def mpirun(self, ranks, *args, timeout=120, env=None):
-        return subprocess.run([MPIEXEC, *MPI_FLAGS, "-np", str(ranks), BIN,
+        return subprocess.run([MPIEXEC, *MPI_FLAGS, "-np", str(ranks), e2e.BIN,
                                *args], capture_output=True, text=True,
                               timeout=timeout, env=env)
 
@@ -138,7 +126,7 @@ class Mpi(unittest.TestCase):
                 'echo $? > "$SS_STATUS.$OMPI_COMM_WORLD_RANK"')
         env = dict(os.environ, SS_STATUS=os.path.join(self.tmp, "status"))
         proc = subprocess.Popen([MPIEXEC, *MPI_FLAGS, "-np", "3", "sh", "-c",
-                                 keep, BIN, "run", spec, "-o", out, "-j", "1"],
+                                 keep, e2e.BIN, "run", spec, "-o", out, "-j", "1"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True, env=env)
         for _ in range(3000):
@@ -167,7 +155,7 @@ class Mpi(unittest.TestCase):
     def test_sigusr1_is_forwarded_and_one_process_resumes_the_file(self):
         spec = self.long_spec
         out = os.path.join(self.tmp, "warned.h5")
-        proc = subprocess.Popen([MPIEXEC, *MPI_FLAGS, "-np", "3", BIN, "run",
+        proc = subprocess.Popen([MPIEXEC, *MPI_FLAGS, "-np", "3", e2e.BIN, "run",
                                  spec, "-o", out, "-j", "1"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True, env=QUICK_END)
@@ -186,7 +174,7 @@ class Mpi(unittest.TestCase):
         done = self.assert_same(out, self.long_ref, LIF, done_only=True)
         self.assertIn(f"{done} of 50000 trials are done", err)
         # a file an MPI job began, one process completes
-        p = subprocess.run([BIN, "run", spec, "-o", out, "--resume"],
+        p = subprocess.run([e2e.BIN, "run", spec, "-o", out, "--resume"],
                            capture_output=True, text=True, timeout=120)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn(f"resuming {out}: {done} of 50000 trials done",
@@ -221,6 +209,5 @@ class Mpi(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    BIN = os.path.abspath(sys.argv.pop(1))
-    MPIEXEC = sys.argv.pop(1)
-    unittest.main(verbosity=2)
+    MPIEXEC = sys.argv.pop(2)
+    e2e.main()

@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import unittest
 
@@ -21,8 +20,9 @@ import netCDF4
 import numpy as np
 import xarray as xr
 
+import e2e
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = None
 # One small spec per model, with what the layout has: a zip with labels, a
 # zip without, a non-parameter axis with derived parameters, `input`.
 SPECS = {
@@ -72,7 +72,7 @@ class NetCDF(unittest.TestCase):
         with open(spec, "w") as f:
             f.write(text)
         out = os.path.join(cls.tmp, name + ".h5")
-        run(BIN, "run", spec, "-o", out, "-q", "--force", *extra)
+        run(e2e.BIN, "run", spec, "-o", out, "-q", "--force", *extra)
         return out
 
     def copy(self, name, to):
@@ -126,7 +126,7 @@ class NetCDF(unittest.TestCase):
         with xr.open_dataset(path, engine="h5netcdf") as ds:
             self.assertEqual(ds["g1_twice"].dims, ds["g1"].dims)
         # still a results file to synsweep
-        p = run(BIN, "info", path)
+        p = run(e2e.BIN, "info", path)
         self.assertIn("trials   6 of 6 done", p.stdout)
 
     @unittest.skipUnless(have("ncatted") and have("ncwa"), "NCO not installed")
@@ -180,7 +180,7 @@ class NetCDF(unittest.TestCase):
                 with xr.open_dataset(path, engine=engine) as ds:
                     np.testing.assert_allclose(
                         ds.mean_rate, ds.firing_rate.mean("repeat"))
-                p = run(BIN, "info", path)
+                p = run(e2e.BIN, "info", path)
                 self.assertIn("trials   12 of 12 done", p.stdout)
 
     def test_r_ncdf4_reads_and_writes(self):
@@ -222,7 +222,7 @@ class NetCDF(unittest.TestCase):
         with h5py.File(self.files["bonus"], "r") as f:
             self.assertEqual(f.attrs["seed"].dtype, np.int32)
             self.assertEqual(f.attrs["seed_text"], "7")
-        p = run(BIN, "info", path)
+        p = run(e2e.BIN, "info", path)
         self.assertIn(f"seed {big} ", p.stdout)
 
         # a file as written before seed_text: seed a uint64, alone
@@ -241,17 +241,17 @@ class NetCDF(unittest.TestCase):
             done[1:] = 0  # rate 10 and 20 not done yet
             f["done"][...] = done
         make_old(old)
-        run(BIN, "run", spec_path, "-o", old, "-q", "--resume")
+        run(e2e.BIN, "run", spec_path, "-o", old, "-q", "--resume")
         self.assertEqual(self.read(old), ref)
         # parts, one of them old, merge as before
         parts = []
         for k in range(2):
             part = os.path.join(self.tmp, f"seeds-{k}.h5")
-            run(BIN, "run", spec_path, "-o", part, "-q", "--shard", f"{k}/2")
+            run(e2e.BIN, "run", spec_path, "-o", part, "-q", "--shard", f"{k}/2")
             parts.append(part)
         make_old(parts[0])
         merged = os.path.join(self.tmp, "merged.h5")
-        run(BIN, "merge", "-o", merged, *parts)
+        run(e2e.BIN, "merge", "-o", merged, *parts)
         self.assertEqual(self.read(merged), ref)
         with h5py.File(merged, "r") as f:
             self.assertEqual(f.attrs["seed_text"], str(big))
@@ -259,7 +259,7 @@ class NetCDF(unittest.TestCase):
     def test_stp_train_traces_name_their_one_synapse(self):
         spec = os.path.join(self.tmp, "stp.yaml")
         out = os.path.join(self.tmp, "trace.h5")
-        run(BIN, "trace", spec, "--trial", "0", "-o", out)
+        run(e2e.BIN, "trace", spec, "--trial", "0", "-o", out)
         with h5py.File(out, "r") as f:
             self.assertEqual(f["gE"].attrs["long_name"], "synaptic conductance")
             self.assertEqual(f["R"].attrs["long_name"], "available resources")
@@ -274,5 +274,4 @@ class NetCDF(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    BIN = os.path.abspath(sys.argv.pop(1))
-    unittest.main(verbosity=2)
+    e2e.main()

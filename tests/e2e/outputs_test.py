@@ -10,14 +10,15 @@ import shutil
 import signal
 import stat
 import subprocess
-import sys
 import tempfile
 import time
 import unittest
 
 import h5py
 
-BIN = None
+import e2e
+from e2e import run
+
 # About two seconds of work for the fast kernels on two cores.
 LONG_SPEC = "model: lif_cond_stp\nseed: 11\nrepeats: 80\n" \
             "sweep:\n  exc_rate: {linspace: [5, 25, 100]}\n  inh_rate: [10, 20, 30, 40, 50]\n"
@@ -29,13 +30,6 @@ HUGE_SPEC = "model: stp_train\nrepeats: 4000\n" \
             "sweep:\n  rate: {linspace: [5, 40, 1000]}\n"
 SMALL_SPEC = "model: stp_train\nrepeats: 3\nsweep:\n  rate: [10, 20]\n"
 DATASETS = ["firing_rate", "cv_isi", "fmp_mean", "done", "status"]
-
-
-def run(*args, check=True, env=None):
-    p = subprocess.run([BIN, *args], capture_output=True, text=True, env=env)
-    if check and p.returncode != 0:
-        raise AssertionError(f"synsweep {' '.join(args)}: {p.returncode}\n{p.stderr}")
-    return p
 
 
 def strays(out):
@@ -72,7 +66,7 @@ class Outputs(unittest.TestCase):
         return os.path.join(self.tmp, name)
 
     def start(self, spec, out, *extra, env=None):
-        return subprocess.Popen([BIN, "run", spec, "-o", out, "--quiet", "-j", "2",
+        return subprocess.Popen([e2e.BIN, "run", spec, "-o", out, "--quiet", "-j", "2",
                                  *extra], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, env=env)
 
@@ -323,5 +317,4 @@ class Outputs(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    BIN = os.path.abspath(sys.argv.pop(1))
-    unittest.main(verbosity=2)
+    e2e.main()

@@ -18,7 +18,8 @@ import unittest
 import h5py
 import numpy as np
 
-BIN = None
+import e2e
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PLOT = os.path.join(ROOT, "scripts", "synsweep-plot")
 
@@ -82,7 +83,7 @@ class Plot(unittest.TestCase):
             with open(spec, "w") as f:
                 f.write(text)
             out = os.path.join(cls.tmp, name + ".h5")
-            subprocess.run([BIN, "run", spec, "-o", out, "-q", "-j", "2"],
+            subprocess.run([e2e.BIN, "run", spec, "-o", out, "-q", "-j", "2"],
                            check=True)
             cls.files[name] = out
         with h5py.File(cls.files["ei"], "r+") as f:
@@ -90,7 +91,7 @@ class Plot(unittest.TestCase):
             done[1, 1, 2] = 0  # a part-done file: this trial is not counted
             f["done"][...] = done
         cls.files["trace"] = os.path.join(cls.tmp, "trace.h5")
-        subprocess.run([BIN, "trace", os.path.join(cls.tmp, "bonus.yaml"),
+        subprocess.run([e2e.BIN, "trace", os.path.join(cls.tmp, "bonus.yaml"),
                         "--trial", "4", "-o", cls.files["trace"]],
                        check=True, capture_output=True)
 
@@ -223,5 +224,4 @@ class Plot(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    BIN = os.path.abspath(sys.argv.pop(1))
-    unittest.main(verbosity=2)
+    e2e.main()

@@ -16,14 +16,14 @@ import h5py
 import numpy as np
 import xarray as xr
 
+import e2e
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 try:
     import synsweep
 except ImportError:  # run by hand without PYTHONPATH
     sys.path.insert(0, os.path.join(ROOT, "python"))
     import synsweep
-
-BIN = None
 
 
 class Reader(unittest.TestCase):
@@ -40,7 +40,7 @@ class Reader(unittest.TestCase):
         with open(spec, "w") as f:
             f.write(text)
         out = os.path.join(self.tmp, name + ".h5")
-        subprocess.run([BIN, "run", spec, "-o", out, "-q", "--force"],
+        subprocess.run([e2e.BIN, "run", spec, "-o", out, "-q", "--force"],
                        check=True)
         return out
 
@@ -141,7 +141,7 @@ class Reader(unittest.TestCase):
         with open(spec, "w") as f:
             f.write("model: lif_cond\nfixed: {T: 100}\n")
         out = os.path.join(self.tmp, "t.h5")
-        subprocess.run([BIN, "trace", spec, "--trial", "0", "-o", out],
+        subprocess.run([e2e.BIN, "trace", spec, "--trial", "0", "-o", out],
                        check=True, capture_output=True)
         ds = synsweep.open(out)
         self.assertEqual(ds["v"].dims, ("time",))
@@ -149,5 +149,4 @@ class Reader(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    BIN = os.path.abspath(sys.argv.pop(1))
-    unittest.main(verbosity=2)
+    e2e.main()

@@ -14,14 +14,15 @@ import select
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 import unittest
 
 import h5py
 
-BIN = None
+import e2e
+from e2e import run
+
 METRICS = ["firing_rate", "n_spikes", "cv_isi", "fmp_mean", "fmp_std",
            "v_mean", "gE_mean", "gI_mean"]
 NE = "\u2260"
@@ -87,13 +88,6 @@ CHANGES = [
 SHELL_ENV = dict(os.environ, PATH="/usr/bin:" + os.environ.get("PATH", ""))
 
 
-def run(*args, check=True, **kw):
-    p = subprocess.run([BIN, *args], capture_output=True, text=True, **kw)
-    if check and p.returncode != 0:
-        raise AssertionError(f"synsweep {' '.join(args)}: {p.returncode}\n{p.stderr}")
-    return p
-
-
 def datasets(path):
     with h5py.File(path, "r") as f:
         return {k: f[k][...] for k in METRICS + ["done", "status"]}
@@ -144,7 +138,7 @@ class Resume(unittest.TestCase):
         for _ in range(3):
             if os.path.exists(out):
                 os.unlink(out)
-            proc = subprocess.Popen([BIN, "run", self.spec, "-o", out,
+            proc = subprocess.Popen([e2e.BIN, "run", self.spec, "-o", out,
                                      "--quiet", "-j", "2"],
                                     stdout=subprocess.PIPE,
                                     stderr=subprocess.PIPE, text=True)
@@ -242,7 +236,7 @@ class Resume(unittest.TestCase):
         to_run = 40000 - done
         # progress shows only on a terminal: standard error on a pty
         master, slave = pty.openpty()
-        proc = subprocess.Popen([BIN, "run", self.spec, "-o", out,
+        proc = subprocess.Popen([e2e.BIN, "run", self.spec, "-o", out,
                                  "--resume", "-j", "2"],
                                 stdout=subprocess.DEVNULL, stderr=slave)
         os.close(slave)
@@ -338,5 +332,4 @@ class KernelVersion(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    BIN = os.path.abspath(sys.argv.pop(1))
-    unittest.main(verbosity=2)
+    e2e.main()

@@ -12,7 +12,8 @@ import sys
 import tempfile
 import unittest
 
-BIN = None
+import e2e
+
 
 SPEC = """name: scale
 model: lif_cond
@@ -45,7 +46,7 @@ class Scale(unittest.TestCase):
                     f.write(SPEC.format(n=n, repeats=repeats))
                 out = os.path.join(tmp, f"scale{trials}.h5")
                 rc, peaks[trials] = peak_rss_mb(
-                    [BIN, "run", spec, "-o", out, "--quiet"], tmp)
+                    [e2e.BIN, "run", spec, "-o", out, "--quiet"], tmp)
                 self.assertEqual(rc, 0)
                 print(f"\n{trials:>8} trials: peak RSS {peaks[trials]:.1f} MB",
                       file=sys.stderr)
@@ -76,12 +77,12 @@ class FullDisk(unittest.TestCase):
         spec = os.path.join(self.tmp, "big.yaml")
         with open(spec, "w") as f:
             f.write("model: lif_cond\nrepeats: 60000\n")
-        dry = subprocess.run([BIN, "run", spec, "--dry-run"], cwd=self.tmp,
+        dry = subprocess.run([e2e.BIN, "run", spec, "--dry-run"], cwd=self.tmp,
                              capture_output=True, text=True)
         bound = float(re.search(r"at most ([0-9.]+) MB", dry.stdout)[1])
         self.assertGreater(bound, 4.2)
         out = os.path.join(self.disk, "x.h5")
-        p = subprocess.run([BIN, "run", spec, "-o", out, "--quiet"],
+        p = subprocess.run([e2e.BIN, "run", spec, "-o", out, "--quiet"],
                            capture_output=True, text=True)
         self.assertEqual(p.returncode, 1, p.stderr)
         self.assertRegex(p.stderr, rf"cannot create '{re.escape(out)}': it "
@@ -91,5 +92,4 @@ class FullDisk(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    BIN = os.path.abspath(sys.argv.pop(1))
-    unittest.main(verbosity=2)
+    e2e.main()

@@ -11,7 +11,6 @@ import shlex
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 import unittest
@@ -19,7 +18,8 @@ import unittest
 import h5py
 import numpy as np
 
-BIN = None
+import e2e
+
 STP = ["g1", "g10", "g_ratio", "u1", "R1", "u10", "R10"]
 LIF = ["firing_rate", "n_spikes", "cv_isi", "fmp_mean", "fmp_std",
        "v_mean", "gE_mean", "gI_mean"]
@@ -39,13 +39,9 @@ NO_SLURM = {k: v for k, v in os.environ.items()
             if not k.startswith("SLURM_")}
 
 
-def run(*args, check=True, env=None, cwd=None):
-    p = subprocess.run([BIN, *args], capture_output=True, text=True,
-                       env=env or NO_SLURM, cwd=cwd)
-    if check and p.returncode != 0:
-        raise AssertionError(f"synsweep {' '.join(args)}: {p.returncode}\n"
-                             f"{p.stderr}")
-    return p
+def run(*args, env=None, **kw):
+    """synsweep outside any Slurm job unless env says otherwise."""
+    return e2e.run(*args, env=env or NO_SLURM, **kw)
 
 
 def datasets(path, metrics):
@@ -423,7 +419,7 @@ class Shards(unittest.TestCase):
     def test_a_part_stopped_by_sigterm_resumes_with_the_printed_command(self):
         part = self.path("long-1.h5")
         proc = subprocess.Popen(
-            [BIN, "run", "long.yaml", "-o", part, "--shard", "1/2", "-j", "2",
+            [e2e.BIN, "run", "long.yaml", "-o", part, "--shard", "1/2", "-j", "2",
              "--quiet"], cwd=self.tmp, env=NO_SLURM, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True)
         for _ in range(3000):
@@ -461,7 +457,7 @@ class Shards(unittest.TestCase):
         ref = datasets(self.refs["long"], LIF)
         done_before, kills = 0, 0
         for k in range(6):
-            args = [BIN, "run", "long.yaml", "-o", part, "--shard", "1/3",
+            args = [e2e.BIN, "run", "long.yaml", "-o", part, "--shard", "1/3",
                     "-q", "-j", "2"]
             if os.path.exists(part):
                 args.append("--resume")
@@ -550,7 +546,7 @@ class Shards(unittest.TestCase):
         # the uncompressed file as soon as it is at its path (it is renamed
         # there once made), then the finished one
         part = self.path("big-part.h5")
-        proc = subprocess.Popen([BIN, "run", "big.yaml", "-o", part,
+        proc = subprocess.Popen([e2e.BIN, "run", "big.yaml", "-o", part,
                                  "--shard", "0/100", "-q", "-j", "1"],
                                 cwd=self.tmp, env=NO_SLURM,
                                 stderr=subprocess.PIPE, text=True)
@@ -581,5 +577,4 @@ class Shards(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    BIN = os.path.abspath(sys.argv.pop(1))
-    unittest.main(verbosity=2)
+    e2e.main()

@@ -4,17 +4,15 @@ reproducibility contract holds. Run: python3 sweeps_test.py path/to/synsweep
 """
 import os
 import re
-import shutil
 import subprocess
-import sys
-import tempfile
-import unittest
 
 import h5py
 import numpy as np
 import xarray as xr
 
-BIN = None
+import e2e
+from e2e import run
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SWEEPS = os.path.join(ROOT, "sweeps")
 FIXTURES = os.path.join(ROOT, "tests", "fixtures", "seed_cases.h")
@@ -64,14 +62,6 @@ def read(path, mode="r"):
         return f.read()
 
 
-def run(*args, check=True):
-    p = subprocess.run([BIN, *args], capture_output=True, text=True)
-    if check and p.returncode != 0:
-        raise AssertionError(f"synsweep {' '.join(args)} exited {p.returncode}:\n"
-                             f"{p.stdout}\n{p.stderr}")
-    return p
-
-
 def seed_stp_table():
     """The tutorial's g1/g10/ratio for the STD and STF tables, from the
     generated fixture header."""
@@ -85,19 +75,7 @@ def seed_stp_table():
     return rows
 
 
-class Sweeps(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="synsweep-e2e-")
-
-    def tearDown(self):
-        shutil.rmtree(self.tmp)
-
-    def spec(self, name, text):
-        path = os.path.join(self.tmp, name + ".yaml")
-        with open(path, "w") as f:
-            f.write(text)
-        return path
-
+class Sweeps(e2e.WorkdirCase):
     def shortened(self, name):
         """sweeps/NAME.yaml with its repeats cut to SHORT_REPEATS."""
         text = read(os.path.join(SWEEPS, name + ".yaml"))
@@ -330,7 +308,7 @@ class Sweeps(unittest.TestCase):
         import pty
         spec = self.small_ei()
         master, slave = pty.openpty()
-        p = subprocess.run([BIN, "run", spec, "-o", os.path.join(self.tmp, "tty.h5")],
+        p = subprocess.run([e2e.BIN, "run", spec, "-o", os.path.join(self.tmp, "tty.h5")],
                            stdout=subprocess.PIPE, stderr=slave)
         os.close(slave)
         seen = b""
@@ -408,5 +386,4 @@ class Sweeps(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    BIN = os.path.abspath(sys.argv.pop(1))
-    unittest.main(verbosity=2)
+    e2e.main()

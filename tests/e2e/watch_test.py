@@ -8,53 +8,28 @@ complete (0), incomplete (3), error (1) and bad usage (2).
 Run: python3 watch_test.py path/to/synsweep
 """
 import json
-import math
 import os
-import shutil
 import signal
 import subprocess
-import sys
-import tempfile
 import time
-import unittest
 
 import h5py
 import xarray as xr
 
-BIN = None
+import e2e
+from e2e import run
+
 # Some seconds of work on two cores: long enough to be watched.
 LONG_SPEC = "model: lif_cond_stp\nseed: 11\nrepeats: 200\n" \
             "sweep:\n  exc_rate: {linspace: [5, 25, 100]}\n  inh_rate: [10, 20, 30, 40, 50]\n"
 SMALL_SPEC = "model: stp_train\nrepeats: 3\nsweep:\n  rate: [10, 20]\n"
 
 
-def run(*args, check=True, **kw):
-    p = subprocess.run([BIN, *args], capture_output=True, text=True, **kw)
-    if check and p.returncode != 0:
-        raise AssertionError(f"synsweep {' '.join(args)}: {p.returncode}\n{p.stderr}")
-    return p
-
-
-class Watch(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="synsweep-watch-")
-
-    def tearDown(self):
-        shutil.rmtree(self.tmp)
-
-    def write(self, name, text):
-        path = os.path.join(self.tmp, name)
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(text)
-        return path
-
-    def path(self, name):
-        return os.path.join(self.tmp, name)
-
+class Watch(e2e.WorkdirCase):
     def test_info_and_xarray_read_a_running_sweep(self):
         spec = self.write("long.yaml", LONG_SPEC)
         out = self.path("running.h5")
-        proc = subprocess.Popen([BIN, "run", spec, "-o", out, "-q", "-j", "2"],
+        proc = subprocess.Popen([e2e.BIN, "run", spec, "-o", out, "-q", "-j", "2"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True)
         try:
@@ -210,5 +185,4 @@ class Watch(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    BIN = os.path.abspath(sys.argv.pop(1))
-    unittest.main(verbosity=2)
+    e2e.main()
