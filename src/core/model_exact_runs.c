@@ -258,6 +258,17 @@ run_bins_body(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
     for (q = 0;; q++) {
         size_t je = q < ne ? b->ej[q] : n;
         while (j < je) {
+            double tg = (double)(it + j) * dt;
+            if (r->refr_end >= tg) {
+                /* refractory all through the bin: v clamped, only the FMP
+                 * moves (advance_slow's operations) */
+                vf = b->Phi[j] * vf + b->Psi[j];
+                v = k->V_reset;
+                w->v[it + j] = v;
+                w->fmp[it + j] = vf;
+                j++;
+                continue;
+            }
             if (r->refr_end < (double)(it + j - 1) * dt) {
                 for (;;) {
                     for (; j + 1 < je; j += 2) {
@@ -307,7 +318,8 @@ run_bins_body(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
                 if (j == je)
                     break;
             }
-            double ta = (double)(it + j - 1) * dt, tg = (double)(it + j) * dt;
+            double ta = (double)(it + j - 1) * dt;
+            tg = (double)(it + j) * dt;
             hand_over(r, v, vf, b->gE[j], b->gI[j]);
             ss__exact_advance_with(k, r, w, ta, tg, b->Phi[j], b->Psi[j],
                                    b->gE[j + 1], b->gI[j + 1]);
