@@ -79,6 +79,56 @@ static void exact_dc_spikes_match_closed_form(void **state)
     ss__exact_free(&w);
 }
 
+/* The crossings themselves to about 1e-12 ms (the solver's tolerance;
+ * v's own rounding adds a little where v rises slowly): under DC the
+ * first spike and every interval between spikes against the closed form,
+ * with the crossing at many places inside its bin (several steps and
+ * starting points). */
+static void exact_dc_crossings_are_located_to_1e_12_ms(void **state)
+{
+    (void)state;
+    const double currents[] = {250.0, 400.0, 1000.0, 5000.0};
+    const double steps[] = {0.1, 0.05, 0.3, 0.07};
+    const double starts[] = {-65.0, -70.0, -60.3, -56.0};
+    ss__exact_ws w;
+    memset(&w, 0, sizeof w);
+    ss_events none;
+    memset(&none, 0, sizeof none);
+    double worst = 0.0;
+    for (size_t c = 0; c < sizeof currents / sizeof *currents; c++) {
+        for (size_t d = 0; d < sizeof steps / sizeof *steps; d++) {
+            for (size_t i = 0; i < sizeof starts / sizeof *starts; i++) {
+                ss_params p;
+                lif_defaults(&p);
+                p.n_exc = p.n_inh = 0;
+                p.I_inj = currents[c];
+                p.dt = steps[d];
+                p.T = 100.0;
+                p.V_init = starts[i];
+                ss_metrics m;
+                assert_int_equal(ss__exact_lif(SS_MODEL_LIF_COND, &p, &none,
+                                               &w, &m, NULL),
+                                 SS_OK);
+                double v_inf = p.E_L + p.I_inj / p.g_L;
+                double t1 = p.tau_m *
+                            log((v_inf - p.V_init) / (v_inf - p.V_th));
+                double isi = p.tref + p.tau_m * log((v_inf - p.V_reset) /
+                                                    (v_inf - p.V_th));
+                assert_true(w.n_spikes >= 2);
+                double e = fabs(w.spike_t[0] - t1);
+                worst = e > worst ? e : worst;
+                for (size_t n = 1; n < w.n_spikes; n++) {
+                    e = fabs((w.spike_t[n] - w.spike_t[n - 1]) - isi);
+                    worst = e > worst ? e : worst;
+                }
+            }
+        }
+    }
+    printf("DC crossings: largest error %.3g ms\n", worst);
+    assert_true(worst <= 4e-12);
+    ss__exact_free(&w);
+}
+
 /* A traced trial's spike times: the exact integrator's own (the closed
  * form again, between grid points), Euler's the bins times dt. */
 static void traced_spike_times_are_the_kernels(void **state)
@@ -617,6 +667,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(exact_dc_spikes_match_closed_form),
+        cmocka_unit_test(exact_dc_crossings_are_located_to_1e_12_ms),
         cmocka_unit_test(traced_spike_times_are_the_kernels),
         cmocka_unit_test(exact_single_event_trace_matches_fine_rk4),
         cmocka_unit_test(exact_runs_of_bins_match_fine_rk4),
