@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lanes.h"
 #include "rng_internal.h"
 #include "synsweep/input.h"
 
@@ -76,10 +77,20 @@ static ss_status population(ss_events *ev, int k, unsigned n, double rate,
     ss_rng_seq_init(&gap, es, 2 * (uint64_t)k);
     ss_rng_seq_init(&who, es, 2 * (uint64_t)k + 1);
     const double mean_gap = 1e3 / ((double)n * rate); /* ms */
+    /* the logs of the gaps' uniforms L at a time, in lanes: ss__rng_log's
+     * bits in each (the words read ahead are never used otherwise) */
+    const ss__lane_set *lk = ss__lane_kernels();
+    double u[L], lg[L];
+    size_t next = L;
     double t = 0.0;
     for (;;) {
-        double u = 1.0 - ss_rng_uniform(&gap); /* (0, 1] */
-        t += -ss__rng_log(u) * mean_gap;
+        if (next == L) {
+            for (size_t l = 0; l < L; l++)
+                u[l] = 1.0 - ss_rng_uniform(&gap); /* (0, 1] */
+            lk->log(u, lg);
+            next = 0;
+        }
+        t += -lg[next++] * mean_gap;
         if (!(t < T))
             break;
         if (reserve(ev, k, m + 1) < 0)
