@@ -100,6 +100,13 @@ typedef struct piece_factors {
     double bI[5];
 } piece_factors;
 
+/* Bins of one run at most (model_exact.c). */
+#define RUN 256
+
+/* Conductances written at once from a kick on, whatever the bins to the
+ * next (32: longer gaps are rare at the usual input rates). */
+#define STRETCH 32
+
 typedef struct xk {
     double V_th, V_reset, tau_m, g_L, E_L, VE, VI, I, tref;
     double rE, rI; /* 1 / tau_syn */
@@ -113,18 +120,11 @@ typedef struct xk {
     piece_factors cache[2];
     piece_factors grid_step; /* of a whole bin, dt */
     piece_factors small;     /* of the last other length, 3 nodes */
-    double powE[129 + 32], powI[129 + 32]; /* grid_step.eE^m, eI^m */
+    double powE[RUN + 1 + STRETCH], powI[RUN + 1 + STRETCH]; /* eE^m, eI^m */
     int isa;                 /* vector kernels: 0 base, 1 AVX2, 2 AVX-512 */
     int next_slot;
 } xk;
 
-
-/* Bins of one run at most (model_exact.c). */
-#define RUN 128
-
-/* Conductances written at once from a kick on, whatever the bins to the
- * next (32: longer gaps are rare at the usual input rates). */
-#define STRETCH 32
 
 /* Room for a count rounded up to the widest vector (eight lanes). */
 #define PAD8(n) (((n) + 7) & ~(size_t)7)
