@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "model_internal.h"
+#include "rng_internal.h"
 #include "synsweep/events.h"
 #include "synsweep/model.h"
 #include "testutil.h"
@@ -481,6 +482,56 @@ static void events_depend_only_on_the_input(void **state)
     ss_events_free(&b);
 }
 
+/* The events are, word for word, their definition: population k's gaps
+ * -log(1 - U) / (n rate) from substream 2 k of the events stream, the
+ * train floor(U n) from substream 2 k + 1, one word of each per event, in
+ * order (the documented realisation), at several sizes and rates. */
+static void events_are_their_definition(void **state)
+{
+    (void)state;
+    const double rates[][2] = {{10.0, 10.0}, {3.0, 47.0}, {0.5, 0.0}};
+    const unsigned sizes[][2] = {{80, 20}, {7, 300}, {1, 5}};
+    ss_events a;
+    memset(&a, 0, sizeof a);
+    for (int c = 0; c < 3; c++) {
+        ss_params p;
+        ss_params_defaults(SS_MODEL_LIF_COND, &p);
+        p.events = SS_EVENTS_CONTINUOUS;
+        p.exc_rate = rates[c][0];
+        p.inh_rate = rates[c][1];
+        p.n_exc = sizes[c][0];
+        p.n_inh = sizes[c][1];
+        p.T = c == 2 ? 5000.0 : 1000.0;
+        ss_rng_stream s, es;
+        ss_model_trial_stream(SS_MODEL_LIF_COND, &p, 11, (uint64_t)c, false,
+                              &s);
+        assert_int_equal(ss_events_draw(&p, &s, &a, NULL), SS_OK);
+        ss_events_stream(&p, &s, &es);
+        for (int k = 0; k < 2; k++) {
+            unsigned n = sizes[c][k];
+            double rate = rates[c][k];
+            ss_rng_seq gap, who;
+            ss_rng_seq_init(&gap, &es, 2 * (uint64_t)k);
+            ss_rng_seq_init(&who, &es, 2 * (uint64_t)k + 1);
+            size_t m = 0;
+            double t = 0.0;
+            for (; rate > 0;) {
+                t += -ss__rng_log(1.0 - ss_rng_uniform(&gap)) *
+                     (1e3 / ((double)n * rate));
+                if (!(t < p.T))
+                    break;
+                uint32_t j = (uint32_t)(ss_rng_uniform(&who) * (double)n);
+                assert_true(m < a.n[k]);
+                assert_true(a.t[k][m] == t);
+                assert_int_equal(a.train[k][m], j < n ? j : n - 1);
+                m++;
+            }
+            assert_int_equal(a.n[k], m);
+        }
+    }
+    ss_events_free(&a);
+}
+
 static void run_one(const ss_params *p, uint64_t repeat, ss_model_ws *ws,
                     ss_metrics *m)
 {
@@ -673,6 +724,7 @@ int main(void)
         cmocka_unit_test(exact_runs_of_bins_match_fine_rk4),
         cmocka_unit_test(exact_bins_with_several_event_times_match_fine_rk4),
         cmocka_unit_test(events_depend_only_on_the_input),
+        cmocka_unit_test(events_are_their_definition),
         cmocka_unit_test(exact_counts_agree_across_dt),
         cmocka_unit_test(euler_paired_bias_is_positive_and_first_order),
         cmocka_unit_test(euler_continuous_kernels_agree),
