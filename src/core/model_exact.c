@@ -440,6 +440,12 @@ void ss__exact_advance_with(xk *k, run_state *r, ss__exact_ws *w, double t0,
     advance_with(k, r, w, t0, t1, Phi, Psi, gE1, gI1);
 }
 
+bool ss__exact_maybe_above(const xk *k, double va, double vb, double gE,
+                           double gI, double gE1, double gI1, double h)
+{
+    return maybe_above(k, va, vb, gE, gI, gE1, gI1, h);
+}
+
 void ss__exact_advance(xk *k, run_state *r, ss__exact_ws *w, double t0,
                        double t1)
 {

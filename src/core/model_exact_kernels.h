@@ -206,6 +206,11 @@ void ss__exact_advance_with(xk *k, run_state *r, ss__exact_ws *w, double t0,
 /* The same, Phi and Psi made here. */
 void ss__exact_advance(xk *k, run_state *r, ss__exact_ws *w, double t0,
                        double t1);
+/* Whether v, at va and vb < V_th at the ends of a piece of length h (the
+ * conductances decaying from gE, gI to gE1, gI1), may reach V_th inside
+ * it: the general path's test before it searches (model_exact.c). */
+bool ss__exact_maybe_above(const xk *k, double va, double vb, double gE,
+                           double gI, double gE1, double gI1, double h);
 
 /* One Tsodyks-Markram synapse's increment at its spike at time t
  * (model_exact_runs.c); syn holds (u, R, t_last), updated. */

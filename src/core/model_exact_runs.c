@@ -320,6 +320,22 @@ run_bins_body(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
             }
             double ta = (double)(it + j - 1) * dt;
             tg = (double)(it + j) * dt;
+            if (r->refr_end < ta) {
+                /* what advance_with does when v stays below V_th at the
+                 * bin's end and the finer bound rules a crossing out */
+                double vb = b->Phi[j] * v + b->Psi[j];
+                if (vb < V_th &&
+                    !ss__exact_maybe_above(k, v, vb, b->gE[j], b->gI[j],
+                                           b->gE[j + 1], b->gI[j + 1],
+                                           tg - ta)) {
+                    v = vb;
+                    vf = b->Phi[j] * vf + b->Psi[j];
+                    w->v[it + j] = v;
+                    w->fmp[it + j] = vf;
+                    j++;
+                    continue;
+                }
+            }
             hand_over(r, v, vf, b->gE[j], b->gI[j]);
             ss__exact_advance_with(k, r, w, ta, tg, b->Phi[j], b->Psi[j],
                                    b->gE[j + 1], b->gI[j + 1]);
