@@ -360,7 +360,9 @@ run_bins_body(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
             double vb = Phi * v + Psi;
             if (r->refr_end < ta && vb < V_th &&
                 (L0 + gEm * LE + gIm * LI < 0 ||
-                 below_anyway(k, v, vb, b->gE[j] + b->gI[j], dt))) {
+                 below_anyway(k, v, vb, b->gE[j] + b->gI[j], dt) ||
+                 !ss__exact_maybe_above(k, v, vb, b->gE[j], b->gI[j],
+                                        b->gE1[q], b->gI1[q], tg - ta))) {
                 v = vb;
                 vf = Phi * vf + Psi;
             } else {
@@ -379,11 +381,17 @@ run_bins_body(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
             double vm = P1 * v + Q1, vb = P2 * vm + Q2;
             double gEm2 = LE > 0 ? gEb : b->gE[j + 1];
             double gIm2 = LI > 0 ? gIb : b->gI[j + 1];
+            /* each piece as advance_with takes it when v stays below
+             * V_th at its end: the run's bound, else the finer one */
             if (!b->long2[q] && r->refr_end < ta && vm < V_th && vb < V_th &&
                 (L0 + gEm * LE + gIm * LI < 0 ||
-                 below_anyway(k, v, vm, b->gE[j] + b->gI[j], te - ta)) &&
+                 below_anyway(k, v, vm, b->gE[j] + b->gI[j], te - ta) ||
+                 !ss__exact_maybe_above(k, v, vm, b->gE[j], b->gI[j],
+                                        b->gE1[q], b->gI1[q], te - ta)) &&
                 (L0 + gEm2 * LE + gIm2 * LI < 0 ||
-                 below_anyway(k, vm, vb, gEb + gIb, tg - te))) {
+                 below_anyway(k, vm, vb, gEb + gIb, tg - te) ||
+                 !ss__exact_maybe_above(k, vm, vb, gEb, gIb, b->gE[j + 1],
+                                        b->gI[j + 1], tg - te))) {
                 v = vb;
                 vf = P2 * (P1 * vf + Q1) + Q2;
             } else {
