@@ -478,6 +478,7 @@ ss_status ss__exact_lif(ss_model m, const ss_params *p, const ss_events *ev,
     k.N0 = p->g_L * p->E_L + p->I_inj;
     k.b0 = (p->E_L + p->I_inj / p->g_L) / p->tau_m;
     k.dt = p->dt;
+    k.r_dt = 1.0 / p->dt;
     k.r_gL = 1.0 / p->g_L;
     k.r_tau_m = 1.0 / p->tau_m;
     k.r_gL_tau_m = 1.0 / (p->g_L * p->tau_m);

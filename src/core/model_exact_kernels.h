@@ -113,7 +113,7 @@ typedef struct xk {
     double cE, cI; /* tau_syn / (g_L tau_m) */
     double N0;     /* g_L E_L + I_inj: v_inf's numerator without synapses */
     double b0;     /* (E_L + I_inj / g_L) / tau_m */
-    double dt;
+    double dt, r_dt; /* and 1 / dt */
     double r_gL, r_tau_m, r_syn; /* 1 / g_L, 1 / tau_m, max(rE, rI) */
     double r_gL_tau_m;           /* 1 / (g_L tau_m) */
     double v_inf_lo, v_inf_hi;   /* v_inf's range: E_L + I_inj / g_L, VE, VI */

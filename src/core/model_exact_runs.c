@@ -95,7 +95,9 @@ run_bins_body(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
             if (dt * a0u > SMALL_STEP)
                 break;
             double te = jm < c->nm ? c->mt[jm] : INFINITY;
-            double qb = te / dt;
+            /* te / dt but for the rounding, which the steps below put
+             * right (they find the bin whatever the estimate) */
+            double qb = te * k->r_dt;
             if (!(qb < (double)(it + nmax) + 1.0)) {
                 n = nmax;
                 break;
