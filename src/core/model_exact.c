@@ -283,7 +283,9 @@ ss_status ss__exact_reserve(ss__exact_ws *w, size_t Lt, size_t synapses,
     if (Lt > w->cap) {
         double **arr[5] = {&w->v, &w->fmp, &w->gE, &w->gI, &w->spike_t};
         for (int i = 0; i < 5; i++) {
-            double *p = realloc(*arr[i], (Lt + 1) * sizeof **arr[i]);
+            /* the conductances with room for a run's writes past Lt */
+            size_t spare = i == 2 || i == 3 ? RUN_SPARE : 0;
+            double *p = realloc(*arr[i], (Lt + 1 + spare) * sizeof **arr[i]);
             if (p)
                 *arr[i] = p;
             else

@@ -129,10 +129,17 @@ typedef struct xk {
 /* Room for a count rounded up to the widest vector (eight lanes). */
 #define PAD8(n) (((n) + 7) & ~(size_t)7)
 
+/* The room past the last sample that a run may write its conductances
+ * into (model_exact.c allocates it). */
+#define RUN_SPARE (RUN + STRETCH + 8)
+
 /* A run of bins: the conductances first, then every piece's Phi and Psi in
  * vectors, then v bin by bin. */
 typedef struct run_bins {
-    double gE[RUN + STRETCH], gI[RUN + STRETCH]; /* at the bins' starts */
+    /* at the bins' starts: the workspace's samples from the run's start
+     * on (gE[j] is bin j's start, the sample of bin j - 1), RUN +
+     * STRETCH of them written */
+    double *gE, *gI;
     double Phi[RUN + 8], Psi[RUN + 8]; /* of the bins as whole ones */
     double Phi2[RUN], Psi2[RUN];       /* of bins j and j + 1 together */
     /* the bins with events, q = 0, 1, ...: */

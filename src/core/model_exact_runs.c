@@ -80,6 +80,11 @@ run_bins_body(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
 {
     const double dt = k->dt;
     const size_t nmax = RUN < Lt - it ? RUN : Lt - it;
+    /* the conductances straight into the samples (bin j's start is the
+     * sample at it + j - 1; what is written past the run is written again
+     * when its bins are done) */
+    b->gE = w->gE + it - 1;
+    b->gI = w->gI + it - 1;
     /* 1. the bins with events (the events only looked at here), so the
      * bins between them are whole */
     size_t n = 0, ne = 0;
@@ -419,8 +424,6 @@ run_bins_body(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
         w->fmp[it + j] = vf;
         j++;
     }
-    memcpy(w->gE + it, b->gE + 1, n * sizeof *w->gE);
-    memcpy(w->gI + it, b->gI + 1, n * sizeof *w->gI);
     hand_over(r, v, vf, b->gE[n], b->gI[n]);
     return n;
 }
