@@ -383,6 +383,94 @@ static void matches_fine_rk4(const ss_params *p, double *tE, size_t nE,
     ss__exact_free(&w);
 }
 
+/* v grazing V_th: it rises above V_th and falls back below inside one bin,
+ * so that v is below V_th at both of the bin's ends (the bound cannot
+ * clear the bin, the finer test must send it to the search). At rest
+ * before one excitatory event (so the trace only shifts with the event's
+ * time), the event placed so that v peaks in the middle of a bin, V_th a
+ * little below the peak; the bin whole, or split by a tiny inhibitory
+ * event before the crossing or after it. One spike, at RK4's time. */
+static void exact_finds_a_crossing_inside_a_bin_whose_ends_are_below(
+    void **state)
+{
+    (void)state;
+    ss_params p;
+    lif_defaults(&p);
+    p.T = 12.0;
+    p.n_exc = p.n_inh = 1;
+    p.gE_bar = 50.0;
+    p.gI_bar = 1e-6;
+    p.I_inj = 150.0;
+    p.V_init = p.E_L + p.I_inj / p.g_L; /* at rest */
+    p.V_th = 1000.0;
+    double tE[1] = {2.0}, tI[1] = {1000.0};
+    /* the peak of the free trace, on a fine grid */
+    ref_run r = {.p = &p, .tE = tE, .tI = tI, .nE = 1, .nI = 0, .h = 2e-5,
+                 .threshold = false};
+    r.v = p.V_init;
+    r.gE = r.gI = r.t = 0.0;
+    r.refr_end = -1.0;
+    r.n_spikes = 0;
+    ref_to(&r, tE[0]);
+    r.gE += p.gE_bar;
+    double tp = 0.0, vp = -INFINITY;
+    for (double t = tE[0] + 1e-3; t < 10.0; t += 1e-3) {
+        ref_to(&r, t);
+        if (r.v > vp) {
+            vp = r.v;
+            tp = t;
+        }
+    }
+    /* the peak into the middle of bin m: the event moves with it */
+    double m = floor(tp / p.dt) + 3.0;
+    tE[0] += (m - 0.5) * p.dt - tp;
+    for (int variant = 0; variant < 3; variant++) {
+        ss_params q = p;
+        /* V_th below the peak by a quarter of v's fall to the bin's ends
+         * (the fall is about c (dt / 2)^2: crossings at about dt / 4
+         * either side of the peak) */
+        ref_run f = {.p = &q, .tE = tE, .tI = tI, .nE = 1, .nI = 0,
+                     .h = 2e-5, .threshold = false};
+        size_t Lt = ss_params_time_bins(SS_MODEL_LIF_COND, &q);
+        double *v = malloc(Lt * sizeof *v);
+        ref_trace(&f, Lt, v);
+        size_t b = (size_t)m; /* the bin (b - 1) dt .. b dt */
+        double ends = v[b - 1] > v[b] ? v[b - 1] : v[b];
+        q.V_th = vp - 0.25 * (vp - ends);
+        assert_true(v[b - 1] < q.V_th && v[b] < q.V_th);
+        /* 1, 2: a tiny inhibitory event before the up-crossing or after
+         * the down-crossing (the excursion in the second piece or the
+         * first) */
+        tI[0] = variant == 0   ? 1000.0
+                : variant == 1 ? (m - 0.5) * p.dt - 0.04
+                               : (m - 0.5) * p.dt + 0.04;
+        ss_events ev;
+        memset(&ev, 0, sizeof ev);
+        ev.n[0] = 1;
+        ev.n[1] = 1;
+        ev.t[0] = tE;
+        ev.t[1] = tI;
+        uint32_t zeros[1] = {0};
+        ev.train[0] = ev.train[1] = zeros;
+        ss__exact_ws w;
+        memset(&w, 0, sizeof w);
+        ss_metrics met;
+        assert_int_equal(
+            ss__exact_lif(SS_MODEL_LIF_COND, &q, &ev, &w, &met, NULL), SS_OK);
+        ref_run g = {.p = &q, .tE = tE, .tI = tI, .nE = 1, .nI = 1,
+                     .h = 2e-5, .threshold = true};
+        ref_trace(&g, Lt, v);
+        assert_int_equal(g.n_spikes, 1);
+        assert_int_equal(w.n_spikes, 1);
+        assert_close(w.spike_t[0], g.spikes[0], 0, 1e-9);
+        /* inside the bin, before the peak */
+        assert_true(w.spike_t[0] > (m - 1.0) * p.dt &&
+                    w.spike_t[0] < (m - 0.5) * p.dt);
+        free(v);
+        ss__exact_free(&w);
+    }
+}
+
 /* Many events of every kind the runs of bins meet: one at a grid point,
  * two and three event times in one bin, several events at one time, a
  * cluster that lifts the conductance beyond what the runs take (the bins
@@ -721,6 +809,7 @@ int main(void)
         cmocka_unit_test(exact_dc_crossings_are_located_to_1e_12_ms),
         cmocka_unit_test(traced_spike_times_are_the_kernels),
         cmocka_unit_test(exact_single_event_trace_matches_fine_rk4),
+        cmocka_unit_test(exact_finds_a_crossing_inside_a_bin_whose_ends_are_below),
         cmocka_unit_test(exact_runs_of_bins_match_fine_rk4),
         cmocka_unit_test(exact_bins_with_several_event_times_match_fine_rk4),
         cmocka_unit_test(events_depend_only_on_the_input),
