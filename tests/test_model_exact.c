@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "model_internal.h"
+#include "rng_internal.h"
 #include "synsweep/events.h"
 #include "synsweep/model.h"
 #include "testutil.h"
@@ -76,6 +77,56 @@ static void exact_dc_spikes_match_closed_form(void **state)
         assert_close(w.fmp[it], want, 1e-9, 0);
         assert_close(w.v[it], want, 1e-9, 0);
     }
+    ss__exact_free(&w);
+}
+
+/* The crossings themselves to about 1e-12 ms (the solver's tolerance;
+ * v's own rounding adds a little where v rises slowly): under DC the
+ * first spike and every interval between spikes against the closed form,
+ * with the crossing at many places inside its bin (several steps and
+ * starting points). */
+static void exact_dc_crossings_are_located_to_1e_12_ms(void **state)
+{
+    (void)state;
+    const double currents[] = {250.0, 400.0, 1000.0, 5000.0};
+    const double steps[] = {0.1, 0.05, 0.3, 0.07};
+    const double starts[] = {-65.0, -70.0, -60.3, -56.0};
+    ss__exact_ws w;
+    memset(&w, 0, sizeof w);
+    ss_events none;
+    memset(&none, 0, sizeof none);
+    double worst = 0.0;
+    for (size_t c = 0; c < sizeof currents / sizeof *currents; c++) {
+        for (size_t d = 0; d < sizeof steps / sizeof *steps; d++) {
+            for (size_t i = 0; i < sizeof starts / sizeof *starts; i++) {
+                ss_params p;
+                lif_defaults(&p);
+                p.n_exc = p.n_inh = 0;
+                p.I_inj = currents[c];
+                p.dt = steps[d];
+                p.T = 100.0;
+                p.V_init = starts[i];
+                ss_metrics m;
+                assert_int_equal(ss__exact_lif(SS_MODEL_LIF_COND, &p, &none,
+                                               &w, &m, NULL),
+                                 SS_OK);
+                double v_inf = p.E_L + p.I_inj / p.g_L;
+                double t1 = p.tau_m *
+                            log((v_inf - p.V_init) / (v_inf - p.V_th));
+                double isi = p.tref + p.tau_m * log((v_inf - p.V_reset) /
+                                                    (v_inf - p.V_th));
+                assert_true(w.n_spikes >= 2);
+                double e = fabs(w.spike_t[0] - t1);
+                worst = e > worst ? e : worst;
+                for (size_t n = 1; n < w.n_spikes; n++) {
+                    e = fabs((w.spike_t[n] - w.spike_t[n - 1]) - isi);
+                    worst = e > worst ? e : worst;
+                }
+            }
+        }
+    }
+    printf("DC crossings: largest error %.3g ms\n", worst);
+    assert_true(worst <= 4e-12);
     ss__exact_free(&w);
 }
 
@@ -332,6 +383,94 @@ static void matches_fine_rk4(const ss_params *p, double *tE, size_t nE,
     ss__exact_free(&w);
 }
 
+/* v grazing V_th: it rises above V_th and falls back below inside one bin,
+ * so that v is below V_th at both of the bin's ends (the bound cannot
+ * clear the bin, the finer test must send it to the search). At rest
+ * before one excitatory event (so the trace only shifts with the event's
+ * time), the event placed so that v peaks in the middle of a bin, V_th a
+ * little below the peak; the bin whole, or split by a tiny inhibitory
+ * event before the crossing or after it. One spike, at RK4's time. */
+static void exact_finds_a_crossing_inside_a_bin_whose_ends_are_below(
+    void **state)
+{
+    (void)state;
+    ss_params p;
+    lif_defaults(&p);
+    p.T = 12.0;
+    p.n_exc = p.n_inh = 1;
+    p.gE_bar = 50.0;
+    p.gI_bar = 1e-6;
+    p.I_inj = 150.0;
+    p.V_init = p.E_L + p.I_inj / p.g_L; /* at rest */
+    p.V_th = 1000.0;
+    double tE[1] = {2.0}, tI[1] = {1000.0};
+    /* the peak of the free trace, on a fine grid */
+    ref_run r = {.p = &p, .tE = tE, .tI = tI, .nE = 1, .nI = 0, .h = 2e-5,
+                 .threshold = false};
+    r.v = p.V_init;
+    r.gE = r.gI = r.t = 0.0;
+    r.refr_end = -1.0;
+    r.n_spikes = 0;
+    ref_to(&r, tE[0]);
+    r.gE += p.gE_bar;
+    double tp = 0.0, vp = -INFINITY;
+    for (double t = tE[0] + 1e-3; t < 10.0; t += 1e-3) {
+        ref_to(&r, t);
+        if (r.v > vp) {
+            vp = r.v;
+            tp = t;
+        }
+    }
+    /* the peak into the middle of bin m: the event moves with it */
+    double m = floor(tp / p.dt) + 3.0;
+    tE[0] += (m - 0.5) * p.dt - tp;
+    for (int variant = 0; variant < 3; variant++) {
+        ss_params q = p;
+        /* V_th below the peak by a quarter of v's fall to the bin's ends
+         * (the fall is about c (dt / 2)^2: crossings at about dt / 4
+         * either side of the peak) */
+        ref_run f = {.p = &q, .tE = tE, .tI = tI, .nE = 1, .nI = 0,
+                     .h = 2e-5, .threshold = false};
+        size_t Lt = ss_params_time_bins(SS_MODEL_LIF_COND, &q);
+        double *v = malloc(Lt * sizeof *v);
+        ref_trace(&f, Lt, v);
+        size_t b = (size_t)m; /* the bin (b - 1) dt .. b dt */
+        double ends = v[b - 1] > v[b] ? v[b - 1] : v[b];
+        q.V_th = vp - 0.25 * (vp - ends);
+        assert_true(v[b - 1] < q.V_th && v[b] < q.V_th);
+        /* 1, 2: a tiny inhibitory event before the up-crossing or after
+         * the down-crossing (the excursion in the second piece or the
+         * first) */
+        tI[0] = variant == 0   ? 1000.0
+                : variant == 1 ? (m - 0.5) * p.dt - 0.04
+                               : (m - 0.5) * p.dt + 0.04;
+        ss_events ev;
+        memset(&ev, 0, sizeof ev);
+        ev.n[0] = 1;
+        ev.n[1] = 1;
+        ev.t[0] = tE;
+        ev.t[1] = tI;
+        uint32_t zeros[1] = {0};
+        ev.train[0] = ev.train[1] = zeros;
+        ss__exact_ws w;
+        memset(&w, 0, sizeof w);
+        ss_metrics met;
+        assert_int_equal(
+            ss__exact_lif(SS_MODEL_LIF_COND, &q, &ev, &w, &met, NULL), SS_OK);
+        ref_run g = {.p = &q, .tE = tE, .tI = tI, .nE = 1, .nI = 1,
+                     .h = 2e-5, .threshold = true};
+        ref_trace(&g, Lt, v);
+        assert_int_equal(g.n_spikes, 1);
+        assert_int_equal(w.n_spikes, 1);
+        assert_close(w.spike_t[0], g.spikes[0], 0, 1e-9);
+        /* inside the bin, before the peak */
+        assert_true(w.spike_t[0] > (m - 1.0) * p.dt &&
+                    w.spike_t[0] < (m - 0.5) * p.dt);
+        free(v);
+        ss__exact_free(&w);
+    }
+}
+
 /* Many events of every kind the runs of bins meet: one at a grid point,
  * two and three event times in one bin, several events at one time, a
  * cluster that lifts the conductance beyond what the runs take (the bins
@@ -429,6 +568,56 @@ static void events_depend_only_on_the_input(void **state)
     assert_true(a.n[0] != b.n[0] || a.t[0][0] != b.t[0][0]);
     ss_events_free(&a);
     ss_events_free(&b);
+}
+
+/* The events are, word for word, their definition: population k's gaps
+ * -log(1 - U) / (n rate) from substream 2 k of the events stream, the
+ * train floor(U n) from substream 2 k + 1, one word of each per event, in
+ * order (the documented realisation), at several sizes and rates. */
+static void events_are_their_definition(void **state)
+{
+    (void)state;
+    const double rates[][2] = {{10.0, 10.0}, {3.0, 47.0}, {0.5, 0.0}};
+    const unsigned sizes[][2] = {{80, 20}, {7, 300}, {1, 5}};
+    ss_events a;
+    memset(&a, 0, sizeof a);
+    for (int c = 0; c < 3; c++) {
+        ss_params p;
+        ss_params_defaults(SS_MODEL_LIF_COND, &p);
+        p.events = SS_EVENTS_CONTINUOUS;
+        p.exc_rate = rates[c][0];
+        p.inh_rate = rates[c][1];
+        p.n_exc = sizes[c][0];
+        p.n_inh = sizes[c][1];
+        p.T = c == 2 ? 5000.0 : 1000.0;
+        ss_rng_stream s, es;
+        ss_model_trial_stream(SS_MODEL_LIF_COND, &p, 11, (uint64_t)c, false,
+                              &s);
+        assert_int_equal(ss_events_draw(&p, &s, &a, NULL), SS_OK);
+        ss_events_stream(&p, &s, &es);
+        for (int k = 0; k < 2; k++) {
+            unsigned n = sizes[c][k];
+            double rate = rates[c][k];
+            ss_rng_seq gap, who;
+            ss_rng_seq_init(&gap, &es, 2 * (uint64_t)k);
+            ss_rng_seq_init(&who, &es, 2 * (uint64_t)k + 1);
+            size_t m = 0;
+            double t = 0.0;
+            for (; rate > 0;) {
+                t += -ss__rng_log(1.0 - ss_rng_uniform(&gap)) *
+                     (1e3 / ((double)n * rate));
+                if (!(t < p.T))
+                    break;
+                uint32_t j = (uint32_t)(ss_rng_uniform(&who) * (double)n);
+                assert_true(m < a.n[k]);
+                assert_true(a.t[k][m] == t);
+                assert_int_equal(a.train[k][m], j < n ? j : n - 1);
+                m++;
+            }
+            assert_int_equal(a.n[k], m);
+        }
+    }
+    ss_events_free(&a);
 }
 
 static void run_one(const ss_params *p, uint64_t repeat, ss_model_ws *ws,
@@ -617,11 +806,14 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(exact_dc_spikes_match_closed_form),
+        cmocka_unit_test(exact_dc_crossings_are_located_to_1e_12_ms),
         cmocka_unit_test(traced_spike_times_are_the_kernels),
         cmocka_unit_test(exact_single_event_trace_matches_fine_rk4),
+        cmocka_unit_test(exact_finds_a_crossing_inside_a_bin_whose_ends_are_below),
         cmocka_unit_test(exact_runs_of_bins_match_fine_rk4),
         cmocka_unit_test(exact_bins_with_several_event_times_match_fine_rk4),
         cmocka_unit_test(events_depend_only_on_the_input),
+        cmocka_unit_test(events_are_their_definition),
         cmocka_unit_test(exact_counts_agree_across_dt),
         cmocka_unit_test(euler_paired_bias_is_positive_and_first_order),
         cmocka_unit_test(euler_continuous_kernels_agree),

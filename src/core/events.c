@@ -3,6 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <Random123/philox.h>
+
+#include "lanes.h"
 #include "rng_internal.h"
 #include "synsweep/input.h"
 
@@ -72,25 +75,45 @@ static ss_status population(ss_events *ev, int k, unsigned n, double rate,
         ev->n[k] = m;
         return SS_OK;
     }
-    ss_rng_seq gap, who;
-    ss_rng_seq_init(&gap, es, 2 * (uint64_t)k);
-    ss_rng_seq_init(&who, es, 2 * (uint64_t)k + 1);
+    /* the gaps' and the trains' sequences (ss_rng_seq_init's counters
+     * and key: substreams 2 k and 2 k + 1), read L words at a time from
+     * their Philox blocks, both at once; the gaps' logs in lanes:
+     * ss__rng_log's bits in each (words read ahead are never used) */
+    philox4x64_key_t key = {{es->key[0], es->key[1]}};
+    const uint64_t sub = 2 * (uint64_t)k;
     const double mean_gap = 1e3 / ((double)n * rate); /* ms */
+    const ss__lane_set *lk = ss__lane_kernels();
+    double u[L], lg[L], who[L];
     double t = 0.0;
-    for (;;) {
-        double u = 1.0 - ss_rng_uniform(&gap); /* (0, 1] */
-        t += -ss__rng_log(u) * mean_gap;
-        if (!(t < T))
-            break;
-        if (reserve(ev, k, m + 1) < 0)
+    for (uint64_t blk = 0;; blk += L / 4) {
+        uint64_t wg[L], ww[L];
+        for (uint64_t i = 0; i < L / 4; i++) {
+            philox4x64_ctr_t cg = {{blk + i, sub, es->repeat, 0}},
+                             cw = {{blk + i, sub + 1, es->repeat, 0}};
+            philox4x64_ctr_t rg = philox4x64(cg, key),
+                             rw = philox4x64(cw, key);
+            memcpy(wg + 4 * i, rg.v, sizeof rg.v);
+            memcpy(ww + 4 * i, rw.v, sizeof rw.v);
+        }
+        for (size_t l = 0; l < L; l++) {
+            u[l] = 1.0 - ss__rng_u01(wg[l]); /* (0, 1] */
+            who[l] = ss__rng_u01(ww[l]);
+        }
+        lk->log(u, lg);
+        if (reserve(ev, k, m + L) < 0)
             return ss_error_set(err, SS_ERR_NOMEM,
                                 "cannot allocate presynaptic events");
-        uint32_t j = (uint32_t)(ss_rng_uniform(&who) * (double)n);
-        ev->t[k][m] = t;
-        ev->train[k][m++] = j < n ? j : n - 1;
+        for (size_t l = 0; l < L; l++) {
+            t += -lg[l] * mean_gap;
+            if (!(t < T)) {
+                ev->n[k] = m;
+                return SS_OK;
+            }
+            uint32_t j = (uint32_t)(who[l] * (double)n);
+            ev->t[k][m] = t;
+            ev->train[k][m++] = j < n ? j : n - 1;
+        }
     }
-    ev->n[k] = m;
-    return SS_OK;
 }
 
 ss_status ss_events_draw(const ss_params *p, const ss_rng_stream *s,

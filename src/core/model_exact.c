@@ -134,13 +134,6 @@ static void phi_psi(xk *k, double gE, double gI, double h, double *Phi,
     *gI1 = gI;
 }
 
-static double prop(xk *k, double v, double gE, double gI, double h)
-{
-    double Phi, Psi, a, b;
-    phi_psi(k, gE, gI, h, &Phi, &Psi, &a, &b);
-    return Phi * v + Psi;
-}
-
 /* v_inf > V_th <=> L(gE, gI) > 0, L linear: its extremes over the box of
  * conductances a piece passes through are at corners. */
 static double l_of(const xk *k, double gE, double gI)
@@ -198,23 +191,52 @@ static double dvdt(const xk *k, double v, double gE, double gI)
 }
 
 /* The one crossing in (0, h] (va < V_th <= vb, v_inf > V_th all along, so
- * v rises wherever it meets V_th): safeguarded Newton. */
-static double solve_unique(xk *k, double va, double gE, double gI, double h,
-                           double vb)
+ * v rises wherever it meets V_th; gE1, gI1 the conductances at h):
+ * safeguarded Newton from the root of the cubic Hermite interpolant of v
+ * (v and dv/dt at both ends), which is already within about
+ * (h / tau)^4 h of it, so that one step and its check usually do. */
+static double solve_unique(xk *k, double va, double gE, double gI,
+                           double gE1, double gI1, double h, double vb)
 {
     double lo = 0.0, hi = h;
     double s = h * (k->V_th - va) / (vb - va);
+    {
+        /* p(x) = V_th on x = s / h in (0, 1), Newton on the cubic from
+         * the chord's root */
+        double ma = h * dvdt(k, va, gE, gI), mb = h * dvdt(k, vb, gE1, gI1);
+        double c1 = ma, c2 = 3.0 * (vb - va) - 2.0 * ma - mb,
+               c3 = ma + mb - 2.0 * (vb - va), c0 = va - k->V_th;
+        double x = s / h;
+        for (int i = 0; i < 4; i++) {
+            double px = c0 + x * (c1 + x * (c2 + x * c3));
+            double dp = c1 + x * (2.0 * c2 + x * 3.0 * c3);
+            if (!(dp > 0))
+                break;
+            x -= px / dp;
+        }
+        if (x > 0 && x < 1)
+            s = h * x;
+    }
     if (!(s > lo && s < hi))
         s = 0.5 * h;
     for (int iter = 0; iter < 200 && hi - lo > CROSS_TOL; iter++) {
-        double vs = prop(k, va, gE, gI, s);
+        /* v and the conductances at s: dv/dt from the same factors */
+        double Phi, Psi, gEs, gIs;
+        phi_psi(k, gE, gI, s, &Phi, &Psi, &gEs, &gIs);
+        double vs = Phi * va + Psi;
         double f = vs - k->V_th;
         if (f >= 0)
             hi = s;
         else
             lo = s;
-        double d = dvdt(k, vs, gE * exp(-s * k->rE), gI * exp(-s * k->rI));
+        double d = dvdt(k, vs, gEs, gIs);
         double sn = d > 0 ? s - f / d : 0.5 * (lo + hi);
+        if (d > 0 && fabs(sn - s) <= 0.25 * CROSS_TOL) {
+            /* converged (f = 0 too, s itself then, which the bracket
+             * test below would have bisected away from) */
+            s = sn < lo ? lo : sn > hi ? hi : sn;
+            break;
+        }
         if (!(sn > lo && sn < hi))
             sn = 0.5 * (lo + hi);
         if (fabs(sn - s) <= 0.25 * CROSS_TOL) {
@@ -236,7 +258,7 @@ static double first_cross(xk *k, double va, double gE, double gI, double gE1,
         double lmin = l_of(k, k->VE > k->V_th ? gE1 : gE,
                            k->VI > k->V_th ? gI1 : gI);
         if (lmin > 0)
-            return solve_unique(k, va, gE, gI, h, vb);
+            return solve_unique(k, va, gE, gI, gE1, gI1, h, vb);
     } else if (!maybe_above(k, va, vb, gE, gI, gE1, gI1, h)) {
         return -1.0;
     }
@@ -261,7 +283,9 @@ ss_status ss__exact_reserve(ss__exact_ws *w, size_t Lt, size_t synapses,
     if (Lt > w->cap) {
         double **arr[5] = {&w->v, &w->fmp, &w->gE, &w->gI, &w->spike_t};
         for (int i = 0; i < 5; i++) {
-            double *p = realloc(*arr[i], (Lt + 1) * sizeof **arr[i]);
+            /* the conductances with room for a run's writes past Lt */
+            size_t spare = i == 2 || i == 3 ? RUN_SPARE : 0;
+            double *p = realloc(*arr[i], (Lt + 1 + spare) * sizeof **arr[i]);
             if (p)
                 *arr[i] = p;
             else
@@ -418,6 +442,12 @@ void ss__exact_advance_with(xk *k, run_state *r, ss__exact_ws *w, double t0,
     advance_with(k, r, w, t0, t1, Phi, Psi, gE1, gI1);
 }
 
+bool ss__exact_maybe_above(const xk *k, double va, double vb, double gE,
+                           double gI, double gE1, double gI1, double h)
+{
+    return maybe_above(k, va, vb, gE, gI, gE1, gI1, h);
+}
+
 void ss__exact_advance(xk *k, run_state *r, ss__exact_ws *w, double t0,
                        double t1)
 {
@@ -450,6 +480,7 @@ ss_status ss__exact_lif(ss_model m, const ss_params *p, const ss_events *ev,
     k.N0 = p->g_L * p->E_L + p->I_inj;
     k.b0 = (p->E_L + p->I_inj / p->g_L) / p->tau_m;
     k.dt = p->dt;
+    k.r_dt = 1.0 / p->dt;
     k.r_gL = 1.0 / p->g_L;
     k.r_tau_m = 1.0 / p->tau_m;
     k.r_gL_tau_m = 1.0 / (p->g_L * p->tau_m);

@@ -100,39 +100,46 @@ typedef struct piece_factors {
     double bI[5];
 } piece_factors;
 
+/* Bins of one run at most (model_exact.c). */
+#define RUN 256
+
+/* Conductances written at once from a kick on, whatever the bins to the
+ * next (32: longer gaps are rare at the usual input rates). */
+#define STRETCH 32
+
 typedef struct xk {
     double V_th, V_reset, tau_m, g_L, E_L, VE, VI, I, tref;
     double rE, rI; /* 1 / tau_syn */
     double cE, cI; /* tau_syn / (g_L tau_m) */
     double N0;     /* g_L E_L + I_inj: v_inf's numerator without synapses */
     double b0;     /* (E_L + I_inj / g_L) / tau_m */
-    double dt;
+    double dt, r_dt; /* and 1 / dt */
     double r_gL, r_tau_m, r_syn; /* 1 / g_L, 1 / tau_m, max(rE, rI) */
     double r_gL_tau_m;           /* 1 / (g_L tau_m) */
     double v_inf_lo, v_inf_hi;   /* v_inf's range: E_L + I_inj / g_L, VE, VI */
     piece_factors cache[2];
     piece_factors grid_step; /* of a whole bin, dt */
     piece_factors small;     /* of the last other length, 3 nodes */
-    double powE[129 + 32], powI[129 + 32]; /* grid_step.eE^m, eI^m */
+    double powE[RUN + 1 + STRETCH], powI[RUN + 1 + STRETCH]; /* eE^m, eI^m */
     int isa;                 /* vector kernels: 0 base, 1 AVX2, 2 AVX-512 */
     int next_slot;
 } xk;
 
 
-/* Bins of one run at most (model_exact.c). */
-#define RUN 128
-
-/* Conductances written at once from a kick on, whatever the bins to the
- * next (32: longer gaps are rare at the usual input rates). */
-#define STRETCH 32
-
 /* Room for a count rounded up to the widest vector (eight lanes). */
 #define PAD8(n) (((n) + 7) & ~(size_t)7)
+
+/* The room past the last sample that a run may write its conductances
+ * into (model_exact.c allocates it). */
+#define RUN_SPARE (RUN + STRETCH + 8)
 
 /* A run of bins: the conductances first, then every piece's Phi and Psi in
  * vectors, then v bin by bin. */
 typedef struct run_bins {
-    double gE[RUN + STRETCH], gI[RUN + STRETCH]; /* at the bins' starts */
+    /* at the bins' starts: the workspace's samples from the run's start
+     * on (gE[j] is bin j's start, the sample of bin j - 1), RUN +
+     * STRETCH of them written */
+    double *gE, *gI;
     double Phi[RUN + 8], Psi[RUN + 8]; /* of the bins as whole ones */
     double Phi2[RUN], Psi2[RUN];       /* of bins j and j + 1 together */
     /* the bins with events, q = 0, 1, ...: */
@@ -206,6 +213,11 @@ void ss__exact_advance_with(xk *k, run_state *r, ss__exact_ws *w, double t0,
 /* The same, Phi and Psi made here. */
 void ss__exact_advance(xk *k, run_state *r, ss__exact_ws *w, double t0,
                        double t1);
+/* Whether v, at va and vb < V_th at the ends of a piece of length h (the
+ * conductances decaying from gE, gI to gE1, gI1), may reach V_th inside
+ * it: the general path's test before it searches (model_exact.c). */
+bool ss__exact_maybe_above(const xk *k, double va, double vb, double gE,
+                           double gI, double gE1, double gI1, double h);
 
 /* One Tsodyks-Markram synapse's increment at its spike at time t
  * (model_exact_runs.c); syn holds (u, R, t_last), updated. */

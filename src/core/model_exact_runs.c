@@ -80,6 +80,11 @@ run_bins_body(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
 {
     const double dt = k->dt;
     const size_t nmax = RUN < Lt - it ? RUN : Lt - it;
+    /* the conductances straight into the samples (bin j's start is the
+     * sample at it + j - 1; what is written past the run is written again
+     * when its bins are done) */
+    b->gE = w->gE + it - 1;
+    b->gI = w->gI + it - 1;
     /* 1. the bins with events (the events only looked at here), so the
      * bins between them are whole */
     size_t n = 0, ne = 0;
@@ -95,7 +100,9 @@ run_bins_body(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
             if (dt * a0u > SMALL_STEP)
                 break;
             double te = jm < c->nm ? c->mt[jm] : INFINITY;
-            double qb = te / dt;
+            /* te / dt but for the rounding, which the steps below put
+             * right (they find the bin whatever the estimate) */
+            double qb = te * k->r_dt;
             if (!(qb < (double)(it + nmax) + 1.0)) {
                 n = nmax;
                 break;
@@ -258,6 +265,17 @@ run_bins_body(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
     for (q = 0;; q++) {
         size_t je = q < ne ? b->ej[q] : n;
         while (j < je) {
+            double tg = (double)(it + j) * dt;
+            if (r->refr_end >= tg) {
+                /* refractory all through the bin: v clamped, only the FMP
+                 * moves (advance_slow's operations) */
+                vf = b->Phi[j] * vf + b->Psi[j];
+                v = k->V_reset;
+                w->v[it + j] = v;
+                w->fmp[it + j] = vf;
+                j++;
+                continue;
+            }
             if (r->refr_end < (double)(it + j - 1) * dt) {
                 for (;;) {
                     for (; j + 1 < je; j += 2) {
@@ -307,7 +325,24 @@ run_bins_body(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
                 if (j == je)
                     break;
             }
-            double ta = (double)(it + j - 1) * dt, tg = (double)(it + j) * dt;
+            double ta = (double)(it + j - 1) * dt;
+            tg = (double)(it + j) * dt;
+            if (r->refr_end < ta) {
+                /* what advance_with does when v stays below V_th at the
+                 * bin's end and the finer bound rules a crossing out */
+                double vb = b->Phi[j] * v + b->Psi[j];
+                if (vb < V_th &&
+                    !ss__exact_maybe_above(k, v, vb, b->gE[j], b->gI[j],
+                                           b->gE[j + 1], b->gI[j + 1],
+                                           tg - ta)) {
+                    v = vb;
+                    vf = b->Phi[j] * vf + b->Psi[j];
+                    w->v[it + j] = v;
+                    w->fmp[it + j] = vf;
+                    j++;
+                    continue;
+                }
+            }
             hand_over(r, v, vf, b->gE[j], b->gI[j]);
             ss__exact_advance_with(k, r, w, ta, tg, b->Phi[j], b->Psi[j],
                                    b->gE[j + 1], b->gI[j + 1]);
@@ -332,7 +367,9 @@ run_bins_body(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
             double vb = Phi * v + Psi;
             if (r->refr_end < ta && vb < V_th &&
                 (L0 + gEm * LE + gIm * LI < 0 ||
-                 below_anyway(k, v, vb, b->gE[j] + b->gI[j], dt))) {
+                 below_anyway(k, v, vb, b->gE[j] + b->gI[j], dt) ||
+                 !ss__exact_maybe_above(k, v, vb, b->gE[j], b->gI[j],
+                                        b->gE1[q], b->gI1[q], tg - ta))) {
                 v = vb;
                 vf = Phi * vf + Psi;
             } else {
@@ -351,11 +388,17 @@ run_bins_body(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
             double vm = P1 * v + Q1, vb = P2 * vm + Q2;
             double gEm2 = LE > 0 ? gEb : b->gE[j + 1];
             double gIm2 = LI > 0 ? gIb : b->gI[j + 1];
+            /* each piece as advance_with takes it when v stays below
+             * V_th at its end: the run's bound, else the finer one */
             if (!b->long2[q] && r->refr_end < ta && vm < V_th && vb < V_th &&
                 (L0 + gEm * LE + gIm * LI < 0 ||
-                 below_anyway(k, v, vm, b->gE[j] + b->gI[j], te - ta)) &&
+                 below_anyway(k, v, vm, b->gE[j] + b->gI[j], te - ta) ||
+                 !ss__exact_maybe_above(k, v, vm, b->gE[j], b->gI[j],
+                                        b->gE1[q], b->gI1[q], te - ta)) &&
                 (L0 + gEm2 * LE + gIm2 * LI < 0 ||
-                 below_anyway(k, vm, vb, gEb + gIb, tg - te))) {
+                 below_anyway(k, vm, vb, gEb + gIb, tg - te) ||
+                 !ss__exact_maybe_above(k, vm, vb, gEb, gIb, b->gE[j + 1],
+                                        b->gI[j + 1], tg - te))) {
                 v = vb;
                 vf = P2 * (P1 * vf + Q1) + Q2;
             } else {
@@ -381,8 +424,6 @@ run_bins_body(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
         w->fmp[it + j] = vf;
         j++;
     }
-    memcpy(w->gE + it, b->gE + 1, n * sizeof *w->gE);
-    memcpy(w->gI + it, b->gI + 1, n * sizeof *w->gI);
     hand_over(r, v, vf, b->gE[n], b->gI[n]);
     return n;
 }
