@@ -251,6 +251,20 @@ ss_status ss__h5_create_file(const char *path, const char *shown,
                              const char *created, bool compressed,
                              ss_h5 **out, ss_error *err);
 
+/* Makes f's file (every id -1, its path, created, kernel and command
+ * line set) at file_path, which must not exist: every dataset,
+ * coordinate and attribute, compressed (f->compressed) or with every
+ * chunk allocated. On failure f's ids are -1 again and file_path is
+ * removed. */
+ss_status ss__h5_make(ss_h5 *f, const char *file_path, ss_error *err);
+
+/* Makes the working file of f, a handle of ss_h5_create, in
+ * f->out.temp_file and renames it to its path (ss__output_commit). */
+ss_status ss__h5_make_working(ss_h5 *f, ss_error *err);
+
+/* Whether grid's file has metric i: the model's, as the spec selects. */
+bool ss__h5_has_metric(const ss_grid *grid, int i);
+
 /* A handle for grid's file at path with nothing open yet: path copied,
  * every HDF5 id -1, the grid's shape. NULL when out of memory; free it
  * with ss__h5_release. grid must outlive it. */
@@ -314,10 +328,12 @@ typedef struct ss__queue ss__queue;
 void ss__h5_lock(void);
 void ss__h5_unlock(void);
 
-/* Starts f's writer thread, which first starts f's finished file when
- * pack says so (1: ss__pack_start(f, false), 2: resumed, 0: none); on
- * failure (SS_ERR_NOMEM) f has no thread and no finished file. */
-ss_status ss__queue_start(ss_h5 *f, int pack);
+/* Starts f's writer thread, which first makes f's working file when make
+ * says so (ss__h5_make_working: its failure is the first block's), then
+ * starts f's finished file when pack says so (1: ss__pack_start(f,
+ * false), 2: resumed, 0: none); on failure (SS_ERR_NOMEM) f has no
+ * thread, no file made and no finished file. */
+ss_status ss__queue_start(ss_h5 *f, int pack, bool make);
 /* Starts f's writer thread and, on it, f's finished file (resumed: of a
  * resumed f); without a thread, both here. */
 void ss__queue_start_with_pack(ss_h5 *f, bool resumed);

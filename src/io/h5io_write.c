@@ -398,8 +398,23 @@ static int write_flags(hid_t d, bool is_done)
     return rc < 0 ? -1 : ss__h5_attr_string(d, "flag_meanings", meanings);
 }
 
-/* Creates a results file at file_path (which must not exist) with every
- * dataset, coordinate and attribute; messages name it path. */
+/* Closes f's HDF5 objects, leaving their ids -1. */
+static void close_objects(ss_h5 *f)
+{
+    for (int i = 0; i < SS_METRIC_COUNT; i++)
+        if (f->metric[i] >= 0) {
+            H5Dclose(f->metric[i]);
+            f->metric[i] = -1;
+        }
+    if (f->done >= 0)
+        H5Dclose(f->done);
+    if (f->status >= 0)
+        H5Dclose(f->status);
+    if (f->file >= 0)
+        H5Fclose(f->file);
+    f->done = f->status = f->file = -1;
+}
+
 ss_status ss__h5_create_file(const char *file_path, const char *path,
                              const ss_grid *grid, const char *kernel,
                              const char *command_line, const char *created,
@@ -417,7 +432,21 @@ ss_status ss__h5_create_file(const char *file_path, const char *path,
         ss__h5_release(f);
         return ss_error_set(err, SS_ERR_NOMEM, "cannot allocate");
     }
+    ss_status st = ss__h5_make(f, file_path, err);
+    if (st != SS_OK) {
+        ss__h5_release(f);
+        return st;
+    }
+    *out = f;
+    return SS_OK;
+}
 
+ss_status ss__h5_make(ss_h5 *f, const char *file_path, ss_error *err)
+{
+    const char *path = f->path;
+    const ss_grid *grid = f->grid;
+    const char *kernel = f->kernel, *created = f->created;
+    const bool compressed = f->compressed;
     ss_status st = SS_OK;
     int e = 0; /* errno of the failure */
     coords c;
@@ -436,7 +465,6 @@ ss_status ss__h5_create_file(const char *file_path, const char *path,
                                     "cannot create it")
                  : ss_error_set(err, SS_ERR_IO, "cannot create '%s': %s",
                                 path, e ? strerror(e) : "HDF5 error");
-        ss__h5_release(f);
         return st;
     }
     const ss_spec *spec = ss_grid_spec(grid);
@@ -514,7 +542,6 @@ ss_status ss__h5_create_file(const char *file_path, const char *path,
                           strerror(e));
         goto fail_closed;
     }
-    *out = f;
     return SS_OK;
 
 fail:
@@ -526,7 +553,7 @@ fail:
         if (c.extra[k] >= 0)
             H5Dclose(c.extra[k]);
 fail_closed:
-    ss__h5_release(f);
+    close_objects(f);
     unlink(file_path); /* a half-made file helps nobody */
     /* "cannot create 'done'" hides why: say the disk is full */
     if (st == SS_ERR_IO && SS__H5_DISK_FULL(e) && err) {
@@ -675,12 +702,29 @@ double ss_h5_estimate_bytes(const ss_grid *grid)
     return bytes;
 }
 
+ss_status ss__h5_make_working(ss_h5 *f, ss_error *err)
+{
+    ss__h5_quiet();
+    ss_status st = ss__h5_make(f, f->out.temp_file, err);
+    if (st != SS_OK)
+        return st;
+    if ((st = ss__output_commit(&f->out, err)) != SS_OK)
+        close_objects(f); /* its file is gone: nothing is written */
+    return st;
+}
+
+bool ss__h5_has_metric(const ss_grid *grid, int i)
+{
+    const ss_spec *spec = ss_grid_spec(grid);
+    return ss_metric_used_by((ss_metric_id)i, ss_spec_model(spec)) &&
+           ss_spec_metric_selected(spec, (ss_metric_id)i);
+}
+
 ss_status ss_h5_create(const char *path, const ss_grid *grid,
                        const char *kernel, const char *command_line,
                        bool force, ss_h5 **out, ss_error *err)
 {
     *out = NULL;
-    ss__h5_quiet();
     ss__output o;
     ss_status st = ss__output_begin(&o, path, force, false, err);
     if (st != SS_OK)
@@ -695,28 +739,45 @@ ss_status ss_h5_create(const char *path, const ss_grid *grid,
                             "disk has %.2f MB free at %s: disk full",
                             path, ceil(need / 1e4) / 100, have / 1e6, dir);
     }
-    char created[64];
-    ss__h5_iso_time_now(created, sizeof created);
     /* made beside and renamed when complete: a kill while it is being made
      * leaves no half-made file at path (and --force keeps the old one till
      * then) */
-    if ((st = ss__output_make(&o, "creating", err)) != SS_OK ||
-        (st = ss__h5_create_file(o.temp_file, path, grid, kernel,
-                                 command_line, created, false, out, err)) !=
-            SS_OK) {
+    if ((st = ss__output_make(&o, "creating", err)) != SS_OK) {
         ss__output_end(&o);
         return st;
     }
-    if ((st = ss__output_commit(&o, err)) != SS_OK) {
-        ss__h5_release(*out);
-        *out = NULL;
+    ss_h5 *f = ss__h5_new(path, grid);
+    char *line = strdup(command_line ? command_line : "");
+    if (!f || !line) {
+        free(line);
+        if (f)
+            ss__h5_release(f);
         ss__output_end(&o);
-        return st;
+        return ss_error_set(err, SS_ERR_NOMEM, "cannot allocate");
     }
-    (*out)->out = o;
-    /* the finished file, built as chunks fill up, started on the writer
-     * thread while the first trials run */
-    ss__queue_start_with_pack(*out, false);
+    f->command_line = line;
+    f->out = o;
+    ss__h5_iso_time_now(f->created, sizeof f->created);
+    snprintf(f->kernel, sizeof f->kernel, "%s", kernel);
+    if (f->rank > 0) {
+        uint64_t chunk[SS_GRID_MAX_AXES + 1];
+        f->chunk_trials = ss__h5_chunk_shape(f->rank, f->shape, chunk);
+    }
+    /* The layout (~60 HDF5 objects and attributes, a few milliseconds) is
+     * made on the writer thread, and then the finished file beside it,
+     * while the first trials run: the first block waits for it only if it
+     * is done sooner. A failure to make it is the first block's. */
+    if (ss__queue_start(f, 1, true) != SS_OK) {
+        /* no thread: both made here */
+        if ((st = ss__h5_make_working(f, err)) != SS_OK) {
+            ss__output_end(&f->out);
+            ss__h5_release(f);
+            return st;
+        }
+        ss_error ignored;
+        ss__pack_start(f, false, &ignored);
+    }
+    *out = f;
     return SS_OK;
 }
 
