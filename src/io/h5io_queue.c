@@ -14,10 +14,13 @@
  * metrics, nothing else. What a stop or kill can lose in addition is only
  * what was never marked done: the blocks still queued.
  *
- * The thread first starts building the finished file (ss__pack_start:
- * a second HDF5 file with every coordinate and attribute, about as long
- * to make as the working one), so that its making overlaps the first
- * block's trials instead of delaying them.
+ * The thread first makes the working file (ss_h5_create's: H5open and
+ * its ~60 objects and attributes take a few milliseconds, as long as
+ * 10^4 cheap trials) and then starts building the finished file
+ * (ss__pack_start: a second HDF5 file with every coordinate and
+ * attribute, about as long to make), so that their making overlaps the
+ * first block's trials instead of delaying them. The first block waits
+ * in its slot until the working file is there.
  *
  * HDF5 (a serial, not thread-safe build) is called by one thread at a
  * time: while the writer thread runs, the caller's only HDF5 calls are
