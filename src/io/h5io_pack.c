@@ -596,13 +596,41 @@ ss_status ss__pack_start(ss_h5 *f, bool resumed, ss_error *err)
     return SS_OK;
 }
 
-void ss__pack_block(ss_h5 *f, uint64_t first, uint64_t n,
+void ss__pack_early(ss_h5 *f, uint64_t first, uint64_t n,
                     const double *const *cols, const uint8_t *flags)
 {
     ss__pack *p = f->pack;
     if (!p || n == 0)
         return;
     count_done(p, first, n);
+    /* the chunks this block completes, in their order, while they are
+     * wholly in it and a job is free: their compressing starts now */
+    while (p->ready_out < p->ready_in && p->head - p->tail < PACK_JOBS) {
+        uint64_t c = p->ready[p->ready_out % p->n_chunks], count;
+        uint64_t cs = chunk_first(p, c, &count);
+        uint64_t lo = cs > p->block_first ? cs : p->block_first;
+        uint64_t hi = cs + count < p->block_end ? cs + count : p->block_end;
+        if (lo < first || hi > first + n)
+            break; /* trials of it come from the working file */
+        block b = {first, n, cols, flags};
+        pack_job *job = &p->job[p->head % PACK_JOBS];
+        load_job(p, job, c, &b); /* from memory: cannot fail */
+        p->ready_out++;
+        pthread_mutex_lock(&p->mu);
+        job->bad = 0;
+        job->taken = job->finished = 0;
+        p->head++;
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+
+void ss__pack_block(ss_h5 *f, uint64_t first, uint64_t n,
+                    const double *const *cols, const uint8_t *flags)
+{
+    ss__pack *p = f->pack;
+    if (!p || n == 0)
+        return;
     block b = {first, n, cols, flags};
     if (pump(p, &b) < 0) {
         /* not the trials' failure: the run goes on into the working

@@ -304,8 +304,16 @@ typedef struct ss__pack ss__pack;
  * built (ss_h5_close compresses the old way). */
 ss_status ss__pack_start(ss_h5 *f, bool resumed, ss_error *err);
 
-/* Trials [first, first + n), just written to f, are done (cols[i]: metric
- * i's n values, NULL for a metric f has not; flags: their status):
+/* Trials [first, first + n) are about to be written to f (cols[i]:
+ * metric i's n values, NULL for a metric f has not; flags: their
+ * status): counts them done, and hands the chunks they complete, as far
+ * as those are wholly in the block, to the compressing thread, so that
+ * compressing them goes on while f is written. If writing f fails, the
+ * finished file must be abandoned (ss_h5_close does). */
+void ss__pack_early(ss_h5 *f, uint64_t first, uint64_t n,
+                    const double *const *cols, const uint8_t *flags);
+
+/* Trials [first, first + n), counted by ss__pack_early, are written to f:
  * compresses and writes the chunks that are now complete. A failure
  * abandons the finished file (the run goes on into f). */
 void ss__pack_block(ss_h5 *f, uint64_t first, uint64_t n,
@@ -325,8 +333,9 @@ void ss__pack_free(ss__pack *p);
 /* ---- h5io_write.c, h5io_queue.c ------------------------------------- */
 
 /* Writes trials [first, first + n) to f: cols[i] holds metric i's values
- * (NULL for a metric f has not), flags their statuses; metrics, status,
- * flush, then done and flush; then the chunks they complete go to the
+ * (NULL for a metric f has not), flags their statuses; the chunks they
+ * complete handed to the compressing thread first (ss__pack_early), then
+ * metrics, status, flush, then done and flush; then those chunks go to the
  * finished file. */
 ss_status ss__h5_write_columns(ss_h5 *f, uint64_t first, uint64_t n,
                                const double *const *cols,

@@ -813,6 +813,8 @@ ss_status ss__h5_write_columns(ss_h5 *f, uint64_t first, uint64_t n,
         memset(f->ones, 1, n);
         f->capacity = n;
     }
+    /* the chunks the block completes are compressed meanwhile */
+    ss__pack_early(f, first, n, cols, flags);
     for (int i = 0; i < SS_METRIC_COUNT; i++)
         if (f->metric[i] >= 0 &&
             ss__h5_write_run(f->metric[i], H5T_NATIVE_DOUBLE, f->rank,
