@@ -76,6 +76,11 @@ void ss__h5_unlock(void)
 static void *writer(void *arg)
 {
     ss__queue *q = arg;
+    /* HDF5's error printing is off per thread (a thread-safe build keeps
+     * an error stack per thread): this one's too */
+    ss__h5_lock();
+    ss__h5_quiet();
+    ss__h5_unlock();
     if (q->make) {
         /* a failure is returned for the blocks, nothing is written */
         ss_error err;
