@@ -2,6 +2,7 @@
  *
  *   h5io_util.c     attribute, dataset and selection helpers
  *   h5io_write.c    the layout: creating a results file, writing blocks
+ *   h5io_estimate.c the file's size, bounded before it is made
  *   h5io_compact.c  closing, and compressing a finished file
  *   h5io_resume.c   going on with an unfinished file
  *   h5io_info.c     reading a file's summary back
