@@ -86,102 +86,19 @@ static hid_t axis_dataset(hid_t file, const ss_axis *ax)
     return member_dataset(file, ax->name, &ax->members[0], ax->n);
 }
 
-/* An entry of a dimension scale's REFERENCE_LIST, as HDF5's dimension
- * scale library (H5DS) lays it out: the dataset and which of its
- * dimensions. */
-typedef struct {
-    hobj_ref_t ref;
-    int dim_idx;
-} scale_user;
-
-/* Datasets a scale may have attached: the metrics, status, done, the
- * derived coordinates and a zipped axis' members. */
-#define MAX_USERS (SS_METRIC_COUNT + 2 + SS_PARAM_COUNT + SS_GRID_MAX_AXES * 8)
-
 typedef struct {
     hid_t scale[SS_GRID_MAX_AXES + 1]; /* per dimension */
-    hobj_ref_t scale_ref[SS_GRID_MAX_AXES + 1];
-    scale_user users[SS_GRID_MAX_AXES + 1][MAX_USERS];
-    size_t n_users[SS_GRID_MAX_AXES + 1];
     hid_t extra[SS_GRID_MAX_AXES * 8 + SS_PARAM_COUNT];
     size_t n_extra;
     char coordinates[4096]; /* names of the non-dimension coordinates */
 } coords;
 
-/* Attaches scales first, first + 1, ... to dimensions 0..rank-1 of d,
- * leaving what H5DSattach_scale leaves, called for each: d's
- * DIMENSION_LIST (a list of references per dimension, here the one
- * scale) and an entry in each scale's REFERENCE_LIST, which
- * write_reference_lists writes once every dataset is attached. Why:
- * H5DSattach_scale rewrites both attributes at every call (the scale's
- * deleted and made again, one entry longer), which took ~40% of the time
- * to make a results file. */
-static int attach_scales(hid_t d, coords *c, size_t first, size_t rank)
+static int attach_dims(hid_t d, const coords *c, size_t rank)
 {
-    hobj_ref_t self;
-    if (H5Rcreate(&self, d, ".", H5R_OBJECT, -1) < 0)
-        return -1;
-    hvl_t list[SS_GRID_MAX_AXES + 1];
-    for (size_t a = 0; a < rank; a++) {
-        size_t s = first + a;
-        if (c->n_users[s] == MAX_USERS)
+    for (size_t a = 0; a < rank; a++)
+        if (H5DSattach_scale(d, c->scale[a], (unsigned)a) < 0)
             return -1;
-        c->users[s][c->n_users[s]++] = (scale_user){self, (int)a};
-        list[a].len = 1;
-        list[a].p = &c->scale_ref[s];
-    }
-    hsize_t n = rank;
-    hid_t space = H5Screate_simple(1, &n, NULL);
-    hid_t t = H5Tvlen_create(H5T_STD_REF_OBJ);
-    hid_t at = space >= 0 && t >= 0 ? H5Acreate2(d, "DIMENSION_LIST", t,
-                                                 space, H5P_DEFAULT,
-                                                 H5P_DEFAULT)
-                                    : -1;
-    int rc = at < 0 || H5Awrite(at, t, list) < 0 ? -1 : 0;
-    if (at >= 0)
-        H5Aclose(at);
-    if (t >= 0)
-        H5Tclose(t);
-    if (space >= 0)
-        H5Sclose(space);
-    return rc;
-}
-
-static int attach_dims(hid_t d, coords *c, size_t rank)
-{
-    return attach_scales(d, c, 0, rank);
-}
-
-/* Each scale's REFERENCE_LIST: the datasets attached to it, in the order
- * they were, in H5DS's compound type. */
-static int write_reference_lists(coords *c, size_t scales)
-{
-    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(scale_user));
-    if (t < 0 || H5Tinsert(t, "dataset", offsetof(scale_user, ref),
-                           H5T_STD_REF_OBJ) < 0 ||
-        H5Tinsert(t, "dimension", offsetof(scale_user, dim_idx),
-                  H5T_NATIVE_INT) < 0) {
-        if (t >= 0)
-            H5Tclose(t);
-        return -1;
-    }
-    int rc = 0;
-    for (size_t s = 0; s < scales && rc == 0; s++) {
-        if (c->n_users[s] == 0)
-            continue;
-        hsize_t n = c->n_users[s];
-        hid_t space = H5Screate_simple(1, &n, NULL);
-        hid_t at = space >= 0 ? H5Acreate2(c->scale[s], "REFERENCE_LIST", t,
-                                           space, H5P_DEFAULT, H5P_DEFAULT)
-                              : -1;
-        rc = at < 0 || H5Awrite(at, t, c->users[s]) < 0 ? -1 : 0;
-        if (at >= 0)
-            H5Aclose(at);
-        if (space >= 0)
-            H5Sclose(space);
-    }
-    H5Tclose(t);
-    return rc;
+    return 0;
 }
 
 static void coords_note(coords *c, const char *name)
@@ -218,8 +135,7 @@ static ss_status write_coordinates(hid_t file, const ss_grid *grid,
             return s;
         hid_t d = axis_dataset(file, ax);
         c->scale[a] = d;
-        if (d < 0 || H5DSset_scale(d, ax->name) < 0 ||
-            H5Rcreate(&c->scale_ref[a], d, ".", H5R_OBJECT, -1) < 0)
+        if (d < 0 || H5DSset_scale(d, ax->name) < 0)
             return ss_error_set(err, SS_ERR_IO,
                                 "%s: cannot write the coordinate of axis '%s'",
                                 path, ax->name);
@@ -238,7 +154,7 @@ static ss_status write_coordinates(hid_t file, const ss_grid *grid,
                 return s;
             hid_t md = member_dataset(file, m->name, m, ax->n);
             c->extra[c->n_extra++] = md;
-            if (md < 0 || attach_scales(md, c, a, 1) < 0)
+            if (md < 0 || H5DSattach_scale(md, d, 0) < 0)
                 return ss_error_set(err, SS_ERR_IO,
                                     "%s: cannot write the coordinate '%s'",
                                     path, m->name);
@@ -251,7 +167,6 @@ static ss_status write_coordinates(hid_t file, const ss_grid *grid,
     hid_t r = ss__h5_index_dataset(file, "repeat", ss_spec_repeats(spec));
     c->scale[axes] = r;
     if (r < 0 || H5DSset_scale(r, "repeat") < 0 ||
-        H5Rcreate(&c->scale_ref[axes], r, ".", H5R_OBJECT, -1) < 0 ||
         ss__h5_attr_string(r, "units", "1") < 0 ||
         ss__h5_attr_string(r, "long_name",
                            "repeat index (trials per grid point)") < 0)
@@ -609,11 +524,6 @@ ss_status ss__h5_make(ss_h5 *f, const char *file_path, ss_error *err)
                               per_trial[k].name);
             goto fail;
         }
-    }
-    if (write_reference_lists(&c, f->rank) < 0) {
-        st = ss_error_set(err, SS_ERR_IO,
-                          "%s: cannot attach the dimension scales", path);
-        goto fail;
     }
     for (size_t a = 0; a < f->rank; a++)
         H5Dclose(c.scale[a]);
