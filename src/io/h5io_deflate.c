@@ -57,16 +57,13 @@ static void put(bits *b, uint32_t value, unsigned count)
     }
 }
 
-/* A Huffman code goes most significant bit first: the count (at most 16)
- * low bits of code, reversed. */
+/* A Huffman code goes most significant bit first. */
 static uint32_t reversed(uint32_t code, unsigned count)
 {
-    uint32_t x = code & 0xFFFF;
-    x = ((x & 0x5555) << 1) | ((x >> 1) & 0x5555);
-    x = ((x & 0x3333) << 2) | ((x >> 2) & 0x3333);
-    x = ((x & 0x0F0F) << 4) | ((x >> 4) & 0x0F0F);
-    x = ((x & 0x00FF) << 8) | (x >> 8);
-    return x >> (16 - count);
+    uint32_t r = 0;
+    for (unsigned i = 0; i < count; i++, code >>= 1)
+        r = (r << 1) | (code & 1);
+    return r;
 }
 
 static void literal(bits *b, unsigned byte)
