@@ -218,16 +218,9 @@ static bool compress_one(const ss__pack *p, packer *w, pack_job *job,
         in = w->shuffled;
     }
     /* mostly runs (an eighth of the bytes or less once coded): as runs,
-     * at the speed of a word compare; else a block per byte plane (runs,
-     * Huffman codes of the plane's own bytes or stored), several times
-     * zlib's speed on shuffled numbers, whose planes repeat little but
-     * runs; zlib when that would not fit */
-    uLong room = compressBound((uLong)bytes);
+     * at the speed of a word compare; else by zlib */
     job->packed_len[k] = ss__deflate_runs(in, bytes, job->packed[k],
                                           bytes / 8);
-    if (job->packed_len[k] == 0)
-        job->packed_len[k] = ss__deflate_planes(in, bytes, p->elem[k],
-                                                job->packed[k], room);
     if (job->packed_len[k] == 0)
         job->packed_len[k] = deflate_chunk(w, in, bytes, job->packed[k]);
     return job->packed_len[k] != 0;

@@ -283,17 +283,6 @@ void ss__h5_release(ss_h5 *f);
 size_t ss__deflate_runs(const unsigned char *in, size_t n, unsigned char *out,
                         size_t limit);
 
-/* A zlib stream of the n bytes at in, a shuffled chunk of `planes` byte
- * planes of n / planes bytes each (HDF5's shuffle filter's output), coded
- * a deflate block per plane: as runs (fixed codes) when it is mostly
- * runs of one byte, stored when its bytes are as good as random, else
- * with Huffman codes of its own (a dynamic block of literals: shuffled
- * numbers repeat little but runs, and their planes differ in their
- * statistics). Its length, or 0 when it would take more than limit
- * bytes. */
-size_t ss__deflate_planes(const unsigned char *in, size_t n, size_t planes,
-                          unsigned char *out, size_t limit);
-
 /* ---- h5io_pack.c ---------------------------------------------------- */
 
 typedef struct ss__pack ss__pack;
