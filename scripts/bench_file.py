@@ -3,11 +3,16 @@
 `synsweep run -j 1` (process wall time, the file included) and prints a
 Markdown table of trials/s, the file's share of the wall time (the run's
 own summary line: creating the file, writing blocks, finishing it), the
-file's size and the process's peak RSS (os.wait4).
+process's CPU time (user + system, os.wait4: all its threads, the
+process's start included), the file's size and the process's peak RSS.
 
 With --before BIN, the same runs of another build, interleaved with this
 one's (the machine's load changes: ratios are fair only side by side);
-each figure is the best of --repeat runs (peak RSS: the largest).
+each figure is the best of --repeat runs (the wall time's run for
+trials/s and the share; CPU time: the least; peak RSS: the largest). On
+a machine busy with other work, the wall time says little: both builds
+compute the same trials, so the difference of their CPU times is what
+their files cost apart.
 
 Trials are made cheap so that 10^6-10^7 of them stay feasible:
 stp_train as the tutorial has it (rate swept over 5-40 Hz); lif_cond and
@@ -70,7 +75,8 @@ def measure(binary, spec, out, threads=1, quiet=False):
     m = SUMMARY.search(stdout)
     share = float(m.group(1)) / 100 if m else float("nan")
     return {"wall": wall, "share": share, "bytes": os.path.getsize(out),
-            "rss": usage.ru_maxrss * 1024}
+            "rss": usage.ru_maxrss * 1024,
+            "cpu": usage.ru_utime + usage.ru_stime}
 
 
 def fmt_rate(r):
@@ -164,9 +170,9 @@ def main():
                         if b is None:
                             best[name] = r
                         else:
-                            b["rss"] = max(b["rss"], r["rss"])
+                            r["rss"] = b["rss"] = max(b["rss"], r["rss"])
+                            r["cpu"] = b["cpu"] = min(b["cpu"], r["cpu"])
                             if r["wall"] < b["wall"]:
-                                r["rss"] = b["rss"]
                                 best[name] = r
                         os.unlink(out)
                 for name, _ in builds:
@@ -174,14 +180,17 @@ def main():
                     r = best[name]
                     print(f"{model} 10^{e} {name}: {trials / r['wall']:,.0f} "
                           f"trials/s, file {100 * r['share']:.1f}%, "
+                          f"CPU {1e3 * r['cpu']:.1f} ms, "
                           f"{r['bytes'] / 1e6:.2f} MB, "
                           f"{r['rss'] / 1e6:.0f} MB RSS", file=sys.stderr)
     print("| model | trials | build | trials/s (end to end, -j 1) "
-          "| file's share of wall time | file size (MB) | peak RSS (MB) |")
-    print("|---|---:|---|---:|---:|---:|---:|")
+          "| file's share of wall time | CPU time (ms) "
+          "| file size (MB) | peak RSS (MB) |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|")
     for model, trials, name, r in rows:
         print(f"| {model} | 10^{len(str(trials)) - 1} | {name} | "
               f"{fmt_rate(trials / r['wall'])} | {100 * r['share']:.1f}% | "
+              f"{1e3 * r['cpu']:.1f} | "
               f"{r['bytes'] / 1e6:.2f} | {r['rss'] / 1e6:.0f} |")
 
 

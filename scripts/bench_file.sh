@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds synsweep optimised (build/bench-file) and prints a Markdown table
 # of what the results file costs a run, end to end (-j 1): trials/s, the
-# file's share of the wall time, the file's size and the peak RSS, for
+# file's share of the wall time, the CPU time, the file's size and the
+# peak RSS, for
 # each model at 10^3..10^7 trials (scripts/bench_file.py says which specs).
 # With --before REV (a commit), builds REV too (build/bench-file-before)
 # and runs both side by side, interleaved. Other arguments go to

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <hdf5.h>
+#include <hdf5_hl.h>
 #include <sha2.h>
 
 #include "synsweep/grid.h"
@@ -1319,6 +1320,109 @@ static void h5io_estimate_of_a_part_counts_its_block(void **state)
     ss_spec_free(spec);
 }
 
+
+/* ---- dimension scales --------------------------------------------------- */
+
+static herr_t scale_name_of(hid_t d, unsigned dim, hid_t scale, void *name)
+{
+    (void)d;
+    (void)dim;
+    return H5DSget_scale_name(scale, name, 64) > 0 ? 1 : -1;
+}
+
+/* Dataset name of the file at path has, on each dimension i, the one
+ * scale dims[i], attached both ways as HDF5's own dimension-scale
+ * library (H5DS) sees it (H5DSis_attached checks the dataset's
+ * DIMENSION_LIST and the scale's REFERENCE_LIST). */
+static void assert_scales(hid_t file, const char *name,
+                          const char *const *dims, int rank)
+{
+    hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
+    assert_true(d >= 0);
+    for (int i = 0; i < rank; i++) {
+        assert_int_equal(H5DSget_num_scales(d, (unsigned)i), 1);
+        char got[64] = "";
+        assert_int_equal(H5DSiterate_scales(d, (unsigned)i, NULL,
+                                            scale_name_of, got), 1);
+        if (strcmp(got, dims[i]) != 0)
+            fail_msg("%s: dimension %d has scale '%s', not '%s'", name, i,
+                     got, dims[i]);
+        hid_t scale = H5Dopen2(file, dims[i], H5P_DEFAULT);
+        assert_true(scale >= 0);
+        assert_int_equal(H5DSis_scale(scale), 1);
+        assert_int_equal(H5DSis_attached(d, scale, (unsigned)i), 1);
+        H5Dclose(scale);
+    }
+    H5Dclose(d);
+}
+
+/* How many datasets a scale's REFERENCE_LIST names. */
+static hssize_t scale_users(hid_t file, const char *name)
+{
+    hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
+    hid_t a = H5Aopen(d, "REFERENCE_LIST", H5P_DEFAULT);
+    hid_t sp = H5Aget_space(a);
+    hssize_t n = H5Sget_simple_extent_npoints(sp);
+    H5Sclose(sp);
+    H5Aclose(a);
+    H5Dclose(d);
+    return n;
+}
+
+static void assert_file_scales(const char *path)
+{
+    static const char *const dims[] = {"rate", "regime", "repeat"};
+    static const char *const per_trial[] = {"g1", "g10", "g_ratio",
+                                            "status", "done"};
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(file >= 0);
+    for (size_t k = 0; k < 5; k++)
+        assert_scales(file, per_trial[k], dims, 3);
+    assert_scales(file, "tau_syn", dims, 2); /* derived: the points */
+    assert_scales(file, "U0", dims + 1, 1);  /* zip members */
+    assert_scales(file, "tau_f", dims + 1, 1);
+    /* each scale is named by what is attached to it, and nothing else */
+    assert_int_equal(scale_users(file, "rate"), 6);
+    assert_int_equal(scale_users(file, "regime"), 8);
+    assert_int_equal(scale_users(file, "repeat"), 5);
+    H5Fclose(file);
+}
+
+/* The working file and the finished one have the dimension scales
+ * H5DSattach_scale would make (h5io writes those attributes itself, once
+ * per dataset and scale): netCDF readers and xarray read dimensions from
+ * them. */
+static void h5io_dimension_scales_are_attached_as_h5ds_makes_them(
+    void **state)
+{
+    fixture *fx = *state;
+    ss_spec *spec;
+    ss_grid *grid;
+    load("model: stp_train\n"
+         "repeats: 3\n"
+         "sweep:\n"
+         "  rate: [5, 10, 20, 40]\n"
+         "  regime:\n"
+         "    zip: {U0: [0.5, 0.2], tau_f: [50, 750]}\n"
+         "derived:\n"
+         "  tau_syn: 0.05 * tau_d\n"
+         "metrics: [g1, g10, g_ratio]\n",
+         &spec, &grid);
+    ss_h5 *f = create(fx->path, grid);
+    close_file(f, false);
+    assert_file_scales(fx->path); /* the working file */
+    ss_error err;
+    uint64_t already;
+    assert_int_equal(ss_h5_open_resume(fx->path, grid, "fast", &f, &already,
+                                       &err),
+                     SS_OK);
+    write_trials(f, 0, N_TRIALS);
+    close_file(f, true);
+    assert_file_scales(fx->path); /* the finished, compressed one */
+    ss_grid_free(grid);
+    ss_spec_free(spec);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1340,6 +1444,7 @@ int main(void)
         T(h5io_estimate_of_a_part_counts_its_block),
         T(h5io_part_records_its_shard_and_resumes_only_its_block),
         T(h5io_merge_copies_done_trials_and_refuses_disagreement),
+        T(h5io_dimension_scales_are_attached_as_h5ds_makes_them),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -99,6 +99,13 @@ double ss_h5_estimate_bytes(const ss_grid *grid);
  * ss_h5_close, which frees it. On failure *out is NULL, no file is left
  * behind, a file already at path is untouched, and nothing leaks.
  *
+ * Threads: the output is checked and locked, and its room on the disk,
+ * before the call returns; the file's layout is made by f's writer
+ * thread while the caller computes the first block. A failure to make it
+ * (SS_ERR_IO: an HDF5 error, a full disk, another file at path by then)
+ * is returned by ss_h5_write_block, ss_h5_flush or ss_h5_close instead,
+ * with nothing left behind and a file already at path untouched.
+ *
  * While trials are being written the datasets are uncompressed with every
  * chunk allocated up front (a part: every chunk that holds a trial of its
  * block; the others stay unallocated, the fill value), so writing data

@@ -94,12 +94,18 @@ ss_status ss_h5_close(ss_h5 *f, bool complete, ss_error *err)
         return SS_OK;
     /* the blocks still queued first; a failure among them is the run's */
     ss_status st = ss__queue_stop(f, err);
+    if (st == SS_OK && f->file < 0) /* its making failed, said before */
+        st = ss_error_set(err, SS_ERR_IO, "%s: the file was not made",
+                          f->path);
     if (st != SS_OK) {
         ss__pack_abandon(f);
         ss__output_end(&f->out);
         ss__h5_release(f);
         return st;
     }
+    /* this thread's HDF5 errors unprinted too: the file may have been
+     * made on the writer thread */
+    ss__h5_quiet();
     if (H5Fflush(f->file, H5F_SCOPE_GLOBAL) < 0)
         st = ss_error_set(err, SS_ERR_IO, "%s: cannot write: %s", f->path,
                           errno ? strerror(errno) : "HDF5 error");

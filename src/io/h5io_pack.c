@@ -56,7 +56,7 @@
 typedef struct pack_job {
     uint64_t chunk;
     unsigned char *raw[PACK_MAX_DS];    /* one chunk, uncompressed */
-    unsigned char *packed[PACK_MAX_DS]; /* compressBound of it */
+    unsigned char *packed[PACK_MAX_DS]; /* packed_room of it */
     uLongf packed_len[PACK_MAX_DS];
     int bad; /* zlib failed */
     /* its datasets handed out to a compressing thread, and compressed
@@ -70,6 +70,7 @@ typedef struct packer {
     unsigned char *shuffled;
     z_stream zs;
     bool zs_ready;
+    int zs_level; /* the level zs codes at now */
 } packer;
 
 struct ss__pack {
@@ -182,12 +183,48 @@ static void shuffle(const unsigned char *in, unsigned char *out, size_t n,
             out[j * n + k] = in[k * size + j];
 }
 
-/* One zlib stream of `bytes` bytes at in into out (room: compressBound
- * of them); its length, 0 on failure. The stream's state is made once
- * and reset per chunk: making it anew (compress2) allocates and clears
- * a quarter of a megabyte each time. */
+/* A byte plane's Shannon entropy in bits per byte, from a sample of
+ * about PLANE_SAMPLE of its bytes. */
+#define PLANE_SAMPLE 4096
+static double plane_entropy(const unsigned char *plane, size_t n)
+{
+    unsigned count[256] = {0};
+    size_t step = n > PLANE_SAMPLE ? n / PLANE_SAMPLE : 1, m = 0;
+    for (size_t i = 0; i < n; i += step, m++)
+        count[plane[i]]++;
+    double h = 0.0;
+    for (int b = 0; b < 256; b++)
+        if (count[b]) {
+            double q = (double)count[b] / (double)m;
+            h -= q * log2(q);
+        }
+    return h;
+}
+
+/* Above this many bits per byte a plane is stored, not coded: Huffman
+ * codes could save at most an eighth of it, at zlib's byte-at-a-time
+ * speed. */
+#define PLANE_STORE_BITS 7.0
+
+/* Room for a chunk's stream: zlib's bound for one stream, and for each
+ * of at most 8 planes a block ended early (a block's header, its end
+ * code and the bits to a byte: under 16 bytes; zlib never codes a block
+ * larger than stored). */
+static size_t packed_room(size_t bytes)
+{
+    return (size_t)compressBound((uLong)bytes) + 8 * 16;
+}
+
+/* One zlib stream of `bytes` bytes at in (shuffled: `planes` byte planes
+ * one after the other) into out (room: packed_room of them); its
+ * length, 0 on failure. The low mantissa bytes of measured numbers are
+ * noise: those planes go into the stream as stored blocks (zlib's level
+ * 0, a copy and a checksum), the others at PACK_LEVEL, one stream with
+ * the parameters changed between planes (deflateParams). The stream's
+ * state is made once and reset per chunk: making it anew (compress2)
+ * allocates and clears a quarter of a megabyte each time. */
 static uLongf deflate_chunk(packer *w, const unsigned char *in, size_t bytes,
-                            unsigned char *out)
+                            size_t planes, unsigned char *out)
 {
     if (!w->zs_ready) {
         memset(&w->zs, 0, sizeof w->zs);
@@ -195,15 +232,30 @@ static uLongf deflate_chunk(packer *w, const unsigned char *in, size_t bytes,
                          PACK_STRATEGY) != Z_OK)
             return 0;
         w->zs_ready = true;
+        w->zs_level = PACK_LEVEL;
     } else if (deflateReset(&w->zs) != Z_OK) {
         return 0;
     }
-    w->zs.next_in = (Bytef *)(uintptr_t)in;
-    w->zs.avail_in = (uInt)bytes;
     w->zs.next_out = out;
-    w->zs.avail_out = (uInt)compressBound((uLong)bytes);
-    if (deflate(&w->zs, Z_FINISH) != Z_STREAM_END)
-        return 0;
+    w->zs.avail_out = (uInt)packed_room(bytes);
+    size_t plane = bytes / planes;
+    for (size_t j = 0; j < planes; j++) {
+        const unsigned char *at = in + j * plane;
+        int level = planes > 1 && plane_entropy(at, plane) > PLANE_STORE_BITS
+                        ? 0
+                        : PACK_LEVEL;
+        if (level != w->zs_level) {
+            if (deflateParams(&w->zs, level, PACK_STRATEGY) != Z_OK)
+                return 0;
+            w->zs_level = level;
+        }
+        w->zs.next_in = (Bytef *)(uintptr_t)at;
+        w->zs.avail_in = (uInt)plane;
+        bool last = j + 1 == planes;
+        int rc = deflate(&w->zs, last ? Z_FINISH : Z_NO_FLUSH);
+        if (last ? rc != Z_STREAM_END : rc != Z_OK)
+            return 0;
+    }
     return (uLongf)w->zs.total_out;
 }
 
@@ -222,7 +274,8 @@ static bool compress_one(const ss__pack *p, packer *w, pack_job *job,
     job->packed_len[k] = ss__deflate_runs(in, bytes, job->packed[k],
                                           bytes / 8);
     if (job->packed_len[k] == 0)
-        job->packed_len[k] = deflate_chunk(w, in, bytes, job->packed[k]);
+        job->packed_len[k] =
+            deflate_chunk(w, in, bytes, p->elem[k], job->packed[k]);
     return job->packed_len[k] != 0;
 }
 
@@ -500,7 +553,7 @@ static int pack_layout(ss__pack *p, ss_h5 *f)
         for (size_t k = 0; k < p->n_ds; k++) {
             size_t bytes = p->per_chunk * p->elem[k];
             p->job[j].raw[k] = malloc(bytes);
-            p->job[j].packed[k] = malloc(compressBound((uLong)bytes));
+            p->job[j].packed[k] = malloc(packed_room(bytes));
             if (!p->job[j].raw[k] || !p->job[j].packed[k])
                 return -1;
         }
@@ -589,13 +642,41 @@ ss_status ss__pack_start(ss_h5 *f, bool resumed, ss_error *err)
     return SS_OK;
 }
 
-void ss__pack_block(ss_h5 *f, uint64_t first, uint64_t n,
+void ss__pack_early(ss_h5 *f, uint64_t first, uint64_t n,
                     const double *const *cols, const uint8_t *flags)
 {
     ss__pack *p = f->pack;
     if (!p || n == 0)
         return;
     count_done(p, first, n);
+    /* the chunks this block completes, in their order, while they are
+     * wholly in it and a job is free: their compressing starts now */
+    while (p->ready_out < p->ready_in && p->head - p->tail < PACK_JOBS) {
+        uint64_t c = p->ready[p->ready_out % p->n_chunks], count;
+        uint64_t cs = chunk_first(p, c, &count);
+        uint64_t lo = cs > p->block_first ? cs : p->block_first;
+        uint64_t hi = cs + count < p->block_end ? cs + count : p->block_end;
+        if (lo < first || hi > first + n)
+            break; /* trials of it come from the working file */
+        block b = {first, n, cols, flags};
+        pack_job *job = &p->job[p->head % PACK_JOBS];
+        load_job(p, job, c, &b); /* from memory: cannot fail */
+        p->ready_out++;
+        pthread_mutex_lock(&p->mu);
+        job->bad = 0;
+        job->taken = job->finished = 0;
+        p->head++;
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+
+void ss__pack_block(ss_h5 *f, uint64_t first, uint64_t n,
+                    const double *const *cols, const uint8_t *flags)
+{
+    ss__pack *p = f->pack;
+    if (!p || n == 0)
+        return;
     block b = {first, n, cols, flags};
     if (pump(p, &b) < 0) {
         /* not the trials' failure: the run goes on into the working

@@ -14,10 +14,13 @@
  * metrics, nothing else. What a stop or kill can lose in addition is only
  * what was never marked done: the blocks still queued.
  *
- * The thread first starts building the finished file (ss__pack_start:
- * a second HDF5 file with every coordinate and attribute, about as long
- * to make as the working one), so that its making overlaps the first
- * block's trials instead of delaying them.
+ * The thread first makes the working file (ss_h5_create's: H5open and
+ * its ~60 objects and attributes take a few milliseconds, as long as
+ * 10^4 cheap trials) and then starts building the finished file
+ * (ss__pack_start: a second HDF5 file with every coordinate and
+ * attribute, about as long to make), so that their making overlaps the
+ * first block's trials instead of delaying them. The first block waits
+ * in its slot until the working file is there.
  *
  * HDF5 (a serial, not thread-safe build) is called by one thread at a
  * time: while the writer thread runs, the caller's only HDF5 calls are
@@ -52,7 +55,8 @@ struct ss__queue {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool quit;
-    int pack; /* the finished file to start first: 0 none, 1 new, 2 resumed */
+    bool make; /* the working file to make first */
+    int pack; /* the finished file to start then: 0 none, 1 new, 2 resumed */
     ss_status st; /* the first failure, and its error */
     ss_error err;
 };
@@ -72,7 +76,26 @@ void ss__h5_unlock(void)
 static void *writer(void *arg)
 {
     ss__queue *q = arg;
-    if (q->pack) {
+    /* HDF5's error printing is off per thread (a thread-safe build keeps
+     * an error stack per thread): this one's too */
+    ss__h5_lock();
+    ss__h5_quiet();
+    ss__h5_unlock();
+    if (q->make) {
+        /* a failure is returned for the blocks, nothing is written */
+        ss_error err;
+        ss_error_clear(&err);
+        ss__h5_lock();
+        ss_status st = ss__h5_make_working(q->f, &err);
+        ss__h5_unlock();
+        if (st != SS_OK) {
+            pthread_mutex_lock(&q->mu);
+            q->st = st;
+            q->err = err;
+            pthread_mutex_unlock(&q->mu);
+        }
+    }
+    if (q->pack && q->st == SS_OK) {
         /* without it (no room, say) the working file is compressed at
          * the end the old way */
         ss_error ignored;
@@ -113,15 +136,17 @@ static void *writer(void *arg)
     return NULL;
 }
 
-ss_status ss__queue_start(ss_h5 *f, int pack)
+ss_status ss__queue_start(ss_h5 *f, int pack, bool make)
 {
     ss__queue *q = calloc(1, sizeof *q);
     if (!q)
         return SS_ERR_NOMEM;
     q->f = f;
+    q->make = make;
     q->pack = pack;
+    /* a file still to make has its metrics from the spec */
     for (int i = 0; i < SS_METRIC_COUNT; i++)
-        if (f->metric[i] >= 0)
+        if (make ? ss__h5_has_metric(f->grid, i) : f->metric[i] >= 0)
             q->used[q->n_used++] = i;
     pthread_mutex_init(&q->mu, NULL);
     pthread_cond_init(&q->cv, NULL);
@@ -137,7 +162,7 @@ ss_status ss__queue_start(ss_h5 *f, int pack)
 
 void ss__queue_start_with_pack(ss_h5 *f, bool resumed)
 {
-    if (ss__queue_start(f, resumed ? 2 : 1) == SS_OK)
+    if (ss__queue_start(f, resumed ? 2 : 1, false) == SS_OK)
         return;
     /* no thread: the finished file made here, the blocks written in
      * place */

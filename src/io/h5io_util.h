@@ -2,6 +2,7 @@
  *
  *   h5io_util.c     attribute, dataset and selection helpers
  *   h5io_write.c    the layout: creating a results file, writing blocks
+ *   h5io_estimate.c the file's size, bounded before it is made
  *   h5io_compact.c  closing, and compressing a finished file
  *   h5io_resume.c   going on with an unfinished file
  *   h5io_info.c     reading a file's summary back
@@ -251,6 +252,20 @@ ss_status ss__h5_create_file(const char *path, const char *shown,
                              const char *created, bool compressed,
                              ss_h5 **out, ss_error *err);
 
+/* Makes f's file (every id -1, its path, created, kernel and command
+ * line set) at file_path, which must not exist: every dataset,
+ * coordinate and attribute, compressed (f->compressed) or with every
+ * chunk allocated. On failure f's ids are -1 again and file_path is
+ * removed. */
+ss_status ss__h5_make(ss_h5 *f, const char *file_path, ss_error *err);
+
+/* Makes the working file of f, a handle of ss_h5_create, in
+ * f->out.temp_file and renames it to its path (ss__output_commit). */
+ss_status ss__h5_make_working(ss_h5 *f, ss_error *err);
+
+/* Whether grid's file has metric i: the model's, as the spec selects. */
+bool ss__h5_has_metric(const ss_grid *grid, int i);
+
 /* A handle for grid's file at path with nothing open yet: path copied,
  * every HDF5 id -1, the grid's shape. NULL when out of memory; free it
  * with ss__h5_release. grid must outlive it. */
@@ -279,8 +294,16 @@ typedef struct ss__pack ss__pack;
  * built (ss_h5_close compresses the old way). */
 ss_status ss__pack_start(ss_h5 *f, bool resumed, ss_error *err);
 
-/* Trials [first, first + n), just written to f, are done (cols[i]: metric
- * i's n values, NULL for a metric f has not; flags: their status):
+/* Trials [first, first + n) are about to be written to f (cols[i]:
+ * metric i's n values, NULL for a metric f has not; flags: their
+ * status): counts them done, and hands the chunks they complete, as far
+ * as those are wholly in the block, to the compressing thread, so that
+ * compressing them goes on while f is written. If writing f fails, the
+ * finished file must be abandoned (ss_h5_close does). */
+void ss__pack_early(ss_h5 *f, uint64_t first, uint64_t n,
+                    const double *const *cols, const uint8_t *flags);
+
+/* Trials [first, first + n), counted by ss__pack_early, are written to f:
  * compresses and writes the chunks that are now complete. A failure
  * abandons the finished file (the run goes on into f). */
 void ss__pack_block(ss_h5 *f, uint64_t first, uint64_t n,
@@ -300,8 +323,9 @@ void ss__pack_free(ss__pack *p);
 /* ---- h5io_write.c, h5io_queue.c ------------------------------------- */
 
 /* Writes trials [first, first + n) to f: cols[i] holds metric i's values
- * (NULL for a metric f has not), flags their statuses; metrics, status,
- * flush, then done and flush; then the chunks they complete go to the
+ * (NULL for a metric f has not), flags their statuses; the chunks they
+ * complete handed to the compressing thread first (ss__pack_early), then
+ * metrics, status, flush, then done and flush; then those chunks go to the
  * finished file. */
 ss_status ss__h5_write_columns(ss_h5 *f, uint64_t first, uint64_t n,
                                const double *const *cols,
@@ -314,10 +338,12 @@ typedef struct ss__queue ss__queue;
 void ss__h5_lock(void);
 void ss__h5_unlock(void);
 
-/* Starts f's writer thread, which first starts f's finished file when
- * pack says so (1: ss__pack_start(f, false), 2: resumed, 0: none); on
- * failure (SS_ERR_NOMEM) f has no thread and no finished file. */
-ss_status ss__queue_start(ss_h5 *f, int pack);
+/* Starts f's writer thread, which first makes f's working file when make
+ * says so (ss__h5_make_working: its failure is the first block's), then
+ * starts f's finished file when pack says so (1: ss__pack_start(f,
+ * false), 2: resumed, 0: none); on failure (SS_ERR_NOMEM) f has no
+ * thread, no file made and no finished file. */
+ss_status ss__queue_start(ss_h5 *f, int pack, bool make);
 /* Starts f's writer thread and, on it, f's finished file (resumed: of a
  * resumed f); without a thread, both here. */
 void ss__queue_start_with_pack(ss_h5 *f, bool resumed);

@@ -398,8 +398,23 @@ static int write_flags(hid_t d, bool is_done)
     return rc < 0 ? -1 : ss__h5_attr_string(d, "flag_meanings", meanings);
 }
 
-/* Creates a results file at file_path (which must not exist) with every
- * dataset, coordinate and attribute; messages name it path. */
+/* Closes f's HDF5 objects, leaving their ids -1. */
+static void close_objects(ss_h5 *f)
+{
+    for (int i = 0; i < SS_METRIC_COUNT; i++)
+        if (f->metric[i] >= 0) {
+            H5Dclose(f->metric[i]);
+            f->metric[i] = -1;
+        }
+    if (f->done >= 0)
+        H5Dclose(f->done);
+    if (f->status >= 0)
+        H5Dclose(f->status);
+    if (f->file >= 0)
+        H5Fclose(f->file);
+    f->done = f->status = f->file = -1;
+}
+
 ss_status ss__h5_create_file(const char *file_path, const char *path,
                              const ss_grid *grid, const char *kernel,
                              const char *command_line, const char *created,
@@ -417,7 +432,21 @@ ss_status ss__h5_create_file(const char *file_path, const char *path,
         ss__h5_release(f);
         return ss_error_set(err, SS_ERR_NOMEM, "cannot allocate");
     }
+    ss_status st = ss__h5_make(f, file_path, err);
+    if (st != SS_OK) {
+        ss__h5_release(f);
+        return st;
+    }
+    *out = f;
+    return SS_OK;
+}
 
+ss_status ss__h5_make(ss_h5 *f, const char *file_path, ss_error *err)
+{
+    const char *path = f->path;
+    const ss_grid *grid = f->grid;
+    const char *kernel = f->kernel, *created = f->created;
+    const bool compressed = f->compressed;
     ss_status st = SS_OK;
     int e = 0; /* errno of the failure */
     coords c;
@@ -436,7 +465,6 @@ ss_status ss__h5_create_file(const char *file_path, const char *path,
                                     "cannot create it")
                  : ss_error_set(err, SS_ERR_IO, "cannot create '%s': %s",
                                 path, e ? strerror(e) : "HDF5 error");
-        ss__h5_release(f);
         return st;
     }
     const ss_spec *spec = ss_grid_spec(grid);
@@ -514,7 +542,6 @@ ss_status ss__h5_create_file(const char *file_path, const char *path,
                           strerror(e));
         goto fail_closed;
     }
-    *out = f;
     return SS_OK;
 
 fail:
@@ -526,7 +553,7 @@ fail:
         if (c.extra[k] >= 0)
             H5Dclose(c.extra[k]);
 fail_closed:
-    ss__h5_release(f);
+    close_objects(f);
     unlink(file_path); /* a half-made file helps nobody */
     /* "cannot create 'done'" hides why: say the disk is full */
     if (st == SS_ERR_IO && SS__H5_DISK_FULL(e) && err) {
@@ -538,141 +565,22 @@ fail_closed:
     return st;
 }
 
-/* ---- the size estimate: h5io.h says what it counts ------------------- */
-
-/* Object header, attributes (their strings in the global heap), its
- * dimension-list references and its entry in the root group. */
-#define DATASET_ALLOWANCE 4096.0
-/* Superblock, root group, the root attributes but the spec text and a
- * command line of up to 4 KiB. */
-#define FILE_ALLOWANCE 16384.0
-/* One v1 B-tree node indexing chunks: 24 bytes of header, 2K + 1 keys
- * (chunk size, filter mask, rank + 1 offsets), 2K child addresses; HDF5's
- * default K is 32. */
-#define BTREE_K 32
-
-static double btree_bytes(size_t rank, double chunks)
+ss_status ss__h5_make_working(ss_h5 *f, ss_error *err)
 {
-    double node = 24.0 + (2 * BTREE_K + 1) * (8.0 + 8.0 * (double)(rank + 1)) +
-                  2 * BTREE_K * 8.0;
-    /* every node but the root is at least half full */
-    double nodes = 0;
-    do {
-        chunks = ceil(chunks / BTREE_K);
-        nodes += chunks;
-    } while (chunks > 1);
-    return nodes * node;
+    ss__h5_quiet();
+    ss_status st = ss__h5_make(f, f->out.temp_file, err);
+    if (st != SS_OK)
+        return st;
+    if ((st = ss__output_commit(&f->out, err)) != SS_OK)
+        close_objects(f); /* its file is gone: nothing is written */
+    return st;
 }
 
-/* `chunks` chunks of per_chunk elements of `size` bytes each, and their
- * index. Compressed chunks (the derived coordinates) may grow by
- * deflate's worst case, 0.1% and a few bytes. */
-static double chunks_bytes(size_t rank, double chunks, double per_chunk,
-                           double size, bool compressed)
-{
-    double bytes = chunks * per_chunk * size;
-    if (compressed)
-        bytes += bytes / 512 + 64 * chunks;
-    return bytes + btree_bytes(rank, chunks);
-}
-
-/* A chunked dataset of the given shape, element size bytes, `copies`
- * times: its chunks allocated whole (the last one along each dimension
- * padded) and a chunk index each. Compressed chunks (the derived
- * coordinates) may grow by deflate's worst case, 0.1% and a few bytes. */
-static double chunked_bytes(size_t rank, const uint64_t *shape, double size,
-                            double copies, bool compressed)
-{
-    if (rank == 0)
-        return copies * size;
-    uint64_t chunk[SS_GRID_MAX_AXES + 1];
-    double per_chunk = (double)ss__h5_chunk_shape(rank, shape, chunk);
-    double chunks = 1;
-    for (size_t d = 0; d < rank; d++)
-        chunks *= ceil((double)shape[d] / (double)chunk[d]);
-    return copies * chunks_bytes(rank, chunks, per_chunk, size, compressed);
-}
-
-/* The same, uncompressed, with only the chunks that hold trials
- * [first, first + n) allocated (a shard's part). */
-static double block_bytes(size_t rank, const uint64_t *shape, double size,
-                          double copies, uint64_t first, uint64_t n)
-{
-    uint64_t chunk[SS_GRID_MAX_AXES + 1];
-    double per_chunk = (double)ss__h5_chunk_shape(rank, shape, chunk);
-    double chunks = (double)ss__h5_chunks_of_run(rank, shape, first, n);
-    return copies * chunks_bytes(rank, chunks, per_chunk, size, false);
-}
-
-/* A 1-D coordinate of n values of param (strings for `input`: a heap
- * reference and a heap object of a short word each). */
-static double member_bytes(const ss_axis_member *m, uint64_t n)
-{
-    return (double)n * (m->param != SS_PARAM_COUNT &&
-                                ss_param_info_of(m->param)->kind ==
-                                    SS_KIND_CHOICE
-                            ? 16.0 + 32.0
-                            : 8.0);
-}
-
-double ss_h5_estimate_bytes(const ss_grid *grid)
+bool ss__h5_has_metric(const ss_grid *grid, int i)
 {
     const ss_spec *spec = ss_grid_spec(grid);
-    size_t rank = ss_grid_rank(grid);
-    const uint64_t *shape = ss_grid_shape(grid);
-    double datasets = 0, bytes = 0;
-    size_t names = 0; /* the metrics' `coordinates` attribute */
-
-    for (size_t a = 0; a < ss_spec_axis_count(spec); a++) {
-        const ss_axis *ax = ss_spec_axis(spec, a);
-        bytes += ax->zip ? 8.0 * (double)ax->n
-                         : member_bytes(&ax->members[0], ax->n);
-        for (size_t i = 0; ax->labels && i < ax->n; i++)
-            bytes += 48.0 + (double)strlen(ax->labels[i]);
-        datasets++;
-        for (size_t k = 0; ax->zip && k < ax->n_members; k++) {
-            bytes += member_bytes(&ax->members[k], ax->n);
-            names += strlen(ax->members[k].name) + 1;
-            datasets++;
-        }
-    }
-    bytes += 8.0 * (double)ss_spec_repeats(spec); /* the repeat coordinate */
-    datasets++;
-
-    size_t nd = ss_spec_derived_count(spec);
-    for (size_t k = 0; k < nd; k++) {
-        bytes += chunked_bytes(rank - 1, shape, 8, 1, true);
-        names += strlen(ss_param_info_of(ss_spec_derived_param(spec, k))
-                            ->name) + 1;
-        datasets++;
-    }
-
-    int metrics = 0;
-    for (int i = 0; i < SS_METRIC_COUNT; i++)
-        if (ss_metric_used_by((ss_metric_id)i, ss_spec_model(spec)) &&
-            ss_spec_metric_selected(spec, (ss_metric_id)i))
-            metrics++;
-    /* the metrics (float64), status and done (uint8) share one chunk
-     * shape */
-    uint64_t first, count;
-    ss_grid_block(grid, &first, &count);
-    if (count < ss_grid_trials(grid)) /* a part: its block's chunks only */
-        bytes += block_bytes(rank, shape, 8, metrics, first, count) +
-                 block_bytes(rank, shape, 1, 2, first, count);
-    else
-        bytes += chunked_bytes(rank, shape, 8, metrics, false) +
-                 chunked_bytes(rank, shape, 1, 2, false);
-    datasets += metrics + 2;
-
-    size_t text;
-    ss_spec_text(spec, &text);
-    /* each dataset's attributes and references, the coordinates
-     * attribute of each metric, the spec text (an attribute, in the
-     * global heap) and the fixed parameters' attributes */
-    bytes += datasets * (DATASET_ALLOWANCE + 64.0 * (double)rank) +
-             (double)metrics * (double)names + 2.0 * (double)text +
-             128.0 * SS_PARAM_COUNT + FILE_ALLOWANCE;
-    return bytes;
+    return ss_metric_used_by((ss_metric_id)i, ss_spec_model(spec)) &&
+           ss_spec_metric_selected(spec, (ss_metric_id)i);
 }
 
 ss_status ss_h5_create(const char *path, const ss_grid *grid,
@@ -680,7 +588,6 @@ ss_status ss_h5_create(const char *path, const ss_grid *grid,
                        bool force, ss_h5 **out, ss_error *err)
 {
     *out = NULL;
-    ss__h5_quiet();
     ss__output o;
     ss_status st = ss__output_begin(&o, path, force, false, err);
     if (st != SS_OK)
@@ -695,28 +602,45 @@ ss_status ss_h5_create(const char *path, const ss_grid *grid,
                             "disk has %.2f MB free at %s: disk full",
                             path, ceil(need / 1e4) / 100, have / 1e6, dir);
     }
-    char created[64];
-    ss__h5_iso_time_now(created, sizeof created);
     /* made beside and renamed when complete: a kill while it is being made
      * leaves no half-made file at path (and --force keeps the old one till
      * then) */
-    if ((st = ss__output_make(&o, "creating", err)) != SS_OK ||
-        (st = ss__h5_create_file(o.temp_file, path, grid, kernel,
-                                 command_line, created, false, out, err)) !=
-            SS_OK) {
+    if ((st = ss__output_make(&o, "creating", err)) != SS_OK) {
         ss__output_end(&o);
         return st;
     }
-    if ((st = ss__output_commit(&o, err)) != SS_OK) {
-        ss__h5_release(*out);
-        *out = NULL;
+    ss_h5 *f = ss__h5_new(path, grid);
+    char *line = strdup(command_line ? command_line : "");
+    if (!f || !line) {
+        free(line);
+        if (f)
+            ss__h5_release(f);
         ss__output_end(&o);
-        return st;
+        return ss_error_set(err, SS_ERR_NOMEM, "cannot allocate");
     }
-    (*out)->out = o;
-    /* the finished file, built as chunks fill up, started on the writer
-     * thread while the first trials run */
-    ss__queue_start_with_pack(*out, false);
+    f->command_line = line;
+    f->out = o;
+    ss__h5_iso_time_now(f->created, sizeof f->created);
+    snprintf(f->kernel, sizeof f->kernel, "%s", kernel);
+    if (f->rank > 0) {
+        uint64_t chunk[SS_GRID_MAX_AXES + 1];
+        f->chunk_trials = ss__h5_chunk_shape(f->rank, f->shape, chunk);
+    }
+    /* The layout (~60 HDF5 objects and attributes, a few milliseconds) is
+     * made on the writer thread, and then the finished file beside it,
+     * while the first trials run: the first block waits for it only if it
+     * is done sooner. A failure to make it is the first block's. */
+    if (ss__queue_start(f, 1, true) != SS_OK) {
+        /* no thread: both made here */
+        if ((st = ss__h5_make_working(f, err)) != SS_OK) {
+            ss__output_end(&f->out);
+            ss__h5_release(f);
+            return st;
+        }
+        ss_error ignored;
+        ss__pack_start(f, false, &ignored);
+    }
+    *out = f;
     return SS_OK;
 }
 
@@ -752,6 +676,8 @@ ss_status ss__h5_write_columns(ss_h5 *f, uint64_t first, uint64_t n,
         memset(f->ones, 1, n);
         f->capacity = n;
     }
+    /* the chunks the block completes are compressed meanwhile */
+    ss__pack_early(f, first, n, cols, flags);
     for (int i = 0; i < SS_METRIC_COUNT; i++)
         if (f->metric[i] >= 0 &&
             ss__h5_write_run(f->metric[i], H5T_NATIVE_DOUBLE, f->rank,
