@@ -24,63 +24,44 @@ static const double gl5_w[5] = {0.236926885056189087514264040720,
                                 0.478628670499366468041291514836,
                                 0.236926885056189087514264040720};
 
-/* exp(x) for x in [-bound, 0], bound <= 0.2, by its Taylor series to x^n,
- * n as small as the bound allows (exp_degree): the remainder is at most
- * bound^(n+1) / (n+1)! and exp(x) >= exp(-bound), so the relative error
- * is below bound^(n+1) exp(bound) / (n+1)!, under 3.1e-17 at each tier's
- * limit (x^4 to 0.0012, x^5 to 0.005, x^6 to 0.014, x^7 to 0.03, x^8 to
- * 0.06, x^9 to 0.099, x^10 to 0.15, x^11 above). Horner's scheme with
+/* exp(x) for x in [-bound, 0], bound <= 0.2, by its Taylor series, as
+ * short as the bound allows: to x^7 for bound <= TINY_STEP, x^8 for
+ * 0.06, x^11 above (error below 3e-17 relative), in Horner's scheme with
  * multiplications by 1/k! only: the pieces' exponents are that small, and
  * this costs a fraction of a libm call. exp_SUF for any vector type VT,
  * with function attributes ATTR (a kernel's target: a vector argument
  * crosses no call without it); the same operations in every lane. */
 typedef double v4 __attribute__((vector_size(32)));
 
-/* The series' last power for exponents in [-bound, 0]. */
-static inline int exp_degree(double bound)
-{
-    return bound <= 0.0012 ? 4
-           : bound <= 0.005 ? 5
-           : bound <= 0.014 ? 6
-           : bound <= 0.03  ? 7
-           : bound <= 0.06  ? 8
-           : bound <= 0.099 ? 9
-           : bound <= 0.15  ? 10
-                            : 11;
-}
+/* Whole bins whose h a0 is at most this take the shortest series. */
+#define TINY_STEP 0.03
 
-/* The bounds of the exponents at the 3 Gauss-Legendre nodes u_i =
- * h (1 + x_i) / 2 of a piece, as fractions of one for the whole piece
- * (rounded up): up to (h - u_i) = h (1 - x_i) / 2 (the nodes' Phi), and
- * up to u_i (the conductances' decay to the nodes). */
-static const double gl3_left[3] = {0.8874, 0.5, 0.1128};
-static const double gl3_right[3] = {0.1128, 0.5, 0.8874};
+#define EXP_TINY(r, v)                                                       \
+    r = r * v + 1.388888888888888888889e-3;                                  \
+    r = r * v + 8.333333333333333333333e-3;                                  \
+    r = r * v + 4.166666666666666666667e-2;                                  \
+    r = r * v + 1.666666666666666666667e-1;                                  \
+    r = r * v + 0.5;                                                         \
+    r = r * v + 1.0;                                                         \
+    r = r * v + 1.0
 
-/* r = exp(v) by that series, r and v of any vector type VT: r = (...((0 +
- * c_n) v + c_{n-1}) v ... + c_1) v + 1. */
+/* r = exp(v) by that series, r and v of any vector type VT. */
 #define EXP_SERIES(VT, r, v, bound)                                          \
     do {                                                                     \
-        int n_ = exp_degree(bound);                                          \
         r = (VT){0};                                                         \
-        if (n_ >= 11)                                                        \
-            r = (r + 2.505210838544171877505e-8) * v;                        \
-        if (n_ >= 10)                                                        \
-            r = (r + 2.755731922398589065256e-7) * v;                        \
-        if (n_ >= 9)                                                         \
-            r = (r + 2.755731922398589065256e-6) * v;                        \
-        if (n_ >= 8)                                                         \
-            r = (r + 2.480158730158730158730e-5) * v;                        \
-        if (n_ >= 7)                                                         \
-            r = (r + 1.984126984126984126984e-4) * v;                        \
-        if (n_ >= 6)                                                         \
-            r = (r + 1.388888888888888888889e-3) * v;                        \
-        if (n_ >= 5)                                                         \
-            r = (r + 8.333333333333333333333e-3) * v;                        \
-        r = (r + 4.166666666666666666667e-2) * v;                            \
-        r = (r + 1.666666666666666666667e-1) * v;                            \
-        r = (r + 0.5) * v;                                                   \
-        r = (r + 1.0) * v;                                                   \
-        r = r + 1.0;                                                         \
+        if ((bound) <= TINY_STEP) {                                          \
+            r = r + 1.984126984126984126984e-4;                              \
+        } else if ((bound) <= 0.06) {                                        \
+            r = r + 2.480158730158730158730e-5;                              \
+            r = r * v + 1.984126984126984126984e-4;                          \
+        } else {                                                             \
+            r = r + 2.505210838544171877505e-8;                              \
+            r = r * v + 2.755731922398589065256e-7;                          \
+            r = r * v + 2.755731922398589065256e-6;                          \
+            r = r * v + 2.480158730158730158730e-5;                          \
+            r = r * v + 1.984126984126984126984e-4;                          \
+        }                                                                    \
+        EXP_TINY(r, v);                                                      \
     } while (0)
 
 /* exp_SUF(v, bound) of vectors VT, for kernels with attributes ATTR. */

@@ -3,11 +3,8 @@
  * exponentials of the pieces of split bins, and the pieces' Phi and Psi.
  * Each lane does the same operations in the same order, without FMA, so
  * plain x86-64 (two lanes a register), AVX2 (four) and AVX-512 (eight)
- * give the same bits; the widest the processor has is used. Each exp's
- * series is as short as its own exponent's bound allows: a node's Phi
- * exponent A(h) - A(u_i) is at most (h - u_i) a0 (a falls inside a piece),
- * gl3_left[i] of the piece's h a0, and a node's decay u_i / tau_syn at most
- * gl3_right[i] of h / tau_syn. Pure numerics. */
+ * give the same bits; the widest the processor has is used. Pure
+ * numerics. */
 #include <string.h>
 
 #include "model_exact_kernels.h"
@@ -29,8 +26,7 @@ typedef double v8 __attribute__((vector_size(64)));
             memcpy(&GI, gI + j, sizeof GI);                                  \
             for (int i = 0; i < 4; i++)                                      \
                 E[i] = exp_##SUF(                                             \
-                    -(f->t[i] + GE * f->dE[i] + GI * f->dI[i]),              \
-                    i < 3 ? bound * gl3_left[i] : bound);                    \
+                    -(f->t[i] + GE * f->dE[i] + GI * f->dI[i]), bound);      \
             for (int i = 0; i < 3; i++)                                      \
                 q += f->w[i] * E[i] *                                        \
                      (k->b0 + GE * f->bE[i] + GI * f->bI[i]);                \
@@ -48,8 +44,8 @@ typedef double v8 __attribute__((vector_size(64)));
             memcpy(&H, b->h + P, sizeof H);                                  \
             for (int i = 0; i < 3; i++) {                                    \
                 VT u = 0.5 * H * (1.0 + gl3_x[i]);                           \
-                VT eE = exp_##SUF(-u * k->rE, bound * gl3_right[i]);          \
-                VT eI = exp_##SUF(-u * k->rI, bound * gl3_right[i]);          \
+                VT eE = exp_##SUF(-u * k->rE, bound);                         \
+                VT eI = exp_##SUF(-u * k->rI, bound);                         \
                 memcpy(b->en[2 * i] + P, &eE, sizeof H);                     \
                 memcpy(b->en[2 * i + 1] + P, &eI, sizeof H);                 \
             }                                                                \
@@ -75,7 +71,7 @@ typedef double v8 __attribute__((vector_size(64)));
                 E[i] = exp_##SUF(-((H - u) * k->r_tau_m +                     \
                                   GE * (k->cE * (EE[i] - eE)) +              \
                                   GI * (k->cI * (EI[i] - eI))),              \
-                                bound * gl3_left[i]);                        \
+                                bound);                                      \
             }                                                                \
             E[3] = exp_##SUF(-(H * k->r_tau_m + GE * (k->cE * (1.0 - eE)) +   \
                               GI * (k->cI * (1.0 - eI))),                    \
