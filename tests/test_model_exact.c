@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model_exact_kernels.h"
 #include "model_internal.h"
 #include "rng_internal.h"
 #include "synsweep/events.h"
@@ -784,6 +785,103 @@ static void exact_instruction_sets_agree_bit_for_bit(void **state)
     ss_model_ws_free(ws);
 }
 
+/* The exp series at each of its tiers' limits (x^7 to TINY_STEP, x^8 to
+ * 0.06, x^11 to 0.2) and halfway between them: within a few rounding
+ * errors of libm's exp (a tier one power short is off by 5e-16 or more
+ * there). */
+static void exact_exp_series_is_exp_to_its_tiers_limits(void **state)
+{
+    (void)state;
+    const double limits[] = {TINY_STEP, 0.06, 0.2};
+    double worst = 0.0;
+    for (size_t l = 0; l < 2 * sizeof limits / sizeof *limits; l++) {
+        /* each limit, and a bound halfway to the next */
+        double b = limits[l / 2];
+        if (l % 2 == 1)
+            b = l / 2 + 1 < sizeof limits / sizeof *limits
+                    ? 0.5 * (b + limits[l / 2 + 1])
+                    : 0.0007;
+        for (int k = 0; k <= 64; k += 4) {
+            double x[4], e[4];
+            for (int i = 0; i < 4; i++)
+                x[i] = -b * (64 - k - i / 4.0) / 64.0;
+            exp_bounded4(x, e, b);
+            for (int i = 0; i < 4; i++) {
+                double d = fabs(e[i] - exp(x[i])) / exp(x[i]);
+                worst = d > worst ? d : worst;
+            }
+        }
+    }
+    assert_true(worst < 3e-16); /* 1.3e-16 */
+}
+
+/* Phi and Psi of whole bins four or eight at a time: the same quadrature
+ * with libm's exps to 1e-15 relative, with conductances that put h a0
+ * near each of the exp series' tiers, in every instruction set. */
+static void exact_whole_bins_phi_psi_match_libm_quadrature(void **state)
+{
+    (void)state;
+    ss_params p;
+    lif_defaults(&p);
+    xk k;
+    memset(&k, 0, sizeof k);
+    k.rE = 1.0 / p.tau_syn_E;
+    k.rI = 1.0 / p.tau_syn_I;
+    k.cE = p.tau_syn_E / (p.g_L * p.tau_m);
+    k.cI = p.tau_syn_I / (p.g_L * p.tau_m);
+    k.b0 = (p.E_L + p.I_inj / p.g_L) / p.tau_m;
+    const double h = 0.1;
+    piece_factors f;
+    memset(&f, 0, sizeof f);
+    double eE = exp(-h * k.rE), eI = exp(-h * k.rI);
+    for (int i = 0; i < 3; i++) {
+        double u = 0.5 * h * (1.0 + gl3_x[i]);
+        f.w[i] = 0.5 * h * gl3_w[i];
+        f.t[i] = (h - u) / p.tau_m;
+        f.dE[i] = k.cE * (exp(-u * k.rE) - eE);
+        f.dI[i] = k.cI * (exp(-u * k.rI) - eI);
+        f.bE[i] = exp(-u * k.rE) * p.VE / (p.g_L * p.tau_m);
+        f.bI[i] = exp(-u * k.rI) * p.VI / (p.g_L * p.tau_m);
+    }
+    f.t[3] = h / p.tau_m;
+    f.dE[3] = k.cE * (1.0 - eE);
+    f.dI[3] = k.cI * (1.0 - eI);
+    const double limits[] = {0.0105, 0.014, 0.03, 0.06, 0.099, 0.15};
+    for (int isa = 0; isa < 3; isa++) {
+        k.isa = isa;
+#if defined(__x86_64__) && defined(__GNUC__)
+        if ((isa == 2 && !__builtin_cpu_supports("avx512f")) ||
+            (isa == 1 && !__builtin_cpu_supports("avx2")))
+            continue;
+#else
+        if (isa > 0)
+            continue;
+#endif
+        for (size_t l = 0; l < sizeof limits / sizeof *limits; l++) {
+            /* total conductance g with h a0 = limit: the largest of 16
+             * bins; the others below it, split 2.385 : 1 */
+            double gmax = (limits[l] * p.tau_m / h - 1.0) * p.g_L;
+            double gE[16], gI[16], Phi[16], Psi[16];
+            for (int j = 0; j < 16; j++) {
+                double g = gmax * (1.0 - j / 23.0);
+                gE[j] = g * 2.385 / 3.385;
+                gI[j] = g - gE[j];
+            }
+            ss__exact_phi_psi_bins(&k, &f, 16, limits[l], gE, gI, Phi, Psi);
+            for (int j = 0; j < 16; j++) {
+                double E[4], q = 0.0;
+                for (int i = 0; i < 4; i++)
+                    E[i] = exp(-(f.t[i] + gE[j] * f.dE[i] + gI[j] * f.dI[i]));
+                for (int i = 0; i < 3; i++)
+                    q += f.w[i] * E[i] *
+                         (k.b0 + gE[j] * f.bE[i] + gI[j] * f.bI[i]);
+                assert_true(fabs(Phi[j] - E[3]) <= 1e-15 * E[3]);
+                assert_true(fabs(Psi[j] - q) <= 1e-15 * fabs(q));
+            }
+        }
+    }
+}
+
 /* White noise has no exact scheme here: refused, naming I_sigma. */
 static void exact_refuses_white_noise(void **state)
 {
@@ -818,6 +916,8 @@ int main(void)
         cmocka_unit_test(euler_paired_bias_is_positive_and_first_order),
         cmocka_unit_test(euler_continuous_kernels_agree),
         cmocka_unit_test(exact_instruction_sets_agree_bit_for_bit),
+        cmocka_unit_test(exact_exp_series_is_exp_to_its_tiers_limits),
+        cmocka_unit_test(exact_whole_bins_phi_psi_match_libm_quadrature),
         cmocka_unit_test(exact_refuses_white_noise),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
