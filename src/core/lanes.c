@@ -465,6 +465,8 @@ void SS_CAT(ss__stp_lanes_, SS_VARIANT)(const ss__stp_lanes *a)
         vl b;
         memcpy(&b, a->bins + k * L, sizeof b);
         vl active = ((vl){0} + (long long)k) < n;
+        /* a lane past its spikes holds anything: it is made quiet */
+        b = (b & active) | ((last + 1) & ~active);
         vl quiet = b - 1 - last;
         vl far = quiet >= 4096;
         vl q = (quiet & active) & ~far; /* a table index in every lane */
