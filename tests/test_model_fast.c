@@ -653,7 +653,9 @@ static void membrane_one_lane(const lanes *c, size_t l, const double *in_E,
 /* Each instruction-set variant of the time loop computes every lane as the
  * scalar step does, bit for bit, with its own constants in every lane (so
  * a lane read from the wrong group or slot shows), with and without an
- * injected current, through spikes and refractory periods. */
+ * injected current, with weights and with w_E = w_I = 1 in every lane (the
+ * loop's own path for lif_cond_stp's increments), through spikes and
+ * refractory periods. */
 static void fast_time_loop_matches_the_step_lane_by_lane(void **state)
 {
     (void)state;
@@ -702,7 +704,13 @@ static void fast_time_loop_matches_the_step_lane_by_lane(void **state)
         current[i] = pick(&q, -20, 160);
     }
     size_t lanes_spiking = 0;
-    for (int noise = 0; noise < 2; noise++) {
+    for (int pass = 0; pass < 4; pass++) {
+        const int noise = pass % 2;
+        if (pass == 2) /* unit weights, the rest as before */
+            for (size_t l = 0; l < NL; l++) {
+                set_lane_at(&c.w_E, l, 1.0);
+                set_lane_at(&c.w_I, l, 1.0);
+            }
         c.noise = noise;
         for (size_t k = 0; k < n_variants; k++) {
             memcpy(in_E, E0, LT * NL * sizeof *in_E);
@@ -728,7 +736,7 @@ static void fast_time_loop_matches_the_step_lane_by_lane(void **state)
         }
     }
     /* the case is not vacuous: lanes spike, and go refractory */
-    assert_true(lanes_spiking >= n_variants * NL);
+    assert_true(lanes_spiking >= 2 * n_variants * NL);
     free(in_E);
     free(in_I);
     free(E0);
