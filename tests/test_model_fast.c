@@ -653,7 +653,9 @@ static void membrane_one_lane(const lanes *c, size_t l, const double *in_E,
 /* Each instruction-set variant of the time loop computes every lane as the
  * scalar step does, bit for bit, with its own constants in every lane (so
  * a lane read from the wrong group or slot shows), with and without an
- * injected current, through spikes and refractory periods. */
+ * injected current, with weights and with w_E = w_I = 1 in every lane (the
+ * loop's own path for lif_cond_stp's increments), through spikes and
+ * refractory periods. */
 static void fast_time_loop_matches_the_step_lane_by_lane(void **state)
 {
     (void)state;
@@ -702,7 +704,13 @@ static void fast_time_loop_matches_the_step_lane_by_lane(void **state)
         current[i] = pick(&q, -20, 160);
     }
     size_t lanes_spiking = 0;
-    for (int noise = 0; noise < 2; noise++) {
+    for (int pass = 0; pass < 4; pass++) {
+        const int noise = pass % 2;
+        if (pass == 2) /* unit weights, the rest as before */
+            for (size_t l = 0; l < NL; l++) {
+                set_lane_at(&c.w_E, l, 1.0);
+                set_lane_at(&c.w_I, l, 1.0);
+            }
         c.noise = noise;
         for (size_t k = 0; k < n_variants; k++) {
             memcpy(in_E, E0, LT * NL * sizeof *in_E);
@@ -728,7 +736,7 @@ static void fast_time_loop_matches_the_step_lane_by_lane(void **state)
         }
     }
     /* the case is not vacuous: lanes spike, and go refractory */
-    assert_true(lanes_spiking >= n_variants * NL);
+    assert_true(lanes_spiking >= 2 * n_variants * NL);
     free(in_E);
     free(in_I);
     free(E0);
@@ -1025,6 +1033,61 @@ static void fast_traced_trains_are_the_run_trains(void **state)
     }
 }
 
+/* A drawn train of the fast draws reads its substream's words in order,
+ * word m the word m % 4 of ss__fast_block's block m / 4, each one gap of
+ * floor(log(1 - u01(word)) * scale) quiet bins: from the start, and past
+ * draws handed over beforehand (a whole number of blocks, as the kernels
+ * hand them, or not), through the draws it makes itself, with every lane
+ * set. */
+static void fast_train_reads_its_words_in_order(void **state)
+{
+    (void)state;
+    ss__lane_set sets[3];
+    const size_t n_sets = lane_sets(sets);
+    ss_rng_stream st;
+    ss_rng_stream_init(&st, 3, 3, 3);
+    static const double rates[] = {2.385, 37.3, 400};
+    static const size_t handed[] = {0, 20, 6};
+    const uint64_t key = UINT64_C(0x9e3779b97f4a7c15);
+    const double dt = 0.1;
+    const size_t Lt = 5000;
+    for (size_t k = 0; k < n_sets; k++)
+        for (size_t r = 0; r < 3; r++)
+            for (size_t h = 0; h < 3; h++) {
+                const uint64_t sub = SS_SUBSTREAM_EXC(7 * r + h);
+                const double scale = ss__gap_scale(rates[r] * (dt / 1000.));
+                /* the scaled logs of word m, the scalar way */
+                double x[1024];
+                for (size_t m = 0; m < 1024; m++) {
+                    uint64_t block[4];
+                    ss__fast_block(key, sub, m / 4, block);
+                    x[m] = ss__fast_log(1.0 - ss__rng_u01(block[m % 4])) *
+                           scale;
+                }
+                train_source t;
+                ss__source_init(&t, &st, &key, sub, SS_INPUT_POISSON,
+                                 rates[r], dt, scale, Lt, &sets[k]);
+                if (handed[h])
+                    gaps_preload(&t.g, x, 1, handed[h]);
+                int64_t want = -1;
+                size_t m = 0, spikes = 0;
+                for (;;) {
+                    double room = (double)((int64_t)Lt - want);
+                    assert_true(m < 1024);
+                    double xm = x[m++];
+                    want = xm < room ? want + 1 + (int64_t)xm : (int64_t)Lt;
+                    if (want > (int64_t)Lt)
+                        want = (int64_t)Lt;
+                    assert_int_equal(source_next(&t), want);
+                    if (want == (int64_t)Lt)
+                        break;
+                    spikes++;
+                }
+                /* past its first draws: rate 400 needs several refills */
+                assert_true(r < 2 || spikes > 150);
+            }
+}
+
 /* The fast kernels' Poisson-driven statistics agree with the tutorial's
  * code over as many seeds, within 4 combined standard errors. */
 static void fast_poisson_statistics_agree_with_tutorial(void **state)
@@ -1087,6 +1150,7 @@ int main(void)
         cmocka_unit_test(fast_lane_philox_and_gaps_equal_the_scalar_ones),
         cmocka_unit_test(fast_population_counts_follow_the_binomial_law),
         cmocka_unit_test(fast_traced_trains_are_the_run_trains),
+        cmocka_unit_test(fast_train_reads_its_words_in_order),
         cmocka_unit_test(fast_log_is_the_log),
         cmocka_unit_test(fast_gaps_follow_the_bernoulli_process),
         cmocka_unit_test(fast_poisson_statistics_agree_with_tutorial),

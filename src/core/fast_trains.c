@@ -188,9 +188,11 @@ double ss__gap_scale(double p)
 static void gaps_init(gaps *g, const ss_rng_stream *s,
                       const uint64_t *fast_key, uint64_t substream, double p,
                       double scale, size_t Lt,
-                      void (*log_lanes)(const double *x, double *out))
+                      void (*log_lanes)(const double *x, double *out),
+                      const ss__lane_set *kernels)
 {
     g->log_lanes = log_lanes;
+    g->lanes = kernels;
     g->fast = fast_key != NULL;
     if (g->fast)
         g->f = (fast_seq){.key = *fast_key, .sub = substream};
@@ -207,6 +209,25 @@ static void gaps_init(gaps *g, const ss_rng_stream *s,
 
 void ss__gaps_refill(gaps *g)
 {
+    if (g->fast && g->f.pos % 4 == 0) {
+        /* blocks pos / 4 .. + L - 1 of the substream, lane i block pos / 4
+         * + i, its word w at w[w L + i]; into the sequence's order, then
+         * their scaled logs (the same arithmetic as below) */
+        uint64_t sub[L], w[4 * L], seq[4 * L];
+        for (size_t i = 0; i < L; i++)
+            sub[i] = g->f.sub;
+        g->lanes->philox(g->f.key, sub, g->f.pos / 4, 0, 1, 1, w);
+        for (size_t i = 0; i < L; i++)
+            for (size_t j = 0; j < 4; j++)
+                seq[4 * i + j] = w[j * L + i];
+        g->lanes->gaps(seq, 4 * L, g->inv_log_q, g->x);
+        g->f.pos += 4 * L;
+        g->xs = g->x;
+        g->stride = 1;
+        g->next = 0;
+        g->avail = 4 * L;
+        return;
+    }
     double u[L];
     for (size_t l = 0; l < L; l++) /* (0, 1] */
         u[l] = 1.0 - (g->fast ? ss__rng_u01(fast_seq_next(&g->f))
@@ -233,7 +254,7 @@ void ss__source_init(train_source *t, const ss_rng_stream *s,
     } else {
         t->from = FROM_GAPS;
         gaps_init(&t->g, s, fast_key, substream, rate * (dt / 1000.), scale,
-                  Lt, fast_key ? kernels->fast_log : kernels->log);
+                  Lt, fast_key ? kernels->fast_log : kernels->log, kernels);
     }
 }
 

@@ -69,8 +69,9 @@ typedef struct gaps {
     const double *xs; /* log U / log(1 - p) of the draws: */
     size_t stride;    /* xs[k stride] for k in [next, avail) not used yet */
     size_t next, avail;
-    double x[L];        /* the draws made here, L at a time */
+    double x[4 * L];    /* the draws made here: L at a time, or 4 L */
     void (*log_lanes)(const double *x, double *out);
+    const ss__lane_set *lanes; /* for the fast draws' 4 L at a time */
 } gaps;
 
 /* Where a train's spike bins come from. */
@@ -96,7 +97,9 @@ void ss__source_init(train_source *t, const ss_rng_stream *s,
 void ss__source_given(train_source *t, const ss__trains *given, size_t j,
                       size_t Lt);
 
-/* Draws g's next L uniforms itself and takes their scaled logs. */
+/* Draws g's next uniforms itself and takes their scaled logs: L of the
+ * stream's words, or 4 L of the fast draws (L blocks in one call of the
+ * lanes' Philox). */
 void ss__gaps_refill(gaps *g);
 
 /* Hands g the scaled logs of the first n words of its sequence, drawn

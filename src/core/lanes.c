@@ -170,11 +170,14 @@ static inline __attribute__((always_inline)) void put_part(vd *x, size_t g,
  *   v + k (-(v - E_L) - gE/g_L (v - VE) - gI/g_L (v - VI) + I/g_L)
  * regrouped as A v + B, with A and B free of v: the chain from one v to the
  * next is one multiply and one add, and both runs share A and B. With
- * noise = 0 the current is I_inj (a constant the compiler folds in). */
+ * noise = 0 the current is I_inj (a constant the compiler folds in). With
+ * unit = 1 the inputs are the conductance increments themselves (w_E and
+ * w_I are 1 in every lane: lif_cond_stp), added without the multiply by 1,
+ * which changes nothing. */
 static inline __attribute__((always_inline)) void
 membrane(const lanes *c, double *restrict in_E, double *restrict in_I,
          const double *restrict current, size_t *restrict spikes,
-         lane_sums *out, const int noise)
+         lane_sums *out, const int noise, const int unit)
 {
     const size_t Lt = c->Lt;
     const vw one = wsplat(1.0), zero = wsplat(0.);
@@ -204,6 +207,7 @@ membrane(const lanes *c, double *restrict in_E, double *restrict in_I,
     memset(in_E, 0, L * sizeof *in_E); /* bin 0 is never read */
     memset(in_I, 0, L * sizeof *in_I);
     size_t n[L] = {0};
+    _Static_assert(L <= 8 && TILE % 8 == 0, "a step's spikes in a byte");
     uint8_t tile[TILE];
     for (size_t t0 = 0; t0 + 1 < Lt; t0 += TILE) {
         const size_t t1 = t0 + TILE < Lt - 1 ? t0 + TILE : Lt - 1;
@@ -226,8 +230,12 @@ membrane(const lanes *c, double *restrict in_E, double *restrict in_I,
                 sum_gE[g] += gE[g];
                 sum_gI[g] += gI[g];
 
-                gE[g] = gE[g] - q->a_E * gE[g] + q->w_E * wload(e + g * W);
-                gI[g] = gI[g] - q->a_I * gI[g] + q->w_I * wload(i + g * W);
+                const vw kick_E = unit ? wload(e + g * W)
+                                       : q->w_E * wload(e + g * W),
+                         kick_I = unit ? wload(i + g * W)
+                                       : q->w_I * wload(i + g * W);
+                gE[g] = gE[g] - q->a_E * gE[g] + kick_E;
+                gI[g] = gI[g] - q->a_I * gI[g] + kick_I;
                 vw I = noise ? wload(current + it * L + g * W) : q->I_inj;
                 vw A = q->A0 - q->kg * (gE[g] + gI[g]);
                 vw B = q->kE_L + q->kg * (gE[g] * q->VE + gI[g] * q->VI + I);
@@ -240,13 +248,22 @@ membrane(const lanes *c, double *restrict in_E, double *restrict in_I,
             memset(in_I + (it + 1) * L, 0, L * sizeof *in_I);
             tile[it - t0] = (uint8_t)bits;
         }
-        unsigned any = 0; /* here, not in the loop: one op less per step */
-        for (size_t it = t0; it < t1; it++)
-            any |= tile[it - t0];
-        for (size_t it = t0; any && it < t1; it++) {
-            for (unsigned bits = tile[it - t0]; bits; bits &= bits - 1) {
-                unsigned l = (unsigned)__builtin_ctz(bits);
-                spikes[l * Lt + n[l]++] = it;
+        /* the steps with spikes, 8 steps' masks a word (read here, not
+         * in the loop: one op less per step; a tile's steps past t1 are
+         * none) */
+        memset(tile + (t1 - t0), 0, TILE - (t1 - t0));
+        for (size_t j = 0; j < TILE / 8; j++) {
+            uint64_t word;
+            memcpy(&word, tile + 8 * j, sizeof word);
+            while (word) {
+                const unsigned at = (unsigned)__builtin_ctzll(word) / 8;
+                const size_t it = t0 + 8 * j + at;
+                for (unsigned bits = (unsigned)(word >> (8 * at)) & 0xff;
+                     bits; bits &= bits - 1) {
+                    unsigned l = (unsigned)__builtin_ctz(bits);
+                    spikes[l * Lt + n[l]++] = it;
+                }
+                word &= ~(UINT64_C(0xff) << (8 * at));
             }
         }
     }
@@ -266,10 +283,17 @@ membrane(const lanes *c, double *restrict in_E, double *restrict in_I,
 
 void SS_CAT(ss__membrane_, SS_VARIANT)(SS_MEMBRANE_ARGS)
 {
-    if (c->noise)
-        membrane(c, in_E, in_I, current, spikes, out, 1);
+    int unit = 1;
+    for (size_t l = 0; l < L; l++)
+        unit &= c->w_E[l] == 1.0 && c->w_I[l] == 1.0;
+    if (c->noise && unit)
+        membrane(c, in_E, in_I, current, spikes, out, 1, 1);
+    else if (c->noise)
+        membrane(c, in_E, in_I, current, spikes, out, 1, 0);
+    else if (unit)
+        membrane(c, in_E, in_I, current, spikes, out, 0, 1);
     else
-        membrane(c, in_E, in_I, current, spikes, out, 0);
+        membrane(c, in_E, in_I, current, spikes, out, 0, 0);
 }
 
 void SS_CAT(ss__log_lanes_, SS_VARIANT)(const double *x, double *out)
@@ -465,6 +489,8 @@ void SS_CAT(ss__stp_lanes_, SS_VARIANT)(const ss__stp_lanes *a)
         vl b;
         memcpy(&b, a->bins + k * L, sizeof b);
         vl active = ((vl){0} + (long long)k) < n;
+        /* a lane past its spikes holds anything: it is made quiet */
+        b = (b & active) | ((last + 1) & ~active);
         vl quiet = b - 1 - last;
         vl far = quiet >= 4096;
         vl q = (quiet & active) & ~far; /* a table index in every lane */

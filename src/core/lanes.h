@@ -180,7 +180,8 @@ static inline double ss__power(double x, uint64_t n)
 }
 
 /* L Tsodyks-Markram synapses of one population side by side, lane i with
- * its spikes at bins[k L + i] for k < n[i] (each >= 1, increasing), from
+ * its spikes at bins[k L + i] for k < n[i] (each >= 1, increasing; what
+ * the lane's rows hold past n[i], up to kmax, is never used), from
  * u = 0, R = 1 at bin 0: the fast kernels' steps (model_fast.c), the
  * increment g_bar R u of lane i's k-th spike into inc[k L + i]. Between
  * spikes, u and 1 - R scale by x^q for q quiet bins: x^q = hi[q >> 6]

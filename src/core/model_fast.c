@@ -293,13 +293,9 @@ static void stp_group_run(double *in, size_t lane, struct ss_fast_scratch *f,
                        .keep_1mR = keep_1mR->x, .u_lo = keep_u->lo,
                        .u_hi = keep_u->hi, .R_lo = keep_1mR->lo,
                        .R_hi = keep_1mR->hi};
-    int64_t *bins = f->grp_bins;
-    for (size_t i = 0; i < L; i++) {
+    const int64_t *bins = f->grp_bins;
+    for (size_t i = 0; i < L; i++) /* a lane past its spikes is ignored */
         a.n[i] = i < g->m ? g->n[i] : 0;
-        /* a lane past its spikes is ignored: any bin will do */
-        for (size_t k = (size_t)a.n[i]; k < g->kmax; k++)
-            bins[k * L + i] = 1;
-    }
     f->lanes->stp(&a);
     for (size_t i = 0; i < g->m; i++)
         for (size_t k = 0; k < (size_t)a.n[i]; k++)
