@@ -402,12 +402,15 @@ def draw(nb, ds, path):
             xs = [r["us_per_trial"] for r in eu]
             ax.plot(xs, [r[key] for r in eu], "o-", ms=4, color=colours[e],
                     label=f"euler, {ei} {e:g} Hz")
-            right = e == eis[0]  # labels of the two E/I points apart
+            # labels away from the other E/I point's line: the first's
+            # (the cheaper, leftmost) above left, the second's below right
+            right = e != eis[0]
             for r in eu:
                 ax.annotate(f"{r['dt']:g}", (r["us_per_trial"], r[key]),
                             textcoords="offset points",
-                            xytext=(5, 2) if right else (-5, 2),
+                            xytext=(5, -3) if right else (-5, 3),
                             ha="left" if right else "right",
+                            va="top" if right else "bottom",
                             fontsize=7, color=colours[e])
             floor_marks(ax, [r["us_per_trial"] for r in sel(e, "exact")],
                         colours[e], f"exact, {ei} {e:g} Hz (error 0)")
