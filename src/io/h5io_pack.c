@@ -405,6 +405,19 @@ static int load_job(ss__pack *p, pack_job *job, uint64_t c, const block *b)
     return 0;
 }
 
+/* The ready chunk just loaded into job (the next one at head) goes to the
+ * compressing threads. */
+static void hand_out(ss__pack *p, pack_job *job)
+{
+    p->ready_out++;
+    pthread_mutex_lock(&p->mu);
+    job->bad = 0;
+    job->taken = job->finished = 0;
+    p->head++;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
 /* Hands the ready chunks to the compressing thread (waiting for room when
  * every job is taken) and writes what it has compressed. */
 static int pump(ss__pack *p, const block *b)
@@ -420,13 +433,7 @@ static int pump(ss__pack *p, const block *b)
         pack_job *job = &p->job[p->head % PACK_JOBS];
         if (load_job(p, job, p->ready[p->ready_out % p->n_chunks], b) < 0)
             return -1;
-        p->ready_out++;
-        pthread_mutex_lock(&p->mu);
-        job->bad = 0;
-        job->taken = job->finished = 0;
-        p->head++;
-        pthread_cond_broadcast(&p->cv);
-        pthread_mutex_unlock(&p->mu);
+        hand_out(p, job);
     }
     int w;
     while ((w = write_one(p, false)) > 0) {
@@ -663,13 +670,7 @@ void ss__pack_early(ss_h5 *f, uint64_t first, uint64_t n,
         block b = {first, n, cols, flags};
         pack_job *job = &p->job[p->head % PACK_JOBS];
         load_job(p, job, c, &b); /* from memory: cannot fail */
-        p->ready_out++;
-        pthread_mutex_lock(&p->mu);
-        job->bad = 0;
-        job->taken = job->finished = 0;
-        p->head++;
-        pthread_cond_broadcast(&p->cv);
-        pthread_mutex_unlock(&p->mu);
+        hand_out(p, job);
     }
 }
 

@@ -347,19 +347,28 @@ ss_h5 *ss__h5_new(const char *path, const ss_grid *grid)
     return f;
 }
 
-void ss__h5_release(ss_h5 *f)
+/* Closes f's HDF5 objects, leaving their ids -1. */
+static void close_objects(ss_h5 *f)
 {
-    ss__queue_stop(f, NULL); /* its last block written */
-    ss__pack_free(f->pack);  /* before the file its chunks come from */
     for (int i = 0; i < SS_METRIC_COUNT; i++)
-        if (f->metric[i] >= 0)
+        if (f->metric[i] >= 0) {
             H5Dclose(f->metric[i]);
+            f->metric[i] = -1;
+        }
     if (f->done >= 0)
         H5Dclose(f->done);
     if (f->status >= 0)
         H5Dclose(f->status);
     if (f->file >= 0)
         H5Fclose(f->file);
+    f->done = f->status = f->file = -1;
+}
+
+void ss__h5_release(ss_h5 *f)
+{
+    ss__queue_stop(f, NULL); /* its last block written */
+    ss__pack_free(f->pack);  /* before the file its chunks come from */
+    close_objects(f);
     free(f->column);
     free(f->ones);
     free(f->flags);
@@ -396,23 +405,6 @@ static int write_flags(hid_t d, bool is_done)
     if (space >= 0)
         H5Sclose(space);
     return rc < 0 ? -1 : ss__h5_attr_string(d, "flag_meanings", meanings);
-}
-
-/* Closes f's HDF5 objects, leaving their ids -1. */
-static void close_objects(ss_h5 *f)
-{
-    for (int i = 0; i < SS_METRIC_COUNT; i++)
-        if (f->metric[i] >= 0) {
-            H5Dclose(f->metric[i]);
-            f->metric[i] = -1;
-        }
-    if (f->done >= 0)
-        H5Dclose(f->done);
-    if (f->status >= 0)
-        H5Dclose(f->status);
-    if (f->file >= 0)
-        H5Fclose(f->file);
-    f->done = f->status = f->file = -1;
 }
 
 ss_status ss__h5_create_file(const char *file_path, const char *path,
