@@ -133,6 +133,9 @@ typedef struct xk {
  * into (model_exact.c allocates it). */
 #define RUN_SPARE (RUN + STRETCH + 8)
 
+/* Event times in one run at most (a bin may hold several). */
+#define NEV (2 * RUN)
+
 /* A run of bins: the conductances first, then every piece's Phi and Psi in
  * vectors, then v bin by bin. */
 typedef struct run_bins {
@@ -142,18 +145,23 @@ typedef struct run_bins {
     double *gE, *gI;
     double Phi[RUN + 8], Psi[RUN + 8]; /* of the bins as whole ones */
     double Phi2[RUN], Psi2[RUN];       /* of bins j and j + 1 together */
-    /* the bins with events, q = 0, 1, ...: */
-    size_t ej[RUN];              /* the bin */
-    bool split[RUN];             /* an event inside (else at its end) */
-    bool long2[RUN];             /* split, second piece not short */
-    size_t endm[RUN];            /* the merged events delivered by its end */
-    double te[RUN];              /* the events' time */
-    double gE1[RUN], gI1[RUN];   /* at te, before the kicks */
-    double gEk[RUN], gIk[RUN];   /* at te, after them */
-    /* a split's pieces 2 q and 2 q + 1 (h = 0 for events at the end): */
-    double h[2 * RUN + 8], pE[2 * RUN + 8], pI[2 * RUN + 8];
-    double en[6][2 * RUN + 8]; /* exp(-u_i / tau_syn): row 2 i + (0 E, 1 I) */
-    double pPhi[2 * RUN + 8], pPsi[2 * RUN + 8];
+    /* the event times, q = 0, 1, ... (a bin with k inside holds k of
+     * them, in order): */
+    size_t ej[NEV];              /* the bin */
+    bool split[NEV];             /* inside the bin (else at its end) */
+    bool first[NEV], last[NEV];  /* the first, the last of its bin */
+    bool long1[NEV];             /* piece 2 q not short (not a first) */
+    bool long2[NEV];             /* a last, piece 2 q + 1 not short */
+    size_t endm[NEV];            /* the merged events delivered by then */
+    double te[NEV];              /* the events' time */
+    double gE1[NEV], gI1[NEV];   /* at te, before the kicks */
+    double gEk[NEV], gIk[NEV];   /* at te, after them */
+    /* piece 2 q from the bin's start or the time before to te, piece
+     * 2 q + 1 from te to the bin's end when q is the last in its bin
+     * (h = 0 for the pieces not used): */
+    double h[2 * NEV + 8], pE[2 * NEV + 8], pI[2 * NEV + 8];
+    double en[6][2 * NEV + 8]; /* exp(-u_i / tau_syn): row 2 i + (0 E, 1 I) */
+    double pPhi[2 * NEV + 8], pPsi[2 * NEV + 8];
 } run_bins;
 
 /* The vector kernels (model_exact_vec.c); the arrays hold their count
@@ -226,7 +234,7 @@ double ss__exact_stp_kick(double *syn, double t, double g_bar, double U0,
 
 /* Bins it, it + 1, ... (the state r at the start of bin it, a grid point)
  * as one run of at most RUN bins, as far as they are whole bins or bins
- * split by one event time with short pieces; the events are delivered
+ * split by event times with short first pieces; the events are delivered
  * from c on, the grid samples written into w. Returns how many bins it
  * did (0: none, the general path goes on); r->nomem on a failed
  * allocation. b is scratch. */

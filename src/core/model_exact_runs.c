@@ -1,7 +1,7 @@
 /* The exact integrator's common case (model_exact.c): runs of bins. The
  * conductances do not depend on v, so over a run of bins (whole bins, and
- * bins split by one event time) their values at the bins' starts and at
- * the events come first, one pass over the events; then every bin's and
+ * bins split by one event time or more) their values at the bins' starts
+ * and at the events come first, one pass over the events; then every bin's and
  * piece's Phi and Psi in vectors (model_exact_vec.c), the exponentials of
  * the split pieces' nodes too; then v and the FMP along the run, two bins
  * per multiply-add, where only the recurrence and the no-crossing bound
@@ -69,9 +69,95 @@ static inline void hand_over(run_state *r, double v, double vf, double gE,
     r->gI = gI;
 }
 
+/* Bin j of the run (from ta to tg) with event times q, q + 1, ... inside,
+ * from v, vf at its start: pieces 2 q, ..., 2 ql and 2 ql + 1, each as
+ * advance_with takes it when v stays below V_th at its end (the run's
+ * bound, else the finer one), else the general code piece by piece.
+ * Returns ql, the bin's last event time; r->nomem on a failed allocation.
+ * Out of line: such bins are the rarer ones. */
+static __attribute__((noinline)) size_t
+several_times(xk *k, run_state *r, ss__exact_ws *w, const run_bins *b,
+              size_t q, size_t j, double ta, double tg, double *v_io,
+              double *vf_io)
+{
+    const double LE = k->VE - k->V_th, LI = k->VI - k->V_th;
+    const double L0 = k->N0 - k->V_th * k->g_L;
+    const double V_th = k->V_th;
+    double v = *v_io, vf = *vf_io;
+    size_t ql = q;
+    while (!b->last[ql])
+        ql++;
+    bool fast = r->refr_end < ta;
+    double vv = v, tp = ta, gEs = b->gE[j], gIs = b->gI[j];
+    for (size_t m = q; fast && m <= ql; m++) {
+        size_t Pm = 2 * m;
+        if (m > q) {
+            gEs = b->gEk[m - 1];
+            gIs = b->gIk[m - 1];
+        }
+        double gEa = LE > 0 ? gEs : b->gE1[m];
+        double gIa = LI > 0 ? gIs : b->gI1[m];
+        double vm = b->pPhi[Pm] * vv + b->pPsi[Pm];
+        fast = !b->long1[m] && vm < V_th &&
+               (L0 + gEa * LE + gIa * LI < 0 ||
+                below_anyway(k, vv, vm, gEs + gIs, b->te[m] - tp) ||
+                !ss__exact_maybe_above(k, vv, vm, gEs, gIs, b->gE1[m],
+                                       b->gI1[m], b->te[m] - tp));
+        vv = vm;
+        tp = b->te[m];
+    }
+    size_t Pl = 2 * ql + 1;
+    double gEb = b->gEk[ql], gIb = b->gIk[ql];
+    if (fast) {
+        double vb = b->pPhi[Pl] * vv + b->pPsi[Pl];
+        double gEm2 = LE > 0 ? gEb : b->gE[j + 1];
+        double gIm2 = LI > 0 ? gIb : b->gI[j + 1];
+        fast = !b->long2[ql] && vb < V_th &&
+               (L0 + gEm2 * LE + gIm2 * LI < 0 ||
+                below_anyway(k, vv, vb, gEb + gIb, tg - tp) ||
+                !ss__exact_maybe_above(k, vv, vb, gEb, gIb, b->gE[j + 1],
+                                       b->gI[j + 1], tg - tp));
+        vv = vb;
+    }
+    if (fast) {
+        v = vv;
+        for (size_t m = q; m <= ql; m++)
+            vf = b->pPhi[2 * m] * vf + b->pPsi[2 * m];
+        vf = b->pPhi[Pl] * vf + b->pPsi[Pl];
+    } else {
+        hand_over(r, v, vf, b->gE[j], b->gI[j]);
+        tp = ta;
+        for (size_t m = q; m <= ql; m++) {
+            if (b->long1[m])
+                ss__exact_advance(k, r, w, tp, b->te[m]);
+            else
+                ss__exact_advance_with(k, r, w, tp, b->te[m],
+                                       b->pPhi[2 * m], b->pPsi[2 * m],
+                                       b->gE1[m], b->gI1[m]);
+            if (r->nomem)
+                return ql;
+            r->gE = b->gEk[m]; /* after the kicks at te */
+            r->gI = b->gIk[m];
+            tp = b->te[m];
+        }
+        if (b->long2[ql])
+            ss__exact_advance(k, r, w, tp, tg); /* a large kick */
+        else
+            ss__exact_advance_with(k, r, w, tp, tg, b->pPhi[Pl],
+                                   b->pPsi[Pl], b->gE[j + 1], b->gI[j + 1]);
+        if (r->nomem)
+            return ql;
+        v = r->refr_end >= tg ? k->V_reset : r->v;
+        vf = r->vf;
+    }
+    *v_io = v;
+    *vf_io = vf;
+    return ql;
+}
+
 /* Bins it, it + 1, ... (t at the start of bin it, a grid point) as one
- * run, as far as they are whole bins or bins split by one event time,
- * with short pieces; returns how many it did (0: none, the caller's
+ * run, as far as they are whole bins or bins split by event times, with
+ * short first pieces; returns how many it did (0: none, the caller's
  * general path goes on). */
 static inline __attribute__((always_inline)) size_t
 run_bins_body(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
@@ -124,31 +210,70 @@ run_bins_body(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
             size_t km = jm + 1;
             while (km < c->nm && c->mt[km] <= te)
                 km++;
+            if (ne == NEV) {
+                n = rel;
+                break;
+            }
             if (te == tg) {
                 /* at the bin's end (a binned train's events) */
                 b->split[ne] = false;
+                b->first[ne] = b->last[ne] = true;
                 b->h[2 * ne] = b->h[2 * ne + 1] = 0.0;
+                b->ej[ne] = rel;
+                b->te[ne] = te;
+                b->endm[ne] = km;
+                for (; jm < km; jm++) {
+                    uint32_t inh = c->mk[jm] >> 31;
+                    gEu += kE[inh];
+                    gIu += kI[inh];
+                }
+                ne++;
             } else {
                 if (!(te > ta) ||
                     (te - ta) * (a0u > k->r_syn ? a0u : k->r_syn) >
-                        SMALL_STEP ||
-                    (km < c->nm && c->mt[km] <= tg)) {
+                        SMALL_STEP) {
                     n = rel; /* the general path takes this bin */
                     break;
                 }
-                b->split[ne] = true;
-                b->h[2 * ne] = te - ta;
-                b->h[2 * ne + 1] = tg - te;
+                /* every event time inside the bin, one piece before each
+                 * and one after the last */
+                size_t q0 = ne;
+                double tp = ta;
+                bool fits = true;
+                for (;;) {
+                    b->split[ne] = true;
+                    b->first[ne] = ne == q0;
+                    b->last[ne] = false;
+                    b->h[2 * ne] = te - tp;
+                    b->h[2 * ne + 1] = 0.0;
+                    b->ej[ne] = rel;
+                    b->te[ne] = te;
+                    b->endm[ne] = km;
+                    for (; jm < km; jm++) {
+                        uint32_t inh = c->mk[jm] >> 31;
+                        gEu += kE[inh];
+                        gIu += kI[inh];
+                    }
+                    ne++;
+                    if (!(km < c->nm && c->mt[km] < tg))
+                        break;
+                    if (ne == NEV) {
+                        fits = false;
+                        break;
+                    }
+                    tp = te;
+                    te = c->mt[km];
+                    for (km++; km < c->nm && c->mt[km] <= te; km++)
+                        ;
+                }
+                if (!fits || (km < c->nm && c->mt[km] <= tg)) {
+                    ne = q0; /* an event at the end too: the general path */
+                    n = rel;
+                    break;
+                }
+                b->last[ne - 1] = true;
+                b->h[2 * (ne - 1) + 1] = tg - te;
             }
-            b->ej[ne] = rel;
-            b->te[ne] = te;
-            b->endm[ne] = km;
-            for (; jm < km; jm++) {
-                uint32_t inh = c->mk[jm] >> 31;
-                gEu += kE[inh];
-                gIu += kI[inh];
-            }
-            ne++;
             n = rel + 1;
         }
     }
@@ -169,43 +294,57 @@ run_bins_body(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
     size_t q = 0;
     for (;; q++) {
         size_t je = q < ne ? b->ej[q] : n;
-        /* a fixed stretch of STRETCH first (no branch on its length;
-         * what lies past je is overwritten by the next stretch) */
-        for (size_t o = 0; o < STRETCH; o++) {
-            b->gE[j0 + o] = gE0 * k->powE[o];
-            b->gI[j0 + o] = gI0 * k->powI[o];
-        }
-        for (size_t j = j0 + STRETCH; j <= je; j++) {
-            b->gE[j] = gE0 * k->powE[j - j0];
-            b->gI[j] = gI0 * k->powI[j - j0];
-        }
-        if (j0 < je || (q < ne && !b->split[q])) {
-            /* whole bins from j0: a0 falls, largest at j0 */
-            double a0 = (1.0 + (b->gE[j0] + b->gI[j0]) * k->r_gL) *
-                        k->r_tau_m;
-            if (dt * a0 > SMALL_STEP) {
-                n = j0;
-                break;
+        double gE, gI; /* at the start of piece 2 q */
+        if (q < ne && !b->first[q]) {
+            /* the next event time in the same bin */
+            gE = b->gEk[q - 1];
+            gI = b->gIk[q - 1];
+        } else {
+            /* a fixed stretch of STRETCH first (no branch on its length;
+             * what lies past je is overwritten by the next stretch) */
+            for (size_t o = 0; o < STRETCH; o++) {
+                b->gE[j0 + o] = gE0 * k->powE[o];
+                b->gI[j0 + o] = gI0 * k->powI[o];
             }
-            wbound = dt * a0 > wbound ? dt * a0 : wbound;
+            for (size_t j = j0 + STRETCH; j <= je; j++) {
+                b->gE[j] = gE0 * k->powE[j - j0];
+                b->gI[j] = gI0 * k->powI[j - j0];
+            }
+            if (j0 < je || (q < ne && !b->split[q])) {
+                /* whole bins from j0: a0 falls, largest at j0 */
+                double a0 = (1.0 + (b->gE[j0] + b->gI[j0]) * k->r_gL) *
+                            k->r_tau_m;
+                if (dt * a0 > SMALL_STEP) {
+                    n = j0;
+                    break;
+                }
+                wbound = dt * a0 > wbound ? dt * a0 : wbound;
+            }
+            if (q == ne)
+                break;
+            gE = b->gE[je];
+            gI = b->gI[je];
         }
-        if (q == ne)
-            break;
-        double gE = b->gE[je], gI = b->gI[je];
         double a0 = (1.0 + (gE + gI) * k->r_gL) * k->r_tau_m;
         size_t P = 2 * q;
         if (b->split[q]) {
             double lam = a0 > k->r_syn ? a0 : k->r_syn;
-            if (b->h[P] * lam > SMALL_STEP) {
-                n = je;
+            bool long1 = b->h[P] * lam > SMALL_STEP;
+            if (long1 && b->first[q]) {
+                n = je; /* the general path takes this bin */
                 break;
             }
-            pbound = b->h[P] * a0 > pbound ? b->h[P] * a0 : pbound;
-            b->pE[P] = gE;
-            b->pI[P] = gI;
+            /* a piece between two event times that is not short: the
+             * general code's own Phi and Psi for it */
+            b->long1[q] = long1;
+            b->pE[P] = long1 ? 0.0 : gE;
+            b->pI[P] = long1 ? 0.0 : gI;
+            double pb = long1 ? 0.0 : b->h[P] * a0;
+            pbound = pb > pbound ? pb : pbound;
             gE *= b->en[0][P] * b->en[4][P];
             gI *= b->en[1][P] * b->en[5][P];
         } else {
+            b->long1[q] = false;
             b->pE[P] = b->pI[P] = 0.0;
             gE = gE0 * k->powE[je + 1 - j0];
             gI = gI0 * k->powI[je + 1 - j0];
@@ -215,7 +354,7 @@ run_bins_body(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
         kick_all(p, stp, nE, w, c, b->endm[q], b->te[q], &gE, &gI);
         b->gEk[q] = gE;
         b->gIk[q] = gI;
-        if (b->split[q]) {
+        if (b->split[q] && b->last[q]) {
             double a0b = (1.0 + (gE + gI) * k->r_gL) * k->r_tau_m;
             bool long2 = !(b->h[P + 1] * a0b <= SMALL_STEP);
             b->long2[q] = long2;
@@ -229,9 +368,11 @@ run_bins_body(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
             b->long2[q] = false;
             b->pE[P + 1] = b->pI[P + 1] = 0.0;
         }
-        gE0 = gE;
-        gI0 = gI;
-        j0 = je + 1;
+        if (b->last[q]) {
+            gE0 = gE;
+            gI0 = gI;
+            j0 = je + 1;
+        }
     }
     ne = q; /* the event bins in the run */
     if (n == 0)
@@ -381,7 +522,8 @@ run_bins_body(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
                 v = r->refr_end >= tg ? k->V_reset : r->v;
                 vf = r->vf;
             }
-        } else {
+        } else if (b->last[q]) {
+            /* one event time inside */
             double P1 = b->pPhi[P], Q1 = b->pPsi[P];
             double P2 = b->pPhi[P + 1], Q2 = b->pPsi[P + 1];
             double gEb = b->gEk[q], gIb = b->gIk[q];
@@ -419,6 +561,10 @@ run_bins_body(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
                 v = r->refr_end >= tg ? k->V_reset : r->v;
                 vf = r->vf;
             }
+        } else {
+            q = several_times(k, r, w, b, q, j, ta, tg, &v, &vf);
+            if (r->nomem)
+                return j;
         }
         w->v[it + j] = v;
         w->fmp[it + j] = vf;
