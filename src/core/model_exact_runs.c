@@ -69,6 +69,20 @@ static inline void hand_over(run_state *r, double v, double vf, double gE,
     r->gI = gI;
 }
 
+/* The kicks of the merged events jm .. km - 1 added to the conductances
+ * (an event's top bit: inhibitory); km. */
+static inline size_t kick(const ev_cursor *c, size_t jm, size_t km,
+                          const double kE[2], const double kI[2],
+                          double *gE, double *gI)
+{
+    for (; jm < km; jm++) {
+        uint32_t inh = c->mk[jm] >> 31;
+        *gE += kE[inh];
+        *gI += kI[inh];
+    }
+    return km;
+}
+
 /* Bin j of the run (from ta to tg) with event times q, q + 1, ... inside,
  * from v, vf at its start: pieces 2 q, ..., 2 ql and 2 ql + 1, each as
  * advance_with takes it when v stays below V_th at its end (the run's
@@ -222,11 +236,7 @@ run_bins_body(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
                 b->ej[ne] = rel;
                 b->te[ne] = te;
                 b->endm[ne] = km;
-                for (; jm < km; jm++) {
-                    uint32_t inh = c->mk[jm] >> 31;
-                    gEu += kE[inh];
-                    gIu += kI[inh];
-                }
+                jm = kick(c, jm, km, kE, kI, &gEu, &gIu);
                 ne++;
             } else {
                 if (!(te > ta) ||
@@ -249,11 +259,7 @@ run_bins_body(xk *k, run_state *r, ss__exact_ws *w, const ss_params *p,
                     b->ej[ne] = rel;
                     b->te[ne] = te;
                     b->endm[ne] = km;
-                    for (; jm < km; jm++) {
-                        uint32_t inh = c->mk[jm] >> 31;
-                        gEu += kE[inh];
-                        gIu += kI[inh];
-                    }
+                    jm = kick(c, jm, km, kE, kI, &gEu, &gIu);
                     ne++;
                     if (!(km < c->nm && c->mt[km] < tg))
                         break;
