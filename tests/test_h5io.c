@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <hdf5.h>
@@ -1423,6 +1425,60 @@ static void h5io_dimension_scales_are_attached_as_h5ds_makes_them(
     ss_spec_free(spec);
 }
 
+/* What a second ^C removes (ss_h5_remove_temporaries, from its handler)
+ * while the writer thread makes the working file and then the finished
+ * file beside it: whenever it comes, nothing but the output is left,
+ * although that thread goes on until the process ends. The removal comes
+ * after a delay, or as soon as the working file is at its path (when the
+ * finished file's directory is about to be made); the pause after it
+ * stands for the handler's own work before it ends the process. */
+static void h5io_a_second_interrupt_while_the_file_is_made_leaves_no_temporary(
+    void **state)
+{
+    const fixture *fx = *state;
+    for (int i = 0; i < 80; i++) {
+        bool at_the_path = i % 2;
+        long delay_us = (i / 2 % 20) * 200;
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            ss_h5 *f = NULL;
+            ss_error err;
+            if (ss_h5_create(fx->path, fx->grid, "fast", NULL, false, &f,
+                             &err) != SS_OK)
+                _exit(3);
+            if (at_the_path)
+                for (long spin = 0; spin < 100000000L &&
+                                    access(fx->path, F_OK) != 0; spin++)
+                    ;
+            else
+                nanosleep(&(struct timespec){.tv_nsec = delay_us * 1000}, NULL);
+            ss_h5_remove_temporaries();
+            nanosleep(&(struct timespec){.tv_nsec = 3000000L}, NULL);
+            _exit(0);
+        }
+        int status = 0;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+        DIR *d = opendir(fx->dir);
+        assert_non_null(d);
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+                strcmp(e->d_name, "results.h5") == 0)
+                continue;
+            print_error("removed %s: %s was left\n",
+                        at_the_path ? "once the file was at its path"
+                                    : "after a delay",
+                        e->d_name);
+            fail();
+        }
+        closedir(d);
+        unlink(fx->path);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1445,6 +1501,7 @@ int main(void)
         T(h5io_part_records_its_shard_and_resumes_only_its_block),
         T(h5io_merge_copies_done_trials_and_refuses_disagreement),
         T(h5io_dimension_scales_are_attached_as_h5ds_makes_them),
+        T(h5io_a_second_interrupt_while_the_file_is_made_leaves_no_temporary),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,43 +8,92 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- what a signal handler may remove -------------------------------- */
 
 /* The paths a second ^C must not leave behind: the file being made, its
  * directory and the lock. Written only outside handlers, each path before
- * its flag; read by ss_h5_remove_temporaries, which only unlinks. */
+ * its flag; read by ss_h5_remove_temporaries, which only unlinks. Lock-free
+ * atomics: a handler may use them, and their order holds across threads. */
 enum { TEMP_FILE, TEMP_DIR, TEMP_LOCK, TEMP_SLOTS };
 static char temp_path[TEMP_SLOTS][SS__H5_PATH_MAX];
-static volatile sig_atomic_t temp_armed[TEMP_SLOTS];
+static atomic_int temp_armed[TEMP_SLOTS];
+
+/* The handler may run on one thread while another creates a temporary,
+ * and the process ends right after it: a directory made but not yet
+ * armed would stay. So a temporary is created and armed inside a making
+ * window, in which this thread takes no signal and which the handler
+ * waits for; none opens once the handler has begun (removing). */
+static atomic_int making;
+static atomic_int removing;
 
 static void arm(int slot, const char *path)
 {
-    temp_armed[slot] = 0;
+    atomic_store(&temp_armed[slot], 0);
     snprintf(temp_path[slot], sizeof temp_path[slot], "%s", path);
-    temp_armed[slot] = 1;
+    atomic_store(&temp_armed[slot], 1);
 }
 
 static void disarm(int slot)
 {
-    temp_armed[slot] = 0;
+    atomic_store(&temp_armed[slot], 0);
+}
+
+/* Opens a making window; false (none open) when a second ^C is already
+ * removing the temporaries: make nothing, the process is ending. */
+static bool begin_making(sigset_t *old)
+{
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, old);
+    atomic_fetch_add(&making, 1);
+    if (!atomic_load(&removing))
+        return true;
+    atomic_fetch_sub(&making, 1);
+    pthread_sigmask(SIG_SETMASK, old, NULL);
+    return false;
+}
+
+static void end_making(const sigset_t *old)
+{
+    atomic_fetch_sub(&making, 1);
+    pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
 void ss_h5_remove_temporaries(void)
 {
-    /* async-signal-safe: unlink and rmdir only */
-    if (temp_armed[TEMP_FILE])
-        unlink(temp_path[TEMP_FILE]);
-    if (temp_armed[TEMP_DIR])
-        rmdir(temp_path[TEMP_DIR]);
-    if (temp_armed[TEMP_LOCK])
+    /* async-signal-safe: atomics, nanosleep, unlink and rmdir only */
+    int saved = errno;
+    atomic_store(&removing, 1);
+    /* a window takes microseconds; a thread stuck in one (a hung file
+     * system) is not waited for beyond a second */
+    for (int waited = 0; atomic_load(&making) > 0 && waited < 100000;
+         waited++)
+        nanosleep(&(struct timespec){.tv_nsec = 10000}, NULL);
+    if (atomic_load(&temp_armed[TEMP_DIR])) {
+        /* another thread may be creating the file in it meanwhile: the
+         * directory goes once it is empty, and nothing can be created in
+         * it after that */
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            if (atomic_load(&temp_armed[TEMP_FILE]))
+                unlink(temp_path[TEMP_FILE]);
+            if (rmdir(temp_path[TEMP_DIR]) == 0 || errno != ENOTEMPTY)
+                break;
+        }
+    }
+    if (atomic_load(&temp_armed[TEMP_LOCK]))
         unlink(temp_path[TEMP_LOCK]);
+    errno = saved;
 }
 
 /* ---- the path ---------------------------------------------------------- */
@@ -270,7 +319,12 @@ ss_status ss__output_begin(ss__output *o, const char *path, bool force,
         return ss_error_set(err, SS_ERR_USAGE,
                             "'%s' exists; use --force to overwrite it",
                             o->shown);
-    if ((st = take_lock(o, exists, err)) != SS_OK)
+    sigset_t old;
+    if (!begin_making(&old))
+        return ss_error_set(err, SS_ERR_INTR, "stopped at once");
+    st = take_lock(o, exists, err);
+    end_making(&old);
+    if (st != SS_OK)
         return st;
     remove_stale(o);
     if (exists) { /* what --force (or --resume) named, and nothing else */
@@ -293,10 +347,16 @@ ss_status ss__output_make(ss__output *o, const char *what, ss_error *err)
         return ss_error_set(err, SS_ERR_USAGE, "cannot create '%s': path "
                                                "too long", o->shown);
     }
+    sigset_t old;
+    if (!begin_making(&old)) {
+        o->temp_dir[0] = o->temp_file[0] = '\0';
+        return ss_error_set(err, SS_ERR_INTR, "stopped at once");
+    }
     /* a directory only this user can enter: nobody can plant a link in
      * it, and the file in it is created exclusively */
     if (!mkdtemp(o->temp_dir)) {
         int e = errno;
+        end_making(&old);
         o->temp_dir[0] = o->temp_file[0] = '\0';
         return ss_error_set(err, SS_ERR_IO, "cannot create '%s': %s",
                             o->shown, strerror(e));
@@ -305,6 +365,7 @@ ss_status ss__output_make(ss__output *o, const char *what, ss_error *err)
     memcpy(o->temp_file, o->temp_dir, strlen(o->temp_dir));
     arm(TEMP_DIR, o->temp_dir);
     arm(TEMP_FILE, o->temp_file);
+    end_making(&old);
     return SS_OK;
 }
 

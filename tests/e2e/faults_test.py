@@ -23,7 +23,7 @@ from e2e import run
 
 METRICS = ["firing_rate", "n_spikes", "cv_isi", "fmp_mean", "fmp_std",
            "v_mean", "gE_mean", "gI_mean"]
-# About two seconds of work for the fast kernels on two cores.
+# Under a second of work for the fast kernels on two cores.
 LONG_SPEC = "model: lif_cond_stp\nseed: 11\nrepeats: 80\n" \
             "sweep:\n  exc_rate: {linspace: [5, 25, 100]}\n  inh_rate: [10, 20, 30, 40, 50]\n"
 # Cheap trials, many of them: a file that takes a moment to make and to
@@ -58,7 +58,9 @@ class Faults(unittest.TestCase):
 
     def reference(self):
         path = os.path.join(self.tmp, "reference.h5")
+        began = time.monotonic()
         run("run", self.spec, "-o", path, "--quiet")
+        self.reference_seconds = time.monotonic() - began
         return datasets(path)
 
     def start(self, out, resume, spec=None, stderr_closed=False):
@@ -104,9 +106,12 @@ class Faults(unittest.TestCase):
         ref = self.reference()
         out = os.path.join(self.tmp, "killed.h5")
         done_before, kills = 0, 0
+        # the moments spread over the run as long as this machine and
+        # build take for it, from 3% to 39% of the whole (each killed
+        # run is resumed by the next)
         for k in range(10):
             proc = self.start(out, resume=os.path.exists(out))
-            time.sleep(0.05 + 0.13 * k)
+            time.sleep(self.reference_seconds * (0.03 + 0.04 * k))
             if proc.poll() is None:
                 proc.send_signal(signal.SIGKILL)
                 kills += 1
