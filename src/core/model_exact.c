@@ -294,6 +294,12 @@ ss_status ss__exact_reserve(ss__exact_ws *w, size_t Lt, size_t synapses,
         if (!bad)
             w->cap = w->spike_cap = Lt;
     }
+    if (!bad && !w->runs) {
+        /* the vector kernels' arrays on whole cache lines */
+        size_t size = (sizeof *w->runs + 63) / 64 * 64;
+        if (!(w->runs = aligned_alloc(64, size)))
+            bad = 1;
+    }
     if (!bad && 3 * synapses > w->syn_cap) {
         double *p = realloc(w->syn, 3 * synapses * sizeof *p);
         if (p) {
@@ -322,6 +328,7 @@ void ss__exact_free(ss__exact_ws *w)
     free(w->isi);
     free(w->mt);
     free(w->mk);
+    free(w->runs);
     memset(w, 0, sizeof *w);
 }
 
@@ -560,8 +567,6 @@ ss_status ss__exact_lif(ss_model m, const ss_params *p, const ss_events *ev,
         cur.iE++;
     while (cur.iI < nIv && !(tI[cur.iI] > 0))
         cur.iI++;
-    run_bins rb;
-
     run_state r = {p->V_init, p->V_init, 0.0, 0.0, -INFINITY, 0, false};
     if (r.v >= k.V_th) { /* the tutorial tests bin 0 too */
         spike(&r, w, &k, 0.0);
@@ -576,7 +581,7 @@ ss_status ss__exact_lif(ss_model m, const ss_params *p, const ss_events *ev,
         /* at a grid point: a run of whole and split bins */
         if (k.grid_step.hs == dt && it < Lt && t == (double)(it - 1) * dt) {
             size_t n = ss__exact_run_bins(&k, &r, w, p, stp, nE, &cur, it, Lt,
-                                   &rb);
+                                          w->runs);
             if (r.nomem)
                 return ss_error_set(err, SS_ERR_NOMEM,
                                     "cannot allocate the spike times");

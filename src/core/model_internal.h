@@ -149,6 +149,9 @@ typedef struct ss__exact_ws {
     double *mt;   /* both populations' events merged in time order */
     uint32_t *mk; /* their train, bit 31 set for an inhibitory one */
     size_t m_cap;
+    /* a run of bins' working arrays (~120 KB): here, not on the stack,
+     * which a thread's may not hold (OMP_STACKSIZE) */
+    struct run_bins *runs;
 } ss__exact_ws;
 
 ss_status ss__exact_reserve(ss__exact_ws *w, size_t Lt, size_t synapses,

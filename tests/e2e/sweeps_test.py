@@ -229,6 +229,24 @@ class Sweeps(e2e.WorkdirCase):
             for m in METRICS["lif_cond"] + ["done"]:
                 self.assertEqual(fa[m][...].tobytes(), fb[m][...].tobytes(), m)
 
+    def test_small_thread_stacks_are_enough(self):
+        # a trial keeps its working arrays in its workspace, not on the
+        # stack: the threads' stacks may be small (OMP_STACKSIZE), here
+        # 64 KiB, for both integrators; the numbers are the same
+        spec = self.spec("stack", "model: lif_cond\nseed: 5\nrepeats: 8\n"
+                         "fixed: {T: 300, events: continuous}\n"
+                         "sweep:\n  method: [euler, exact]\n"
+                         "  exc_rate: [10, 20]\n")
+        a, b = (os.path.join(self.tmp, n) for n in ("big.h5", "small.h5"))
+        run("run", spec, "-o", a, "-j", "2", "--quiet")
+        env = dict(os.environ, OMP_STACKSIZE="64K")
+        p = run("run", spec, "-o", b, "-j", "2", "--quiet", env=env,
+                check=False)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with h5py.File(a, "r") as fa, h5py.File(b, "r") as fb:
+            for m in METRICS["lif_cond"] + ["done"]:
+                self.assertEqual(fa[m][...].tobytes(), fb[m][...].tobytes(), m)
+
     def test_extending_the_grid_leaves_finished_trials_unchanged(self):
         small = self.spec("small", "model: lif_cond\nseed: 9\nrepeats: 2\nfixed: {T: 200}\n"
                           "sweep:\n  exc_rate: [5, 10]\n  gI_bar: [1, 2]\n")
