@@ -217,5 +217,9 @@ void cli_print_info(const ss_h5_info *info, const char *path);
 void cli_json_string(FILE *out, const char *s);
 void cli_json_number(FILE *out, double v);
 void cli_json_text_value(FILE *out, const char *text);
+/* An object's next member, after the first: `, "key": ` and the string
+ * s, or the number v. */
+void cli_json_string_member(FILE *out, const char *key, const char *s);
+void cli_json_number_member(FILE *out, const char *key, double v);
 
 #endif

@@ -79,17 +79,13 @@ static void json_info(const ss_h5_info *info, const char *path,
 {
     printf("{\"file\": ");
     cli_json_string(stdout, path);
-    printf(", \"state\": \"%s\", \"name\": ", state);
-    cli_json_string(stdout, info->name);
-    printf(", \"model\": ");
-    cli_json_string(stdout, info->model);
-    printf(", \"seed\": %llu, \"synsweep_version\": ",
-           (unsigned long long)info->seed);
-    cli_json_string(stdout, info->version);
-    printf(", \"created\": ");
-    cli_json_string(stdout, info->created);
-    printf(", \"spec_sha256\": ");
-    cli_json_string(stdout, info->spec_sha256);
+    printf(", \"state\": \"%s\"", state);
+    cli_json_string_member(stdout, "name", info->name);
+    cli_json_string_member(stdout, "model", info->model);
+    printf(", \"seed\": %llu", (unsigned long long)info->seed);
+    cli_json_string_member(stdout, "synsweep_version", info->version);
+    cli_json_string_member(stdout, "created", info->created);
+    cli_json_string_member(stdout, "spec_sha256", info->spec_sha256);
     printf(",\n \"dims\": [");
     for (size_t d = 0; d < info->rank; d++) {
         printf("%s{\"name\": ", d ? ", " : "");
@@ -121,14 +117,10 @@ static void json_info(const ss_h5_info *info, const char *path,
         const ss_h5_metric_summary *m = &info->metrics[k];
         printf("%s\n  {\"name\": ", k ? "," : "");
         cli_json_string(stdout, m->name);
-        printf(", \"units\": ");
-        cli_json_string(stdout, m->units);
-        printf(", \"min\": ");
-        cli_json_number(stdout, m->min);
-        printf(", \"mean\": ");
-        cli_json_number(stdout, m->mean);
-        printf(", \"max\": ");
-        cli_json_number(stdout, m->max);
+        cli_json_string_member(stdout, "units", m->units);
+        cli_json_number_member(stdout, "min", m->min);
+        cli_json_number_member(stdout, "mean", m->mean);
+        cli_json_number_member(stdout, "max", m->max);
         printf(", \"finite\": %llu}", (unsigned long long)m->finite);
     }
     printf("]}\n");
@@ -167,17 +159,14 @@ static int info(const char *path, bool json)
 static void json_parts(const char **paths, const ss_h5_part *parts,
                        size_t n, const ss_h5_parts *sum)
 {
-    printf("{\"state\": \"%s\", \"name\": ",
+    printf("{\"state\": \"%s\"",
            sum->done < sum->trials ? "incomplete" : "complete");
-    cli_json_string(stdout, sum->name);
-    printf(", \"model\": ");
-    cli_json_string(stdout, sum->model);
-    printf(", \"seed\": %llu, \"kernel\": ", (unsigned long long)sum->seed);
-    cli_json_string(stdout, sum->kernel);
-    printf(", \"spec_file\": ");
-    cli_json_string(stdout, sum->spec_file);
-    printf(", \"spec_sha256\": ");
-    cli_json_string(stdout, sum->spec_sha256);
+    cli_json_string_member(stdout, "name", sum->name);
+    cli_json_string_member(stdout, "model", sum->model);
+    printf(", \"seed\": %llu", (unsigned long long)sum->seed);
+    cli_json_string_member(stdout, "kernel", sum->kernel);
+    cli_json_string_member(stdout, "spec_file", sum->spec_file);
+    cli_json_string_member(stdout, "spec_sha256", sum->spec_sha256);
     printf(",\n \"parts\": [");
     for (size_t i = 0; i < n; i++) {
         const ss_h5_part *p = &parts[i];

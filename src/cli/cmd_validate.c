@@ -89,10 +89,8 @@ static void json_grid(const ss_spec *spec, const ss_grid *grid)
 {
     printf("{\"spec\": ");
     cli_json_string(stdout, ss_spec_file(spec));
-    printf(", \"name\": ");
-    cli_json_string(stdout, ss_spec_name(spec));
-    printf(", \"description\": ");
-    cli_json_string(stdout, ss_spec_description(spec));
+    cli_json_string_member(stdout, "name", ss_spec_name(spec));
+    cli_json_string_member(stdout, "description", ss_spec_description(spec));
     printf(", \"model\": \"%s\", \"seed\": %llu, \"streams\": \"%s\",\n"
            " \"axes\": [",
            ss_model_name(ss_spec_model(spec)),

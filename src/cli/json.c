@@ -58,6 +58,18 @@ void cli_json_number(FILE *out, double v)
     fputs(buf, out);
 }
 
+void cli_json_string_member(FILE *out, const char *key, const char *s)
+{
+    fprintf(out, ", \"%s\": ", key);
+    cli_json_string(out, s);
+}
+
+void cli_json_number_member(FILE *out, const char *key, double v)
+{
+    fprintf(out, ", \"%s\": ", key);
+    cli_json_number(out, v);
+}
+
 static const char *digits(const char *c)
 {
     while (*c >= '0' && *c <= '9')
