@@ -80,13 +80,15 @@ class Faults(unittest.TestCase):
         for k in METRICS + ["done", "status"]:
             self.assertEqual(got[k].tobytes(), ref[k].tobytes(), k)
 
-    def mid_run(self, proc, out, settle=0.25):
-        """Waits until the sweep is under way: its file made, a moment on."""
+    def mid_run(self, proc, out, share=0.3):
+        """Waits until the sweep is under way: its file made, a moment on
+        (a share of the reference run's time, at most a quarter second:
+        a faster machine or build is still mid-run then)."""
         for _ in range(3000):
             if os.path.exists(out) or proc.poll() is not None:
                 break
             time.sleep(0.01)
-        time.sleep(settle)
+        time.sleep(min(0.25, share * self.reference_seconds))
         self.assertIsNone(proc.poll(), "the sweep ended before the signal")
 
     def assert_consistent(self, path, ref):
@@ -261,7 +263,7 @@ class Faults(unittest.TestCase):
         for k in range(5):
             proc = self.start(out, resume=os.path.exists(out),
                               stderr_closed=True)
-            self.mid_run(proc, out, settle=0.15)
+            self.mid_run(proc, out, share=0.2)
             proc.send_signal(signal.SIGINT)
             time.sleep(0.05)
             proc.send_signal(signal.SIGINT)
