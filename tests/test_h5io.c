@@ -902,6 +902,48 @@ static void write_behind_done(const fixture *fx, uint64_t trial, double g1,
     H5Fclose(file);
 }
 
+/* Blocks lent (ss_h5_lend_block) are read until ss_h5_release_rows
+ * returns and never after: rows scribbled over once it has returned leave
+ * the file as the rows were. Given back at once, the first block is lent
+ * while the writer thread still makes the file, so that the release
+ * itself must read it. */
+static void scribble(ss_metrics *rows, uint64_t n)
+{
+    memset(rows, 0xa5, n * sizeof *rows); /* freed only after close */
+}
+
+static void h5io_lent_rows_are_read_until_released(void **state)
+{
+    fixture *fx = *state;
+    static const uint64_t lent[][2] = {{0, 5}, {5, 7}, {12, 12}};
+    for (int at_once = 0; at_once <= 1; at_once++) {
+        ss_h5 *f = create(fx->path, fx->grid);
+        ss_metrics *rows[3];
+        for (int b = 0; b < 3; b++) {
+            rows[b] = calloc(lent[b][1], sizeof *rows[b]);
+            assert_non_null(rows[b]);
+            for (uint64_t i = 0; i < lent[b][1]; i++)
+                make_row(lent[b][0] + i, &rows[b][i]);
+            ss_error err;
+            assert_int_equal(ss_h5_lend_block(f, lent[b][0], lent[b][1],
+                                              rows[b], &err),
+                             SS_OK);
+            if (at_once) {
+                ss_h5_release_rows(f);
+                scribble(rows[b], lent[b][1]);
+            }
+        }
+        ss_h5_release_rows(f);
+        for (int b = 0; b < 3 && !at_once; b++)
+            scribble(rows[b], lent[b][1]);
+        close_file(f, true);
+        for (int b = 0; b < 3; b++)
+            free(rows[b]);
+        assert_contents(fx->path, fx->grid, all);
+        unlink(fx->path);
+    }
+}
+
 static void h5io_info_summarises_only_done_trials(void **state)
 {
     fixture *fx = *state;
@@ -1493,6 +1535,7 @@ int main(void)
         T(h5io_resume_goes_on_with_the_same_sweep_written_otherwise),
         T(h5io_resume_refuses_foreign_files_and_leaves_them_alone),
         T(h5io_close_complete_compacts_keeping_every_value),
+        T(h5io_lent_rows_are_read_until_released),
         T(h5io_info_summarises_only_done_trials),
         T(h5io_info_counts_done_trials_with_impossible_metrics),
         T(h5io_info_refuses_a_file_that_is_no_results_file),

@@ -445,12 +445,81 @@ static void run_time_trials_gives_a_positive_time(void **state)
     assert_true(ss_run_threads(NULL) >= 1);
 }
 
+/* A sink that keeps reading its rows after it returns (opt.release): it
+ * holds each block lent with a copy made when it got it; release checks
+ * that the runner has not written the lent rows meanwhile, then lets them
+ * go. */
+typedef struct lender {
+    recorder r;
+    const ss_metrics *lent[MAX_CALLS];
+    ss_metrics *copy[MAX_CALLS];
+    uint64_t lent_n[MAX_CALLS];
+    int n_lent, releases, overwritten;
+} lender;
+
+static ss_status borrow(void *ctx, uint64_t first, uint64_t n,
+                        const ss_metrics *rows, ss_error *err)
+{
+    lender *l = ctx;
+    ss_status st = record(&l->r, first, n, rows, err);
+    if (st != SS_OK)
+        return st;
+    assert_true(l->n_lent < MAX_CALLS);
+    l->copy[l->n_lent] = malloc(n * sizeof *rows);
+    assert_non_null(l->copy[l->n_lent]);
+    memcpy(l->copy[l->n_lent], rows, n * sizeof *rows);
+    l->lent[l->n_lent] = rows;
+    l->lent_n[l->n_lent] = n;
+    l->n_lent++;
+    return SS_OK;
+}
+
+static void give_back(void *ctx)
+{
+    lender *l = ctx;
+    l->releases++;
+    for (int i = 0; i < l->n_lent; i++) {
+        if (memcmp(l->lent[i], l->copy[i], l->lent_n[i] * sizeof *l->copy[i]))
+            l->overwritten++;
+        free(l->copy[i]);
+    }
+    l->n_lent = 0;
+}
+
+static void run_rows_lent_to_the_sink_stay_until_released(void **state)
+{
+    sweep *s = *state;
+    for (int threads = 1; threads <= 2; threads++) {
+        for (int fail_at = 0; fail_at <= 3; fail_at += 3) {
+            lender l = {0};
+            recorder_init(&l.r, s->total);
+            l.r.fail_at = fail_at;
+            ss_run_options opt = {.threads = threads, .block = 64,
+                                  .release = give_back};
+            ss_error err;
+            ss_status st = ss_run(s->grid, &opt, borrow, &l, NULL, &err);
+            assert_int_equal(st, fail_at ? SS_ERR_IO : SS_OK);
+            /* every block was looked at again when it was given back, and
+             * the last one before the run returned */
+            assert_int_equal(l.n_lent, 0);
+            assert_int_equal(l.overwritten, 0);
+            assert_true(l.releases >= l.r.calls);
+            if (!fail_at)
+                for (uint64_t i = 0; i < s->total; i++)
+                    assert_true(same_metrics(&l.r.rows[i],
+                                             &s->expected[SS_KERNEL_FAST][i]));
+            recorder_free(&l.r);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(run_blocks_cover_every_trial_once_in_order),
         cmocka_unit_test(run_results_do_not_depend_on_threads_or_blocks),
         cmocka_unit_test(run_without_options_runs_everything),
+        cmocka_unit_test(run_rows_lent_to_the_sink_stay_until_released),
         cmocka_unit_test(run_todo_runs_exactly_the_trials_named),
         cmocka_unit_test(run_progress_counts_this_runs_trials),
         cmocka_unit_test(

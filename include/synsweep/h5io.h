@@ -142,6 +142,18 @@ uint64_t ss_h5_chunk_trials(const ss_h5 *f);
 ss_status ss_h5_write_block(ss_h5 *f, uint64_t first, uint64_t n,
                             const ss_metrics *rows, ss_error *err);
 
+/* ss_h5_write_block, but rows stay the caller's loan: they are read
+ * after the call returns too (turned into columns on f's writer thread,
+ * while the caller computes the next block), until ss_h5_release_rows
+ * returns. The caller must not write or free them before. */
+ss_status ss_h5_lend_block(ss_h5 *f, uint64_t first, uint64_t n,
+                           const ss_metrics *rows, ss_error *err);
+
+/* Returns once no row lent by ss_h5_lend_block is read any more: rows the
+ * writer thread has not got to yet are read here, on the caller's
+ * thread. NULL is fine. */
+void ss_h5_release_rows(ss_h5 *f);
+
 /* Waits until every block given to ss_h5_write_block is written (and
  * marked done) and stops f's writer thread; the first failure to write
  * one (the blocks after it are not marked done). Later blocks are written

@@ -16,7 +16,8 @@
 
 /* Receives trials [first, first + n), rows[i] being trial first + i, and
  * writes them; returns SS_OK or the failure (the run then stops). rows is
- * the runner's and valid only during the call: copy what is kept. Called
+ * the runner's and valid only during the call (copy what is kept), or
+ * with opt->release until that is called. Called
  * on the thread that called ss_run, in increasing order of first, never
  * twice for a trial; while it runs, the next block is being computed. */
 typedef ss_status (*ss_run_sink)(void *ctx, uint64_t first, uint64_t n,
@@ -58,6 +59,11 @@ typedef struct ss_run_options {
      * being computed, hands the sink what was computed before, and
      * returns SS_ERR_INTR with result->signal = *stop. */
     const volatile sig_atomic_t *stop;
+    /* NULL: the sink reads rows only during its call. Else it may go on
+     * reading the rows it was handed after it returns (on a thread of its
+     * own, say), until release(sink_ctx) returns: the runner calls it
+     * before it writes those rows again or frees them. */
+    void (*release)(void *sink_ctx);
 } ss_run_options;
 
 typedef struct ss_run_result {

@@ -183,6 +183,10 @@ static void print_progress(const ss_run_progress *p, void *ctx)
 typedef struct file_sink {
     ss_h5 *file;
     double seconds; /* spent writing */
+    /* the rows lent to the file (read on its writer thread) until the
+     * runner needs them back; not under MPI, where rank 0's sink is
+     * handed other ranks' rows in buffers of its own */
+    bool lend;
 } file_sink;
 
 static double now_seconds(void)
@@ -197,9 +201,19 @@ static ss_status write_to_file(void *ctx, uint64_t first, uint64_t n,
 {
     file_sink *sink = ctx;
     double t0 = now_seconds();
-    ss_status st = ss_h5_write_block(sink->file, first, n, rows, err);
+    ss_status st = sink->lend
+                       ? ss_h5_lend_block(sink->file, first, n, rows, err)
+                       : ss_h5_write_block(sink->file, first, n, rows, err);
     sink->seconds += now_seconds() - t0;
     return st;
+}
+
+static void release_rows(void *ctx)
+{
+    file_sink *sink = ctx;
+    double t0 = now_seconds();
+    ss_h5_release_rows(sink->file);
+    sink->seconds += now_seconds() - t0;
 }
 
 static ss_status next_todo(void *ctx, uint64_t from, uint64_t *first,
@@ -342,7 +356,9 @@ static int run_into_file(const run_args *r, const ss_grid *grid,
                    (unsigned long long)(total - already));
     }
     opt.stop = stop;
-    file_sink sink = {file, 0.0};
+    file_sink sink = {file, 0.0, cli_mpi_ranks() == 1};
+    if (sink.lend)
+        opt.release = release_rows;
     ss_run_result result;
     double t0 = now_seconds();
     ss_status st = cli_mpi_run(grid, &opt, write_to_file, &sink, &result,

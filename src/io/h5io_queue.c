@@ -6,7 +6,11 @@
  * flushes that make `done` come after the data) and compressing the
  * chunks it completes cost a cheap model (stp_train) a fifth of its wall
  * time when done on the trials' thread. Here ss_h5_write_block copies the
- * block as columns into one of QUEUE_SLOTS slots and returns; the writer
+ * block as columns into one of QUEUE_SLOTS slots and returns (with
+ * ss_h5_lend_block the rows are copied on the writer thread, while the
+ * next block is computed, unless ss_h5_release_rows needs them first:
+ * reading 128-byte rows costs a cheap model's trials' thread 5-8% of its
+ * time); the writer
  * thread writes it exactly as before (metrics, status, flush, done,
  * flush), then hands the chunks it completed to the compressing thread
  * (h5io_pack.c). The order of the writes in the file is unchanged, so a
@@ -40,10 +44,16 @@
  * next one rarely waits. */
 #define QUEUE_SLOTS 1
 
+/* Where a slot's block is: its rows lent and not yet in columns, being
+ * copied into them, or there. */
+typedef enum { SLOT_LENT, SLOT_COPYING, SLOT_COPIED } slot_state;
+
 typedef struct slot {
     uint64_t first, n, capacity;
-    double *cols;   /* the metrics f has, a column of n each */
-    uint8_t *flags; /* statuses */
+    double *cols;          /* the metrics f has, a column of n each */
+    uint8_t *flags;        /* statuses */
+    const ss_metrics *rows; /* lent, until copied */
+    slot_state state;
 } slot;
 
 struct ss__queue {
@@ -71,6 +81,29 @@ void ss__h5_lock(void)
 void ss__h5_unlock(void)
 {
     pthread_mutex_unlock(&h5_lock);
+}
+
+/* The block's rows as columns, in one pass over the rows: a pass per
+ * metric would read every row's cache lines again. */
+static void copy_rows(const ss__queue *q, slot *s, const ss_metrics *rows)
+{
+    for (uint64_t t = 0; t < s->n; t++) {
+        for (int k = 0; k < q->n_used; k++)
+            s->cols[(size_t)k * s->n + t] = rows[t].value[q->used[k]];
+        s->flags[t] = (uint8_t)rows[t].status;
+    }
+}
+
+/* Copies a lent slot's rows, with q->mu held (released meanwhile). */
+static void copy_lent(ss__queue *q, slot *s)
+{
+    s->state = SLOT_COPYING;
+    pthread_mutex_unlock(&q->mu);
+    copy_rows(q, s, s->rows);
+    pthread_mutex_lock(&q->mu);
+    s->rows = NULL;
+    s->state = SLOT_COPIED;
+    pthread_cond_broadcast(&q->cv);
 }
 
 static void *writer(void *arg)
@@ -110,6 +143,10 @@ static void *writer(void *arg)
         if (q->tail == q->head)
             break;
         slot *s = &q->slot[q->tail % QUEUE_SLOTS];
+        if (s->state == SLOT_LENT)
+            copy_lent(q, s);
+        while (s->state != SLOT_COPIED) /* ss__queue_release copies it */
+            pthread_cond_wait(&q->cv, &q->mu);
         bool failed = q->st != SS_OK;
         pthread_mutex_unlock(&q->mu);
         ss_error err;
@@ -171,7 +208,7 @@ void ss__queue_start_with_pack(ss_h5 *f, bool resumed)
 }
 
 ss_status ss__queue_put(ss_h5 *f, uint64_t first, uint64_t n,
-                        const ss_metrics *rows, ss_error *err)
+                        const ss_metrics *rows, bool lent, ss_error *err)
 {
     ss__queue *q = f->queue;
     pthread_mutex_lock(&q->mu);
@@ -202,18 +239,31 @@ ss_status ss__queue_put(ss_h5 *f, uint64_t first, uint64_t n,
     }
     s->first = first;
     s->n = n;
-    /* rows to columns in one pass over the rows: a pass per metric would
-     * read every row's cache lines again */
-    for (uint64_t t = 0; t < n; t++) {
-        for (int k = 0; k < q->n_used; k++)
-            s->cols[(size_t)k * n + t] = rows[t].value[q->used[k]];
-        s->flags[t] = (uint8_t)rows[t].status;
-    }
+    s->rows = lent ? rows : NULL;
+    s->state = lent ? SLOT_LENT : SLOT_COPIED;
+    if (!lent)
+        copy_rows(q, s, rows);
     pthread_mutex_lock(&q->mu);
     q->head++;
     pthread_cond_broadcast(&q->cv);
     pthread_mutex_unlock(&q->mu);
     return SS_OK;
+}
+
+void ss__queue_release(ss_h5 *f)
+{
+    ss__queue *q = f->queue;
+    if (!q)
+        return;
+    pthread_mutex_lock(&q->mu);
+    for (uint64_t i = q->tail; i < q->head; i++) {
+        slot *s = &q->slot[i % QUEUE_SLOTS];
+        if (s->state == SLOT_LENT)
+            copy_lent(q, s); /* the writer thread has not got to it */
+        while (s->state == SLOT_COPYING)
+            pthread_cond_wait(&q->cv, &q->mu);
+    }
+    pthread_mutex_unlock(&q->mu);
 }
 
 ss_status ss__queue_stop(ss_h5 *f, ss_error *err)

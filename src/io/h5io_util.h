@@ -347,10 +347,15 @@ ss_status ss__queue_start(ss_h5 *f, int pack, bool make);
 /* Starts f's writer thread and, on it, f's finished file (resumed: of a
  * resumed f); without a thread, both here. */
 void ss__queue_start_with_pack(ss_h5 *f, bool resumed);
-/* Copies the block and queues it (waiting for a free slot); a failure of
- * an earlier block is returned instead (nothing queued). */
+/* Queues the block (waiting for a free slot): copied into columns here,
+ * or with lent, by whoever gets to it first, the writer thread or
+ * ss__queue_release; a failure of an earlier block is returned instead
+ * (nothing queued). */
 ss_status ss__queue_put(ss_h5 *f, uint64_t first, uint64_t n,
-                        const ss_metrics *rows, ss_error *err);
+                        const ss_metrics *rows, bool lent, ss_error *err);
+/* Returns once no lent rows are read any more (copying those not yet
+ * copied here). */
+void ss__queue_release(ss_h5 *f);
 /* Writes what is queued and stops the thread; the first failure of any
  * block. Nothing when f has no thread. */
 ss_status ss__queue_stop(ss_h5 *f, ss_error *err);

@@ -696,13 +696,27 @@ ss_status ss__h5_write_columns(ss_h5 *f, uint64_t first, uint64_t n,
     return SS_OK;
 }
 
+ss_status ss_h5_lend_block(ss_h5 *f, uint64_t first, uint64_t n,
+                           const ss_metrics *rows, ss_error *err)
+{
+    if (n > 0 && f->queue)
+        return ss__queue_put(f, first, n, rows, true, err);
+    return ss_h5_write_block(f, first, n, rows, err); /* read now */
+}
+
+void ss_h5_release_rows(ss_h5 *f)
+{
+    if (f)
+        ss__queue_release(f);
+}
+
 ss_status ss_h5_write_block(ss_h5 *f, uint64_t first, uint64_t n,
                             const ss_metrics *rows, ss_error *err)
 {
     if (n == 0)
         return SS_OK;
     if (f->queue)
-        return ss__queue_put(f, first, n, rows, err);
+        return ss__queue_put(f, first, n, rows, false, err);
     /* no writer thread (none could be started): written here */
     int used[SS_METRIC_COUNT], n_used = 0;
     for (int i = 0; i < SS_METRIC_COUNT; i++)

@@ -187,6 +187,13 @@ static ss_status run_block(const ss_grid *grid, const ss_run_options *opt,
     return failed;
 }
 
+/* The sink is done with every row handed to it (opt->release). */
+static void release_rows(const ss_run_options *opt, void *sink_ctx)
+{
+    if (opt && opt->release)
+        opt->release(sink_ctx);
+}
+
 /* Every trial of the grid's part (its shard's block, or the sweep). */
 static ss_status all_trials(void *ctx, uint64_t from, uint64_t *first,
                             uint64_t *n, ss_error *err)
@@ -261,6 +268,8 @@ ss_status ss_run(const ss_grid *grid, const ss_run_options *opt,
             n = half;
         const uint64_t first = range_first;
         double t0 = omp_get_wtime();
+        /* rows[cur] was handed to the sink in the block before */
+        release_rows(opt, sink_ctx);
         st = run_block(grid, opt, kernel, ws, threads, first, n, rows[cur],
                        sink, sink_ctx, prev_first, prev_n, rows[1 - cur],
                        computed, start, &last_report, err);
@@ -300,6 +309,7 @@ ss_status ss_run(const ss_grid *grid, const ss_run_options *opt,
     }
 
 out:
+    release_rows(opt, sink_ctx); /* before the rows go */
     if (ws)
         for (int t = 0; t < threads; t++)
             ss_model_ws_free(ws[t]);
