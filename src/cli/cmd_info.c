@@ -74,15 +74,23 @@ void cli_print_info(const ss_h5_info *info, const char *path)
     }
 }
 
+/* The members naming a sweep, as info prints them for one file and for
+ * parts. */
+static void json_sweep(const char *name, const char *model,
+                       unsigned long long seed)
+{
+    cli_json_string_member(stdout, "name", name);
+    cli_json_string_member(stdout, "model", model);
+    printf(", \"seed\": %llu", seed);
+}
+
 static void json_info(const ss_h5_info *info, const char *path,
                       const char *state)
 {
     printf("{\"file\": ");
     cli_json_string(stdout, path);
     printf(", \"state\": \"%s\"", state);
-    cli_json_string_member(stdout, "name", info->name);
-    cli_json_string_member(stdout, "model", info->model);
-    printf(", \"seed\": %llu", (unsigned long long)info->seed);
+    json_sweep(info->name, info->model, info->seed);
     cli_json_string_member(stdout, "synsweep_version", info->version);
     cli_json_string_member(stdout, "created", info->created);
     cli_json_string_member(stdout, "spec_sha256", info->spec_sha256);
@@ -161,9 +169,7 @@ static void json_parts(const char **paths, const ss_h5_part *parts,
 {
     printf("{\"state\": \"%s\"",
            sum->done < sum->trials ? "incomplete" : "complete");
-    cli_json_string_member(stdout, "name", sum->name);
-    cli_json_string_member(stdout, "model", sum->model);
-    printf(", \"seed\": %llu", (unsigned long long)sum->seed);
+    json_sweep(sum->name, sum->model, sum->seed);
     cli_json_string_member(stdout, "kernel", sum->kernel);
     cli_json_string_member(stdout, "spec_file", sum->spec_file);
     cli_json_string_member(stdout, "spec_sha256", sum->spec_sha256);
