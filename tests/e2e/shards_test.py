@@ -422,13 +422,15 @@ class Shards(unittest.TestCase):
             [e2e.BIN, "run", "long.yaml", "-o", part, "--shard", "1/2", "-j", "2",
              "--quiet"], cwd=self.tmp, env=NO_SLURM, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True)
-        for _ in range(3000):
-            if os.path.exists(part) or proc.poll() is not None:
-                break
-            time.sleep(0.01)
-        time.sleep(0.2)
+        # held still as soon as its file is there (its first block still
+        # computing), so that the signal comes before its end however
+        # fast the machine
+        while proc.poll() is None and not os.path.exists(part):
+            time.sleep(0.001)
+        proc.send_signal(signal.SIGSTOP)
         self.assertIsNone(proc.poll(), "the part ended before the signal")
         proc.send_signal(signal.SIGTERM)
+        proc.send_signal(signal.SIGCONT)
         _, err = proc.communicate(timeout=60)
         self.assertEqual(proc.returncode, 143, err)
         self.assertIn("trials of shard 1/2 are done and written", err)
