@@ -61,8 +61,13 @@ class Mpi(e2e.WorkdirCase):
         with open(cls.long_spec, "w") as f:
             f.write(LONG_SPEC)
         cls.long_ref = os.path.join(cls.long_dir, "ref.h5")
+        began = time.monotonic()
         subprocess.run([e2e.BIN, "run", cls.long_spec, "-o", cls.long_ref, "-q"],
                        check=True, timeout=120)
+        # how long the sweep takes this machine and build: the signals
+        # below come a share of it after the start, never a fixed moment
+        # a faster machine could outrun
+        cls.long_seconds = time.monotonic() - began
 
     @classmethod
     def tearDownClass(cls):
@@ -133,7 +138,7 @@ class Mpi(e2e.WorkdirCase):
             if os.path.exists(out) or proc.poll() is not None:
                 break
             time.sleep(0.01)
-        time.sleep(0.6)  # the first deals written
+        time.sleep(min(0.6, 0.3 * self.long_seconds))  # the first deals written
         self.assertIsNone(proc.poll(), "the sweep ended before the signal")
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=60)
@@ -163,7 +168,7 @@ class Mpi(e2e.WorkdirCase):
             if os.path.exists(out) or proc.poll() is not None:
                 break
             time.sleep(0.01)
-        time.sleep(0.3)
+        time.sleep(min(0.3, 0.15 * self.long_seconds))
         self.assertIsNone(proc.poll(), "the sweep ended before the signal")
         proc.send_signal(signal.SIGUSR1)
         _, err = proc.communicate(timeout=60)
