@@ -21,6 +21,34 @@ static void lif_defaults(ss_params *p)
     p->method = SS_METHOD_EXACT;
 }
 
+/* One excitatory and one inhibitory synapse of the given weights, a
+ * current of 150 pA, T ms: the single-event tests' neuron. */
+static void one_event_neuron(ss_params *p, double T, double gE_bar,
+                             double gI_bar)
+{
+    lif_defaults(p);
+    p->T = T;
+    p->n_exc = p->n_inh = 1;
+    p->gE_bar = gE_bar;
+    p->gI_bar = gI_bar;
+    p->I_inj = 150.0;
+}
+
+/* Events at tE (nE) and tI (nI), event i of either population on
+ * train trains[i]. */
+static ss_events events_at(double *tE, size_t nE, double *tI, size_t nI,
+                           uint32_t *trains)
+{
+    ss_events ev;
+    memset(&ev, 0, sizeof ev);
+    ev.n[0] = nE;
+    ev.n[1] = nI;
+    ev.t[0] = tE;
+    ev.t[1] = tI;
+    ev.train[0] = ev.train[1] = trains;
+    return ev;
+}
+
 /* The LIF under a DC current I, no synapses: v_inf = E_L + I / g_L, the
  * first spike at tau_m ln((v_inf - V_init) / (v_inf - V_th)), then one
  * every tref + tau_m ln((v_inf - V_reset) / (v_inf - V_th)). */
@@ -293,21 +321,10 @@ static void exact_single_event_trace_matches_fine_rk4(void **state)
 {
     (void)state;
     ss_params p;
-    lif_defaults(&p);
-    p.T = 30.0;
-    p.n_exc = p.n_inh = 1;
-    p.gE_bar = 50.0;
-    p.gI_bar = 30.0;
-    p.I_inj = 150.0;
+    one_event_neuron(&p, 30.0, 50.0, 30.0);
     double tE[2] = {5.03125, 14.2}, tI[1] = {9.7};
-    ss_events ev;
-    memset(&ev, 0, sizeof ev);
-    ev.n[0] = 2;
-    ev.n[1] = 1;
-    ev.t[0] = tE;
-    ev.t[1] = tI;
     uint32_t zeros[2] = {0, 0};
-    ev.train[0] = ev.train[1] = zeros;
+    ss_events ev = events_at(tE, 2, tI, 1, zeros);
 
     for (int threshold = 0; threshold < 2; threshold++) {
         ss_params q = p;
@@ -352,13 +369,7 @@ static void matches_fine_rk4(const ss_params *p, double *tE, size_t nE,
                              double *tI, size_t nI, uint32_t *trains,
                              size_t min_spikes)
 {
-    ss_events ev;
-    memset(&ev, 0, sizeof ev);
-    ev.n[0] = nE;
-    ev.n[1] = nI;
-    ev.t[0] = tE;
-    ev.t[1] = tI;
-    ev.train[0] = ev.train[1] = trains;
+    ss_events ev = events_at(tE, nE, tI, nI, trains);
 
     ss__exact_ws w;
     memset(&w, 0, sizeof w);
@@ -396,12 +407,7 @@ static void exact_finds_a_crossing_inside_a_bin_whose_ends_are_below(
 {
     (void)state;
     ss_params p;
-    lif_defaults(&p);
-    p.T = 12.0;
-    p.n_exc = p.n_inh = 1;
-    p.gE_bar = 50.0;
-    p.gI_bar = 1e-6;
-    p.I_inj = 150.0;
+    one_event_neuron(&p, 12.0, 50.0, 1e-6);
     p.V_init = p.E_L + p.I_inj / p.g_L; /* at rest */
     p.V_th = 1000.0;
     double tE[1] = {2.0}, tI[1] = {1000.0};
@@ -445,14 +451,8 @@ static void exact_finds_a_crossing_inside_a_bin_whose_ends_are_below(
         tI[0] = variant == 0   ? 1000.0
                 : variant == 1 ? (m - 0.5) * p.dt - 0.04
                                : (m - 0.5) * p.dt + 0.04;
-        ss_events ev;
-        memset(&ev, 0, sizeof ev);
-        ev.n[0] = 1;
-        ev.n[1] = 1;
-        ev.t[0] = tE;
-        ev.t[1] = tI;
         uint32_t zeros[1] = {0};
-        ev.train[0] = ev.train[1] = zeros;
+        ss_events ev = events_at(tE, 1, tI, 1, zeros);
         ss__exact_ws w;
         memset(&w, 0, sizeof w);
         ss_metrics met;
